@@ -1,0 +1,6 @@
+"""The `ledger` command line."""
+import click
+
+@click.group()
+def main() -> None:
+    """ledger"""

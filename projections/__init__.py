@@ -1,0 +1,1 @@
+"""Read models and reports: pure functions of the event stream."""

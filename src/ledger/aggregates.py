@@ -1,0 +1,294 @@
+"""Aggregates: the current state of each record, rebuilt from its events, and the rules on it.
+
+Each record is one event stream whose id derives from its ref, so a ref is unique across the whole
+ledger whatever its kind. Rules that need only one record live here; rules that need several
+(dependencies, the audit behind a recommendation) are checked by the application.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any, ClassVar, TypeVar
+
+from ledger import events as ev
+from ledger.errors import IllegalTransition, InvalidInput, RuleViolation
+
+R = TypeVar("R", bound="Record")
+
+
+class Record:
+    """Base of every aggregate: identity, version, the two clocks of its creation, pending events."""
+
+    kind: ClassVar[str] = "record"
+    created_by: ClassVar[type[ev.LedgerEvent]]
+
+    def __init__(self, first: ev.LedgerEvent) -> None:
+        self.id = first.originator_id
+        self.ref = first.ref
+        self.version = 0
+        self.created_on: date = first.effective
+        self.created_at: datetime = first.timestamp
+        self._pending: list[ev.LedgerEvent] = []
+
+    # -- eventsourcing protocol -----------------------------------------------------------
+    def collect_events(self) -> list[ev.LedgerEvent]:
+        """Hand over the events not yet saved."""
+        collected, self._pending = self._pending, []
+        return collected
+
+    def apply(self, event: ev.LedgerEvent) -> None:
+        """Evolve the state by one event (dispatch on the event's class name)."""
+        handler = getattr(self, f"_on_{type(event).__name__}", None)
+        if handler is None:
+            raise TypeError(f"{type(self).__name__} cannot apply {type(event).__name__}")
+        handler(event)
+        self.version = event.originator_version
+
+    @classmethod
+    def create(cls: type[R], ref: str, **fields: Any) -> R:
+        """Start a new record from its creation event (fields validated by the event model)."""
+        event = cls.created_by(
+            originator_id=ev.record_id(ref), originator_version=1, ref=ref, **fields
+        )
+        record = cls(event)
+        record.apply(event)
+        record._pending.append(event)
+        return record
+
+    def trigger(self, event_class: type[ev.LedgerEvent], **fields: Any) -> ev.LedgerEvent:
+        """Record a new event on this record: validate it, apply it, keep it pending."""
+        event = event_class(
+            originator_id=self.id, originator_version=self.version + 1, ref=self.ref, **fields
+        )
+        self.apply(event)
+        self._pending.append(event)
+        return event
+
+    def check_effective(self, on: date, today: date, *, after: date | None = None,
+                        after_what: str = "") -> None:
+        """Refuse an effective date in the future or before the record (or `after`) existed."""
+        if on > today:
+            raise RuleViolation(
+                f"{self.ref}: effective date {on} is in the future (today is {today})"
+            )
+        if on < self.created_on:
+            raise RuleViolation(
+                f"{self.ref}: effective date {on} is before {self.ref} was added ({self.created_on})"
+            )
+        if after is not None and on < after:
+            raise RuleViolation(f"{self.ref}: effective date {on} is before {after_what} ({after})")
+
+
+class Audit(Record):
+    """An audit or assessment that makes recommendations."""
+
+    kind = "audit"
+    created_by = ev.AuditRecorded
+
+    def _on_AuditRecorded(self, e: ev.AuditRecorded) -> None:  # noqa: N802
+        self.title = e.title
+        self.audit_kind = e.kind
+        self.areas = dict(e.areas)
+
+
+class Recommendation(Record):
+    """A recommendation of an audit, with its priority and management response."""
+
+    kind = "recommendation"
+    created_by = ev.RecommendationMade
+
+    def _on_RecommendationMade(self, e: ev.RecommendationMade) -> None:  # noqa: N802
+        self.audit = e.audit
+        self.text = e.text
+        self.priority = e.priority
+        self.area = e.area
+        self.response = e.response
+
+
+class Action(Record):
+    """An action in a plan: owner, target date, dependencies and a status life cycle."""
+
+    kind = "action"
+    created_by = ev.ActionAdded
+
+    def _on_ActionAdded(self, e: ev.ActionAdded) -> None:  # noqa: N802
+        self.recommendations = tuple(e.recommendations)
+        self.text = e.text
+        self.owner = e.owner
+        self.due = e.due
+        self.original_due = e.due
+        self.depends_on = tuple(e.depends_on)
+        self.status = ev.Status.NOT_STARTED
+        self.status_on: date = e.effective
+        self.completed_on: date | None = None
+        self.notes: list[str] = []
+
+    def _status(self, e: ev.LedgerEvent) -> None:
+        self.status = ev.STATUS_AFTER[type(e)]
+        self.status_on = e.effective
+        self.completed_on = e.effective if self.status is ev.Status.COMPLETED else None
+
+    def _on_ActionStarted(self, e: ev.ActionStarted) -> None:  # noqa: N802
+        self._status(e)
+
+    def _on_ActionCompleted(self, e: ev.ActionCompleted) -> None:  # noqa: N802
+        self._status(e)
+
+    def _on_ActionReopened(self, e: ev.ActionReopened) -> None:  # noqa: N802
+        self._status(e)
+
+    def _on_ActionAssigned(self, e: ev.ActionAssigned) -> None:  # noqa: N802
+        self.owner = e.owner
+
+    def _on_ActionRescheduled(self, e: ev.ActionRescheduled) -> None:  # noqa: N802
+        self.due = e.due
+
+    def _on_ActionNoted(self, e: ev.ActionNoted) -> None:  # noqa: N802
+        self.notes.append(e.text)
+
+    # -- rules ----------------------------------------------------------------------------
+    def check_status_date(self, on: date, today: date) -> None:
+        """A status change may not precede the action's last status change."""
+        self.check_effective(on, today, after=self.status_on,
+                             after_what=f"its last status change to {self.status}")
+
+    def start(self, on: date, today: date, *, actor: str, timestamp: datetime,
+              note: str | None = None) -> None:
+        """not_started → in_progress (dependencies are checked by the application)."""
+        if self.status is ev.Status.IN_PROGRESS:
+            raise IllegalTransition(f"{self.ref} is already in progress (since {self.status_on})")
+        if self.status is ev.Status.COMPLETED:
+            raise IllegalTransition(
+                f"{self.ref} is completed (on {self.completed_on}); reopen it to work on it again"
+            )
+        self.check_status_date(on, today)
+        self.trigger(ev.ActionStarted, effective=on, actor=actor, timestamp=timestamp, note=note)
+
+    def complete(self, on: date, today: date, *, actor: str, timestamp: datetime,
+                 evidence: str | None = None) -> None:
+        """in_progress → completed."""
+        if self.status is ev.Status.COMPLETED:
+            raise IllegalTransition(f"{self.ref} is already completed (on {self.completed_on})")
+        if self.status is ev.Status.NOT_STARTED:
+            raise IllegalTransition(f"{self.ref} has not been started; start it first")
+        self.check_status_date(on, today)
+        self.trigger(ev.ActionCompleted, effective=on, actor=actor, timestamp=timestamp,
+                     evidence=evidence)
+
+    def reopen(self, on: date, today: date, *, actor: str, timestamp: datetime,
+               reason: str) -> None:
+        """completed → in_progress, with a reason."""
+        if self.status is not ev.Status.COMPLETED:
+            raise IllegalTransition(f"{self.ref} is {self.status}, not completed: nothing to reopen")
+        _require(reason, "reason", f"reopening {self.ref}")
+        self.check_status_date(on, today)
+        self.trigger(ev.ActionReopened, effective=on, actor=actor, timestamp=timestamp,
+                     reason=reason)
+
+    def assign(self, owner: str, on: date, today: date, *, actor: str, timestamp: datetime,
+               reason: str | None = None) -> None:
+        """Change the owner."""
+        if " ".join(owner.split()) == self.owner:
+            raise RuleViolation(f"{self.ref} is already owned by {self.owner}")
+        self.check_effective(on, today)
+        self.trigger(ev.ActionAssigned, effective=on, actor=actor, timestamp=timestamp,
+                     owner=owner, previous=self.owner, reason=reason)
+
+    def reschedule(self, due: date, on: date, today: date, *, actor: str, timestamp: datetime,
+                   reason: str) -> None:
+        """Change the target date, with a reason; the original stays in the history."""
+        _require(reason, "reason", f"rescheduling {self.ref}")
+        if due == self.due:
+            raise RuleViolation(f"{self.ref} is already due on {due}")
+        self.check_effective(on, today)
+        self.trigger(ev.ActionRescheduled, effective=on, actor=actor, timestamp=timestamp,
+                     due=due, previous=self.due, reason=reason)
+
+    def note(self, text: str, on: date, today: date, *, actor: str, timestamp: datetime) -> None:
+        """Add a note."""
+        self.check_effective(on, today)
+        self.trigger(ev.ActionNoted, effective=on, actor=actor, timestamp=timestamp, text=text)
+
+
+class Milestone(Record):
+    """Something actions wait on that is not itself an action: pending, then achieved."""
+
+    kind = "milestone"
+    created_by = ev.MilestoneSet
+
+    def _on_MilestoneSet(self, e: ev.MilestoneSet) -> None:  # noqa: N802
+        self.text = e.text
+        self.status = ev.MilestoneStatus.PENDING
+        self.achieved_on: date | None = None
+
+    def _on_MilestoneAchieved(self, e: ev.MilestoneAchieved) -> None:  # noqa: N802
+        self.status = ev.MilestoneStatus.ACHIEVED
+        self.achieved_on = e.effective
+
+    def achieve(self, on: date, today: date, *, actor: str, timestamp: datetime,
+                note: str | None = None) -> None:
+        """pending → achieved."""
+        if self.status is ev.MilestoneStatus.ACHIEVED:
+            raise IllegalTransition(f"{self.ref} is already achieved (on {self.achieved_on})")
+        self.check_effective(on, today)
+        self.trigger(ev.MilestoneAchieved, effective=on, actor=actor, timestamp=timestamp,
+                     note=note)
+
+
+class Meeting(Record):
+    """A committee meeting and the resolutions it passed."""
+
+    kind = "meeting"
+    created_by = ev.MeetingScheduled
+
+    def _on_MeetingScheduled(self, e: ev.MeetingScheduled) -> None:  # noqa: N802
+        self.committee = e.committee
+        self.held_on = e.held_on
+        self.resolutions: dict[int, ev.ResolutionPassed] = {}
+        self.received: dict[int, str] = {}
+
+    def _on_ResolutionPassed(self, e: ev.ResolutionPassed) -> None:  # noqa: N802
+        self.resolutions[e.number] = e
+
+    def _on_ReportReceived(self, e: ev.ReportReceived) -> None:  # noqa: N802
+        self.received[e.number] = e.by
+
+    def receive_report(self, number: int, by: str, on: date, *, actor: str,
+                       timestamp: datetime) -> None:
+        """Record that the report requested by resolution `number` arrived (at `by`)."""
+        self.trigger(ev.ReportReceived, effective=on, actor=actor, timestamp=timestamp,
+                     number=number, by=by)
+
+    def pass_resolution(self, number: int, today: date, *, actor: str, timestamp: datetime,
+                        **fields: Any) -> ev.ResolutionPassed:
+        """Record a numbered resolution; the meeting must have taken place."""
+        if self.held_on > today:
+            raise RuleViolation(
+                f"meeting {self.ref} is on {self.held_on}, in the future: record its resolutions "
+                "after it has met"
+            )
+        if number in self.resolutions:
+            raise RuleViolation(f"resolution {self.ref}/{number} already exists")
+        event = self.trigger(ev.ResolutionPassed, effective=self.held_on, actor=actor,
+                             timestamp=timestamp, number=number, **fields)
+        assert isinstance(event, ev.ResolutionPassed)
+        return event
+
+
+RECORD_TYPES: tuple[type[Record], ...] = (Audit, Recommendation, Action, Milestone, Meeting)
+_CREATED_BY: dict[type[ev.LedgerEvent], type[Record]] = {r.created_by: r for r in RECORD_TYPES}
+
+
+def project_record(record: Record | None, events: Iterable[Any]) -> Record | None:
+    """Projector for the repository: fold a record's events into its current state."""
+    for event in events:
+        if record is None:
+            record = _CREATED_BY[type(event)](event)
+        record.apply(event)
+    return record
+
+
+def _require(value: str | None, what: str, doing: str) -> None:
+    if value is None or not value.strip():
+        raise InvalidInput(f"{doing} needs a {what}")

@@ -1,0 +1,51 @@
+"""The ledger's one error hierarchy: every failure a user can cause is a `LedgerError`."""
+
+from __future__ import annotations
+
+
+class LedgerError(Exception):
+    """Base of every error the ledger raises on purpose; its message is one line for the user."""
+
+    exit_code = 1
+
+
+class InvalidInput(LedgerError):
+    """A value is malformed (a bad date, an unknown priority, an empty actor)."""
+
+    exit_code = 2
+
+
+class RuleViolation(LedgerError):
+    """A well-formed command that the domain refuses; nothing was recorded."""
+
+
+class UnknownRef(RuleViolation):
+    """A ref names no record, or a record of the wrong kind."""
+
+
+class DuplicateRef(RuleViolation):
+    """A ref is already taken by another record of any kind."""
+
+
+class IllegalTransition(RuleViolation):
+    """A status change that the record's life cycle does not allow."""
+
+
+class DependenciesNotMet(RuleViolation):
+    """An action cannot start because what it depends on is not finished."""
+
+
+class ConcurrentChange(RuleViolation):
+    """Another writer changed the record between our read and our write."""
+
+
+class StoreError(LedgerError):
+    """The database could not be opened, read or written."""
+
+
+class ChainBroken(LedgerError):
+    """The hash chain does not verify; `position` is the first bad event."""
+
+    def __init__(self, message: str, position: int) -> None:
+        super().__init__(message)
+        self.position = position

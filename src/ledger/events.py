@@ -1,0 +1,289 @@
+"""Immutable, validated domain events: what happened, to which ref, by whom, on which two clocks.
+
+Every event carries the effective date (valid time: when it happened, typed by the officer) and
+`timestamp`, the recorded time (when the ledger learned it: UTC, from the application's clock,
+never typed by a user). Events are frozen pydantic models; their JSON is what the store hashes.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, ClassVar
+from uuid import UUID, uuid5
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+
+# --------------------------------------------------------------------------------------------
+# Value types
+# --------------------------------------------------------------------------------------------
+
+REF_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+MINUTE_PATTERN = re.compile(r"\d{1,4}/\d{2}")
+REF_NAMESPACE = UUID("6f1c3c43-2b8e-5f7a-9a53-0a5c1e6b7d10")
+
+
+def check_ref(value: str) -> str:
+    """Return the ref if it is well formed, else raise ValueError saying what a ref may hold."""
+    if not REF_PATTERN.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a valid ref (start with a letter or digit; then letters, digits, "
+            "'.', '_' or '-'; at most 64 characters)"
+        )
+    return value
+
+
+def check_minute(value: str) -> str:
+    """Return a minute number like `36/16` if well formed."""
+    value = value.strip()
+    if not MINUTE_PATTERN.fullmatch(value):
+        raise ValueError(f"{value!r} is not a minute number like 36/16")
+    return value
+
+
+def _text(limit: int) -> AfterValidator:
+    def check(value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("must not be empty")
+        if len(value) > limit:
+            raise ValueError(f"is longer than {limit} characters")
+        return value
+
+    return AfterValidator(check)
+
+
+def _name(value: str) -> str:
+    value = " ".join(value.split())
+    if not value:
+        raise ValueError("must not be empty")
+    if len(value) > 120:
+        raise ValueError("is longer than 120 characters")
+    return value
+
+
+Ref = Annotated[str, AfterValidator(check_ref)]
+Minute = Annotated[str, AfterValidator(check_minute)]
+Text = Annotated[str, _text(4000)]
+Name = Annotated[str, AfterValidator(_name)]
+
+
+def record_id(ref: str) -> UUID:
+    """The aggregate id of a ref: the same ref always names the same stream, whatever its kind."""
+    return uuid5(REF_NAMESPACE, ref)
+
+
+class AuditKind(StrEnum):
+    """Where recommendations come from."""
+
+    ICO_AUDIT = "ico-audit"
+    MATURITY_ASSESSMENT = "maturity-assessment"
+    INTERNAL_AUDIT = "internal-audit"
+    OTHER = "other"
+
+
+class Assurance(StrEnum):
+    """The ICO's assurance ratings for a scope area."""
+
+    HIGH = "high"
+    REASONABLE = "reasonable"
+    LIMITED = "limited"
+    VERY_LIMITED = "very-limited"
+
+
+class Priority(StrEnum):
+    """Recommendation priority, most pressing first."""
+
+    URGENT = "urgent"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        """0 for urgent up to 3 for low."""
+        return list(Priority).index(self)
+
+
+class Response(StrEnum):
+    """Management's response to a recommendation."""
+
+    ACCEPTED = "accepted"
+    PARTIALLY_ACCEPTED = "partially-accepted"
+    NOT_ACCEPTED = "not-accepted"
+
+
+class Status(StrEnum):
+    """An action's life cycle."""
+
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+
+
+class MilestoneStatus(StrEnum):
+    """A milestone is pending until it is achieved."""
+
+    PENDING = "pending"
+    ACHIEVED = "achieved"
+
+
+class ResolutionKind(StrEnum):
+    """What a committee resolution does."""
+
+    NOTED = "noted"
+    REPORT_REQUESTED = "report-requested"
+    DECISION = "decision"
+
+
+# --------------------------------------------------------------------------------------------
+# Events
+# --------------------------------------------------------------------------------------------
+
+
+class LedgerEvent(BaseModel):
+    """Base of every event: identity in the stream, the record's ref, the actor and two clocks."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    originator_id: UUID
+    originator_version: int = Field(ge=1)
+    timestamp: AwareDatetime
+    ref: Ref
+    actor: Name
+    effective: date
+
+    creates: ClassVar[bool] = False
+
+    @property
+    def recorded(self) -> datetime:
+        """The recorded time (an alias of `timestamp`, the name eventsourcing uses)."""
+        return self.timestamp
+
+
+class AuditRecorded(LedgerEvent):
+    """An audit or assessment was received; `effective` is its date."""
+
+    creates: ClassVar[bool] = True
+    title: Text
+    kind: AuditKind
+    areas: dict[Name, Assurance] = Field(default_factory=dict)
+
+
+class RecommendationMade(LedgerEvent):
+    """An audit made a recommendation and management responded to it."""
+
+    creates: ClassVar[bool] = True
+    audit: Ref
+    text: Text
+    priority: Priority
+    area: Name | None = None
+    response: Response = Response.ACCEPTED
+
+
+class ActionAdded(LedgerEvent):
+    """An action was added to the plan for one or more recommendations."""
+
+    creates: ClassVar[bool] = True
+    recommendations: tuple[Ref, ...] = Field(min_length=1)
+    text: Text
+    owner: Name | None = None
+    due: date | None = None
+    depends_on: tuple[Ref, ...] = ()
+
+
+class ActionStarted(LedgerEvent):
+    """Work on an action began."""
+
+    note: Text | None = None
+
+
+class ActionCompleted(LedgerEvent):
+    """An action was completed, with the evidence for it."""
+
+    evidence: Text | None = None
+
+
+class ActionReopened(LedgerEvent):
+    """A completed action was reopened; it is in progress again."""
+
+    reason: Text
+
+
+class ActionAssigned(LedgerEvent):
+    """An action changed owner."""
+
+    owner: Name
+    previous: Name | None = None
+    reason: Text | None = None
+
+
+class ActionRescheduled(LedgerEvent):
+    """An action's target date changed; the original is kept in the history."""
+
+    due: date
+    previous: date | None = None
+    reason: Text
+
+
+class ActionNoted(LedgerEvent):
+    """A note was added to an action."""
+
+    text: Text
+
+
+class MilestoneSet(LedgerEvent):
+    """Something actions wait on that is not itself an action."""
+
+    creates: ClassVar[bool] = True
+    text: Text
+
+
+class MilestoneAchieved(LedgerEvent):
+    """A milestone was achieved."""
+
+    note: Text | None = None
+
+
+class MeetingScheduled(LedgerEvent):
+    """A committee meeting was scheduled or held on `held_on` (may be in the future)."""
+
+    creates: ClassVar[bool] = True
+    committee: Name
+    held_on: date
+
+
+class ResolutionPassed(LedgerEvent):
+    """A committee passed a numbered resolution under a minute."""
+
+    number: int = Field(ge=1, le=999)
+    text: Text
+    kind: ResolutionKind = ResolutionKind.NOTED
+    minute: Minute | None = None
+    further_to: Minute | None = None
+    report_due_at: Ref | None = None
+    report_due_by: date | None = None
+    report_after: Text | None = None
+    fulfils: str | None = None
+
+
+class ReportReceived(LedgerEvent):
+    """A report requested by resolution `number` of this meeting was received, by `by`."""
+
+    number: int = Field(ge=1, le=999)
+    by: str
+
+
+STATUS_AFTER: dict[type[LedgerEvent], Status] = {
+    ActionStarted: Status.IN_PROGRESS,
+    ActionCompleted: Status.COMPLETED,
+    ActionReopened: Status.IN_PROGRESS,
+}
+"""The status an action has after each status event: the whole status rule of the replay."""
+
+ALL_EVENTS: tuple[type[LedgerEvent], ...] = (
+    AuditRecorded, RecommendationMade, ActionAdded, ActionStarted, ActionCompleted,
+    ActionReopened, ActionAssigned, ActionRescheduled, ActionNoted, MilestoneSet,
+    MilestoneAchieved, MeetingScheduled, ResolutionPassed, ReportReceived,
+)
