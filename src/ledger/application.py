@@ -75,6 +75,8 @@ def explain(error: ValidationError, names: Sequence[str] = ()) -> str:
     msg = first["msg"].removeprefix("Value error, ")
     value = first.get("input")
     shown = f" {value!r}" if isinstance(value, str | int | float) and len(repr(value)) < 60 else ""
+    if shown and repr(value) in msg:
+        shown = ""
     return f"invalid {where}{shown}: {msg}"
 
 

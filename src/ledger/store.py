@@ -192,6 +192,11 @@ class LedgerRecorder(ApplicationRecorder):
         except sa.exc.SQLAlchemyError as e:
             raise StoreError(f"cannot create the ledger's tables: {_one_line(e)}") from e
 
+    def drop_table(self) -> None:
+        """Drop the events table (used only to rebuild a demo ledger)."""
+        with self.write_engine.begin() as conn:
+            self.metadata.drop_all(conn)
+
     def has_table(self) -> bool:
         """True if the events table exists in the database."""
         try:

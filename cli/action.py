@@ -1,0 +1,146 @@
+"""`ledger action`: the actions of the plans and their life cycle."""
+
+from __future__ import annotations
+
+import click
+
+from ledger.cli.common import DATE, Session, echo_recorded, on_option, pass_session
+
+
+@click.group("action")
+def command() -> None:
+    """Actions: add them, move them not_started → in_progress → completed, and more."""
+
+
+@command.command("add")
+@click.argument("ref")
+@click.option("--recommendation", "recommendations", multiple=True, required=True, metavar="REF",
+              help="A recommendation the action serves; repeat for several.")
+@click.option("--text", required=True, help="What will be done.")
+@click.option("--owner", metavar="NAME", help="Who owns it.")
+@click.option("--due", type=DATE, help="Target date, YYYY-MM-DD.")
+@click.option("--depends-on", "depends_on", multiple=True, metavar="REF",
+              help="An action or milestone it waits on; repeat for several.")
+@on_option
+@pass_session
+def add(session: Session, ref: str, recommendations: tuple[str, ...], text: str,
+        owner: str | None, due: object, depends_on: tuple[str, ...], on: object) -> None:
+    """Add action REF for one or more recommendations.
+
+    \b
+    Example:
+      ledger --actor "J Smith" action add ICO-A1.1 --recommendation ICO-A1 \\
+        --text "Recruit a Records Manager" --owner "Head of IG" --due 2016-12-31 \\
+        --depends-on RM-FUNDED --on 2016-03-01
+    """
+    actor = session.who()
+    app = session.ledger(write=True)
+    echo_recorded(app.add_action(ref, recommendations=list(recommendations), text=text,
+                                 owner=owner, due=due, depends_on=list(depends_on), on=on,
+                                 actor=actor), app)
+
+
+@command.command("start")
+@click.argument("ref")
+@on_option
+@click.option("--note", help="A note on the start.")
+@pass_session
+def start(session: Session, ref: str, on: object, note: str | None) -> None:
+    """Start action REF (refused while what it depends on is unfinished).
+
+    \b
+    Example:
+      ledger --actor "J Smith" action start ICO-A1.1 --on 2016-07-01 --note "Job advertised"
+    """
+    actor = session.who()
+    app = session.ledger(write=True)
+    echo_recorded(app.start_action(ref, on=on, note=note, actor=actor), app)
+
+
+@command.command("complete")
+@click.argument("ref")
+@on_option
+@click.option("--evidence", help="What shows it is done.")
+@pass_session
+def complete(session: Session, ref: str, on: object, evidence: str | None) -> None:
+    """Complete action REF.
+
+    \b
+    Example:
+      ledger --actor "J Smith" action complete ICO-A1.1 --on 2016-10-19 \\
+        --evidence "Handbook launched at Data Day"
+    """
+    actor = session.who()
+    app = session.ledger(write=True)
+    echo_recorded(app.complete_action(ref, on=on, evidence=evidence, actor=actor), app)
+
+
+@command.command("reopen")
+@click.argument("ref")
+@on_option
+@click.option("--reason", required=True, help="Why it is reopened.")
+@pass_session
+def reopen(session: Session, ref: str, on: object, reason: str) -> None:
+    """Reopen completed action REF, with a reason.
+
+    \b
+    Example:
+      ledger --actor "J Smith" action reopen ICO-A1.1 --on 2016-11-01 --reason "Evidence rejected"
+    """
+    actor = session.who()
+    app = session.ledger(write=True)
+    echo_recorded(app.reopen_action(ref, on=on, reason=reason, actor=actor), app)
+
+
+@command.command("assign")
+@click.argument("ref")
+@click.option("--owner", required=True, metavar="NAME", help="The new owner.")
+@on_option
+@click.option("--reason", help="Why the owner changed.")
+@pass_session
+def assign(session: Session, ref: str, owner: str, on: object, reason: str | None) -> None:
+    """Give action REF a new owner.
+
+    \b
+    Example:
+      ledger --actor "J Smith" action assign ICO-A1.1 --owner "Records Manager" --on 2016-12-01
+    """
+    actor = session.who()
+    app = session.ledger(write=True)
+    echo_recorded(app.assign_action(ref, owner=owner, on=on, reason=reason, actor=actor), app)
+
+
+@command.command("reschedule")
+@click.argument("ref")
+@click.option("--due", type=DATE, required=True, help="The new target date.")
+@on_option
+@click.option("--reason", required=True, help="Why the target moved.")
+@pass_session
+def reschedule(session: Session, ref: str, due: object, on: object, reason: str) -> None:
+    """Move action REF's target date, with a reason (the original is kept).
+
+    \b
+    Example:
+      ledger --actor "J Smith" action reschedule ICO-A1.1 --due 2017-03-01 --on 2016-10-01 \\
+        --reason "Waiting on recruitment"
+    """
+    actor = session.who()
+    app = session.ledger(write=True)
+    echo_recorded(app.reschedule_action(ref, due=due, on=on, reason=reason, actor=actor), app)
+
+
+@command.command("note")
+@click.argument("ref")
+@click.argument("text")
+@on_option
+@pass_session
+def note(session: Session, ref: str, text: str, on: object) -> None:
+    """Add a note TEXT to action REF.
+
+    \b
+    Example:
+      ledger --actor "J Smith" action note ICO-A1.1 "Interviews on 3 November" --on 2016-10-20
+    """
+    actor = session.who()
+    app = session.ledger(write=True)
+    echo_recorded(app.note_action(ref, text, on=on, actor=actor), app)

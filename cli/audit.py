@@ -1,0 +1,51 @@
+"""`ledger audit`: audits and assessments, the sources of recommendations."""
+
+from __future__ import annotations
+
+import click
+
+from ledger.cli.common import LedgerClickError, Session, echo_recorded, on_option, pass_session
+from ledger.events import Assurance, AuditKind
+
+
+@click.group("audit")
+def command() -> None:
+    """Audits and assessments that make recommendations."""
+
+
+def _areas(values: tuple[str, ...]) -> dict[str, str]:
+    areas: dict[str, str] = {}
+    for value in values:
+        name, sep, rating = value.rpartition("=")
+        if not sep or not name.strip():
+            raise LedgerClickError(f"--area {value!r} is not NAME=RATING", 2)
+        if rating not in {a.value for a in Assurance}:
+            raise LedgerClickError(
+                f"--area {value!r}: rating {rating!r} is not one of "
+                f"{', '.join(a.value for a in Assurance)}", 2)
+        areas[name.strip()] = rating
+    return areas
+
+
+@command.command("add")
+@click.argument("ref")
+@click.option("--title", required=True, help="The audit's title.")
+@click.option("--kind", required=True, type=click.Choice([k.value for k in AuditKind]),
+              help="What kind of audit.")
+@on_option
+@click.option("--area", "areas", multiple=True, metavar="NAME=RATING",
+              help="A scope area and its assurance rating; repeat for each area.")
+@pass_session
+def add(session: Session, ref: str, title: str, kind: str, on: object,
+        areas: tuple[str, ...]) -> None:
+    """Record an audit REF dated --on, with its scope areas.
+
+    \b
+    Example:
+      ledger --actor "J Smith" audit add ICO-2015 --title "ICO data protection audit" \\
+        --kind ico-audit --on 2015-10-30 --area governance=limited --area "data sharing=reasonable"
+    """
+    actor = session.who()
+    app = session.ledger(write=True)
+    echo_recorded(app.add_audit(ref, title=title, kind=kind, on=on, areas=_areas(areas),
+                                actor=actor), app)

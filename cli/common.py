@@ -1,0 +1,189 @@
+"""What every command shares: the ledger handle, the actor, date types, output and errors."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+
+import click
+
+from ledger.application import DEFAULT_URL, Ledger, Logged
+from ledger.errors import LedgerError
+from ledger.projections.describe import summary
+from ledger.projections.replay import end_of_day
+
+F = TypeVar("F", bound=Callable[..., Any])
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class LedgerClickError(click.ClickException):
+    """A LedgerError on its way out: one line, with the error's own exit code."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def db_url(value: str) -> str:
+    """A SQLAlchemy URL; a bare path means a SQLite file."""
+    return value if "://" in value else f"sqlite:///{value}"
+
+
+@dataclass
+class Session:
+    """Per-invocation state: where the ledger is, who is acting, the open application."""
+
+    url: str = DEFAULT_URL
+    actor: str | None = None
+    apps: list[Ledger] = field(default_factory=list)
+
+    def ledger(self, *, write: bool) -> Ledger:
+        """Open the ledger; reads refuse a missing SQLite file rather than create one."""
+        app = Ledger(self.url, create=write)
+        self.apps.append(app)
+        return app
+
+    def who(self) -> str:
+        """The actor for a write, or a usage error saying how to give one."""
+        if not self.actor or not self.actor.strip():
+            raise LedgerClickError(
+                "who is recording this? give --actor NAME or set LEDGER_ACTOR", 2
+            )
+        return self.actor
+
+    def close(self) -> None:
+        """Close every application opened."""
+        for app in self.apps:
+            app.close()
+        self.apps.clear()
+
+
+pass_session = click.make_pass_decorator(Session)
+
+
+class IsoDate(click.ParamType):
+    """A calendar date written YYYY-MM-DD."""
+
+    name = "DATE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        text = str(value).strip()
+        try:
+            if not ISO_DATE.fullmatch(text):
+                raise ValueError
+            return date.fromisoformat(text)
+        except ValueError:
+            self.fail(f"{text!r} is not a date (YYYY-MM-DD)", param, ctx)
+
+
+class IsoDateTime(click.ParamType):
+    """An ISO 8601 time; a bare date is the end of that day, UTC; no offset means UTC."""
+
+    name = "DATETIME"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        text = str(value).strip()
+        if text.lower() == "now":
+            return datetime.now(UTC)
+        try:
+            if ISO_DATE.fullmatch(text):
+                return end_of_day(date.fromisoformat(text))
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}T.+", text):
+                raise ValueError
+            t = datetime.fromisoformat(text)
+        except ValueError:
+            self.fail(
+                f"{text!r} is not an ISO 8601 time (2016-07-25, 2016-07-25T17:00, "
+                "2016-07-25T17:00:00Z or with an offset)", param, ctx)
+        return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+
+
+DATE = IsoDate()
+DATETIME = IsoDateTime()
+
+
+def on_option(f: F) -> F:
+    """--on DATE: the effective date (when it happened)."""
+    return click.option("--on", "on", type=DATE, required=True,
+                        help="When it happened (effective date), YYYY-MM-DD.")(f)
+
+
+def format_option(*choices: str) -> Callable[[F], F]:
+    """--format, text by default."""
+    return click.option("--format", "fmt", type=click.Choice(choices), default=choices[0],
+                        show_default=True, help="Output format.")
+
+
+def echo_recorded(logged: Sequence[Logged], app: Ledger) -> None:
+    """Print what a write recorded, then the ledger's new fingerprint."""
+    for item in logged:
+        e = item.event
+        click.echo(f"recorded #{item.position} {e.ref}: {summary(e)} "
+                   f"(effective {e.effective}, by {e.actor})")
+    click.echo(f"fingerprint {app.fingerprint()}")
+
+
+def write_output(text: str, output: str | None) -> None:
+    """Write to a file when -o is given, else to stdout."""
+    if output is None:
+        click.echo(text, nl=not text.endswith("\n"))
+        return
+    try:
+        with open(output, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+    except OSError as e:
+        raise LedgerClickError(f"cannot write {output}: {e.strerror}", 1) from None
+    click.echo(f"wrote {output}", err=True)
+
+
+class LedgerGroup(click.Group):
+    """The root group: turns LedgerErrors and usage errors into one line on stderr."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except LedgerError as e:
+            raise LedgerClickError(str(e), e.exit_code) from None
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as e:
+            where = e.ctx.command_path + ": " if e.ctx else ""
+            click.echo(f"Error: {where}{_one_line(e.format_message())} "
+                       f"(see --help)", err=True)
+            sys.exit(2)
+        except click.ClickException as e:
+            click.echo(f"Error: {_one_line(e.format_message())}", err=True)
+            sys.exit(e.exit_code)
+        except click.exceptions.Abort:
+            click.echo("Aborted.", err=True)
+            sys.exit(1)
+        except OSError as e:
+            click.echo(f"Error: {e}", err=True)
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def env_default(name: str) -> str | None:
+    """An environment variable, if set and not empty."""
+    value = os.environ.get(name)
+    return value if value else None

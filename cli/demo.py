@@ -1,0 +1,90 @@
+"""`ledger demo`: the seed's story, recorded and reported from its events."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from ledger.application import Ledger
+from ledger.cli import scenario
+from ledger.cli.common import LedgerClickError, Session, db_url, pass_session
+from ledger.errors import StoreError
+from ledger.projections.report import Report, build_meeting_report, render
+from ledger.store import sqlite_path
+
+
+def _is_demo(url: str) -> bool | None:
+    """True for a demo ledger, False for any other ledger, None when there is none."""
+    path = sqlite_path(url)
+    if path is not None and not os.path.exists(path):
+        return None
+    try:
+        with Ledger(url, create=False) as app:
+            first = next(iter(app.log(upto=1)), None)
+    except StoreError:
+        return None if path is None else False
+    if first is None:
+        return None
+    return first.event.actor.endswith(scenario.DEMO_SUFFIX)
+
+
+def _reset(url: str) -> None:
+    path = sqlite_path(url)
+    if path is not None:
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(path + suffix):
+                os.remove(path + suffix)
+        return
+    with Ledger(url, create=False) as app:
+        app.store.drop_table()
+
+
+def _figures(report: Report, audit: str) -> str:
+    t = report.position.totals(audit)
+    return f"{t.completed} completed, {t.in_progress} in progress, {t.not_started} not started"
+
+
+@click.command("demo")
+@click.option("--db", "db", default="demo.db", show_default=True, metavar="URL",
+              help="Where to build the demo ledger (a SQLite path or a URL).")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text",
+              show_default=True, help="How to print the two meeting reports.")
+@pass_session
+def command(session: Session, db: str, fmt: str) -> None:
+    """Build a fresh demo ledger with Coventry City Council's 2016 story and print the
+    committee's two meeting reports, computed from the events alone.
+
+    Refuses to overwrite a ledger that is not a demo ledger.
+
+    \b
+    Examples:
+      ledger demo
+      ledger demo --db /tmp/demo.db --format markdown
+    """
+    url = db_url(db)
+    state = _is_demo(url)
+    if state is False:
+        raise LedgerClickError(f"{db} holds a ledger that is not a demo; refusing to overwrite "
+                               "it (choose another --db)", 1)
+    if state:
+        _reset(url)
+    clock = scenario.SimulatedClock()
+    click.echo(f"Building the demo ledger in {db}. Recorded times are simulated (a clock set "
+               "to 2016); the CLI never lets a user set a recorded time.")
+    with Ledger(url, clock=clock) as app:
+        scenario.build(app, clock, say=click.echo)
+        head = app.verify()
+        click.echo(f"Recorded {head.position} events; chain verified.\n")
+        reports = {}
+        for meeting in (scenario.JULY, scenario.OCTOBER):
+            reports[meeting] = build_meeting_report(app.log, meeting)
+            click.echo(render(reports[meeting], fmt))
+            click.echo("-" * 100)
+        click.echo("The two clocks (ICO actions):")
+        for meeting in (scenario.JULY, scenario.OCTOBER):
+            now = build_meeting_report(app.log, meeting, as_known_on=clock.now)
+            click.echo(f"  as at {meeting}, as known then: {_figures(reports[meeting], scenario.ICO)}")
+            click.echo(f"  as at {meeting}, as known now:  {_figures(now, scenario.ICO)}")
+        click.echo(f"\nFingerprint {head}. Check it any time with:\n"
+                   f"  ledger --db {db} verify --expect {head}")

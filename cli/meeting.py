@@ -1,0 +1,63 @@
+"""`ledger meeting`: committee meetings, and the report for each."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import click
+
+from ledger.cli.common import (
+    DATETIME,
+    Session,
+    echo_recorded,
+    format_option,
+    on_option,
+    pass_session,
+    write_output,
+)
+from ledger.projections.report import FORMATS, build_meeting_report, render
+
+
+@click.group("meeting")
+def command() -> None:
+    """Committee meetings and their reports."""
+
+
+@command.command("add")
+@click.argument("ref")
+@click.option("--committee", required=True, help="The committee's name.")
+@on_option
+@pass_session
+def add(session: Session, ref: str, committee: str, on: object) -> None:
+    """Record meeting REF of a committee, held (or to be held) --on a date.
+
+    \b
+    Example:
+      ledger --actor "Clerk" meeting add 2016-10-24 --committee "Audit and Procurement Committee" \\
+        --on 2016-10-24
+    """
+    actor = session.who()
+    app = session.ledger(write=True)
+    echo_recorded(app.add_meeting(ref, committee=committee, on=on, actor=actor), app)
+
+
+@command.command("report")
+@click.argument("meeting")
+@click.option("--as-known-on", "known", type=DATETIME,
+              help="Recorded-time horizon (default: the end of the meeting's day, i.e. what the "
+                   "committee could have been told; 'now' for everything known since).")
+@format_option(*FORMATS)
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of stdout.")
+@pass_session
+def report(session: Session, meeting: str, known: datetime | None, fmt: str,
+           output: str | None) -> None:
+    """The report for MEETING: the position as at its date, and the change since the previous
+    meeting of the same committee.
+
+    \b
+    Examples:
+      ledger meeting report 2016-10-24 --format markdown
+      ledger meeting report 2016-07-25 --as-known-on now --format json
+    """
+    app = session.ledger(write=False)
+    write_output(render(build_meeting_report(app.log, meeting, as_known_on=known), fmt), output)

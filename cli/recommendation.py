@@ -1,0 +1,38 @@
+"""`ledger recommendation`: what an audit recommended."""
+
+from __future__ import annotations
+
+import click
+
+from ledger.cli.common import Session, echo_recorded, on_option, pass_session
+from ledger.events import Priority, Response
+
+
+@click.group("recommendation")
+def command() -> None:
+    """Recommendations made by audits."""
+
+
+@command.command("add")
+@click.argument("ref")
+@click.option("--audit", required=True, metavar="REF", help="The audit that made it.")
+@click.option("--text", required=True, help="What was recommended.")
+@click.option("--priority", required=True, type=click.Choice([p.value for p in Priority]))
+@click.option("--area", metavar="NAME", help="The audit's scope area it falls under.")
+@click.option("--response", type=click.Choice([r.value for r in Response]), default="accepted",
+              show_default=True, help="Management's response.")
+@on_option
+@pass_session
+def add(session: Session, ref: str, audit: str, text: str, priority: str, area: str | None,
+        response: str, on: object) -> None:
+    """Record recommendation REF of an audit.
+
+    \b
+    Example:
+      ledger --actor "J Smith" recommendation add ICO-A1 --audit ICO-2015 \\
+        --text "Appoint a Records Manager" --priority high --area governance --on 2015-12-01
+    """
+    actor = session.who()
+    app = session.ledger(write=True)
+    echo_recorded(app.add_recommendation(ref, audit=audit, text=text, priority=priority,
+                                         area=area, response=response, on=on, actor=actor), app)

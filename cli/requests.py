@@ -1,0 +1,44 @@
+"""`ledger requests`: the committee's outstanding requests for reports."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+
+import click
+
+from ledger.cli.common import DATE, Session, format_option, pass_session
+from ledger.projections.replay import Timeline
+from ledger.projections.report import iso_utc, requests_json
+
+
+@click.command("requests")
+@click.option("--as-at", "as_at", type=DATE, help="The date to ask about (default: today).")
+@format_option("text", "json")
+@pass_session
+def command(session: Session, as_at: date | None, fmt: str) -> None:
+    """Reports the committee asked for and has not yet received: what, when asked, when due.
+
+    \b
+    Examples:
+      ledger requests
+      ledger requests --as-at 2016-10-24 --format json
+    """
+    app = session.ledger(write=False)
+    now = datetime.now(UTC)
+    day = as_at or now.date()
+    timeline = Timeline.build(app.log(), now)
+    requests = timeline.position(day).requests
+    if fmt == "json":
+        click.echo(json.dumps({"as_at": day.isoformat(), "as_known_on": iso_utc(now),
+                               "fingerprint": timeline.fingerprint.as_dict(),
+                               "requests": requests_json(requests)}, indent=2))
+        return
+    if not requests:
+        click.echo(f"No committee request was outstanding as at {day}.")
+        return
+    for r in requests:
+        flag = " OVERDUE" if r.overdue else ""
+        minute = f" (minute {r.minute})" if r.minute else ""
+        click.echo(f"{r.meeting}/{r.number}{minute}, {r.committee} on {r.requested_on}: "
+                   f"{r.text} — due {r.due_words}{flag}")

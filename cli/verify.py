@@ -1,0 +1,46 @@
+"""`ledger verify`: recompute the hash chain from the stored rows."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from ledger.cli.common import LedgerClickError, Session, format_option, pass_session
+from ledger.errors import ChainBroken
+from ledger.store import Fingerprint
+
+
+@click.command("verify")
+@click.option("--expect", metavar="POSITION:HASH",
+              help="A fingerprint published earlier that must still be part of the chain.")
+@format_option("text", "json")
+@pass_session
+def command(session: Session, expect: str | None, fmt: str) -> None:
+    """Check that no stored event was changed, removed, inserted or reordered.
+
+    Prints OK and the fingerprint (last position and head hash), or the first bad position
+    and exits 1.
+
+    \b
+    Examples:
+      ledger verify
+      ledger verify --expect 137:3f5a...e9 --format json
+    """
+    try:
+        expected = Fingerprint.parse(expect) if expect else None
+    except ValueError as e:
+        raise LedgerClickError(f"--expect: {e}", 2) from None
+    app = session.ledger(write=False)
+    try:
+        head = app.verify(expect=expected)
+    except ChainBroken as e:
+        if fmt == "json":
+            click.echo(json.dumps({"ok": False, "position": e.position, "error": str(e)}))
+            click.get_current_context().exit(1)
+        raise
+    if fmt == "json":
+        click.echo(json.dumps({"ok": True, "fingerprint": head.as_dict(),
+                               "events": head.position}))
+    else:
+        click.echo(f"OK: {head.position} events, chain intact; fingerprint {head}")

@@ -1,0 +1,64 @@
+"""Events in words: a one-line summary and the fields that changed, for output and history."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from ledger import events as ev
+
+BASE_FIELDS = frozenset(ev.LedgerEvent.model_fields)
+
+
+def details(event: ev.LedgerEvent) -> dict[str, Any]:
+    """The event's own fields (not identity or clocks), JSON-ready, without empty values."""
+    data = event.model_dump(mode="json", exclude=set(BASE_FIELDS))
+    return {k: v for k, v in data.items() if v not in (None, (), [], {})}
+
+
+def _due(d: date | None) -> str:
+    return str(d) if d else "no date"
+
+
+def summary(event: ev.LedgerEvent) -> str:
+    """What happened, in a few words: `started`, `owner Bob → Ann (reason)`."""
+    e = event
+    match e:
+        case ev.AuditRecorded():
+            areas = ", ".join(f"{k}: {v.value}" for k, v in e.areas.items())
+            return f"{e.kind.value} {e.title!r}" + (f" [{areas}]" if areas else "")
+        case ev.RecommendationMade():
+            return f"{e.priority.value} recommendation of {e.audit} ({e.response.value})"
+        case ev.ActionAdded():
+            extra = [f"for {', '.join(e.recommendations)}"]
+            if e.owner:
+                extra.append(f"owner {e.owner}")
+            if e.due:
+                extra.append(f"due {e.due}")
+            if e.depends_on:
+                extra.append(f"depends on {', '.join(e.depends_on)}")
+            return "action added " + ", ".join(extra)
+        case ev.ActionStarted():
+            return "not_started → in_progress" + (f" ({e.note})" if e.note else "")
+        case ev.ActionCompleted():
+            return "in_progress → completed" + (f" (evidence: {e.evidence})" if e.evidence else "")
+        case ev.ActionReopened():
+            return f"completed → in_progress (reopened: {e.reason})"
+        case ev.ActionAssigned():
+            return f"owner {e.previous or 'none'} → {e.owner}" + (f" ({e.reason})" if e.reason else "")
+        case ev.ActionRescheduled():
+            return f"due {_due(e.previous)} → {e.due} ({e.reason})"
+        case ev.ActionNoted():
+            return f"note: {e.text}"
+        case ev.MilestoneSet():
+            return f"milestone {e.text!r} pending"
+        case ev.MilestoneAchieved():
+            return "pending → achieved" + (f" ({e.note})" if e.note else "")
+        case ev.MeetingScheduled():
+            return f"meeting of {e.committee} on {e.held_on}"
+        case ev.ResolutionPassed():
+            where = f" under minute {e.minute}" if e.minute else ""
+            return f"resolution {e.number}{where} ({e.kind.value})"
+        case ev.ReportReceived():
+            return f"report requested by resolution {e.number} received at {e.by}"
+    return type(e).__name__
