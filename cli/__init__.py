@@ -6,9 +6,9 @@ One module per command group; every command's docstring is its help, with an exa
 from __future__ import annotations
 
 import click
+from ledger.cli.common import LedgerGroup, Session, db_url
 
 from ledger import __version__
-from ledger.cli.common import LedgerGroup, Session, db_url
 
 
 @click.group(cls=LedgerGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import click
+from datetime import date
 
+import click
 from ledger.cli.common import DATE, Session, echo_recorded, on_option, pass_session
 
 
@@ -24,7 +25,7 @@ def command() -> None:
 @on_option
 @pass_session
 def add(session: Session, ref: str, recommendations: tuple[str, ...], text: str,
-        owner: str | None, due: object, depends_on: tuple[str, ...], on: object) -> None:
+        owner: str | None, due: date | None, depends_on: tuple[str, ...], on: date) -> None:
     """Add action REF for one or more recommendations.
 
     \b
@@ -45,7 +46,7 @@ def add(session: Session, ref: str, recommendations: tuple[str, ...], text: str,
 @on_option
 @click.option("--note", help="A note on the start.")
 @pass_session
-def start(session: Session, ref: str, on: object, note: str | None) -> None:
+def start(session: Session, ref: str, on: date, note: str | None) -> None:
     """Start action REF (refused while what it depends on is unfinished).
 
     \b
@@ -62,7 +63,7 @@ def start(session: Session, ref: str, on: object, note: str | None) -> None:
 @on_option
 @click.option("--evidence", help="What shows it is done.")
 @pass_session
-def complete(session: Session, ref: str, on: object, evidence: str | None) -> None:
+def complete(session: Session, ref: str, on: date, evidence: str | None) -> None:
     """Complete action REF.
 
     \b
@@ -80,7 +81,7 @@ def complete(session: Session, ref: str, on: object, evidence: str | None) -> No
 @on_option
 @click.option("--reason", required=True, help="Why it is reopened.")
 @pass_session
-def reopen(session: Session, ref: str, on: object, reason: str) -> None:
+def reopen(session: Session, ref: str, on: date, reason: str) -> None:
     """Reopen completed action REF, with a reason.
 
     \b
@@ -98,7 +99,7 @@ def reopen(session: Session, ref: str, on: object, reason: str) -> None:
 @on_option
 @click.option("--reason", help="Why the owner changed.")
 @pass_session
-def assign(session: Session, ref: str, owner: str, on: object, reason: str | None) -> None:
+def assign(session: Session, ref: str, owner: str, on: date, reason: str | None) -> None:
     """Give action REF a new owner.
 
     \b
@@ -116,7 +117,7 @@ def assign(session: Session, ref: str, owner: str, on: object, reason: str | Non
 @on_option
 @click.option("--reason", required=True, help="Why the target moved.")
 @pass_session
-def reschedule(session: Session, ref: str, due: object, on: object, reason: str) -> None:
+def reschedule(session: Session, ref: str, due: date, on: date, reason: str) -> None:
     """Move action REF's target date, with a reason (the original is kept).
 
     \b
@@ -134,7 +135,7 @@ def reschedule(session: Session, ref: str, due: object, on: object, reason: str)
 @click.argument("text")
 @on_option
 @pass_session
-def note(session: Session, ref: str, text: str, on: object) -> None:
+def note(session: Session, ref: str, text: str, on: date) -> None:
     """Add a note TEXT to action REF.
 
     \b

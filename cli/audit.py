@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import click
+from datetime import date
 
+import click
 from ledger.cli.common import LedgerClickError, Session, echo_recorded, on_option, pass_session
+
 from ledger.events import Assurance, AuditKind
 
 
@@ -13,8 +15,8 @@ def command() -> None:
     """Audits and assessments that make recommendations."""
 
 
-def _areas(values: tuple[str, ...]) -> dict[str, str]:
-    areas: dict[str, str] = {}
+def _areas(values: tuple[str, ...]) -> dict[str, Assurance]:
+    areas: dict[str, Assurance] = {}
     for value in values:
         name, sep, rating = value.rpartition("=")
         if not sep or not name.strip():
@@ -23,7 +25,7 @@ def _areas(values: tuple[str, ...]) -> dict[str, str]:
             raise LedgerClickError(
                 f"--area {value!r}: rating {rating!r} is not one of "
                 f"{', '.join(a.value for a in Assurance)}", 2)
-        areas[name.strip()] = rating
+        areas[name.strip()] = Assurance(rating)
     return areas
 
 
@@ -36,7 +38,7 @@ def _areas(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--area", "areas", multiple=True, metavar="NAME=RATING",
               help="A scope area and its assurance rating; repeat for each area.")
 @pass_session
-def add(session: Session, ref: str, title: str, kind: str, on: object,
+def add(session: Session, ref: str, title: str, kind: str, on: date,
         areas: tuple[str, ...]) -> None:
     """Record an audit REF dated --on, with its scope areas.
 
@@ -47,5 +49,5 @@ def add(session: Session, ref: str, title: str, kind: str, on: object,
     """
     actor = session.who()
     app = session.ledger(write=True)
-    echo_recorded(app.add_audit(ref, title=title, kind=kind, on=on, areas=_areas(areas),
+    echo_recorded(app.add_audit(ref, title=title, kind=AuditKind(kind), on=on, areas=_areas(areas),
                                 actor=actor), app)

@@ -11,22 +11,31 @@ from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 import click
+from ledger.projections.describe import summary
+from ledger.projections.replay import end_of_day
 
 from ledger.application import DEFAULT_URL, Ledger, Logged
 from ledger.errors import LedgerError
-from ledger.projections.describe import summary
-from ledger.projections.replay import end_of_day
 
 F = TypeVar("F", bound=Callable[..., Any])
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-class LedgerClickError(click.ClickException):
-    """A LedgerError on its way out: one line, with the error's own exit code."""
+class RefusedError(click.ClickException):
+    """A refused command or a failure: exit 1."""
 
-    def __init__(self, message: str, exit_code: int) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
+    exit_code = 1
+
+
+class BadValueError(click.ClickException):
+    """A bad value or bad usage: exit 2."""
+
+    exit_code = 2
+
+
+def LedgerClickError(message: str, exit_code: int) -> click.ClickException:
+    """The click exception for a message and the exit code it deserves (1 or 2)."""
+    return BadValueError(message) if exit_code == 2 else RefusedError(message)
 
 
 def db_url(value: str) -> str:
@@ -66,7 +75,7 @@ class Session:
 pass_session = click.make_pass_decorator(Session)
 
 
-class IsoDate(click.ParamType):
+class IsoDate(click.ParamType):  # type: ignore[type-arg]
     """A calendar date written YYYY-MM-DD."""
 
     name = "DATE"
@@ -83,7 +92,7 @@ class IsoDate(click.ParamType):
             self.fail(f"{text!r} is not a date (YYYY-MM-DD)", param, ctx)
 
 
-class IsoDateTime(click.ParamType):
+class IsoDateTime(click.ParamType):  # type: ignore[type-arg]
     """An ISO 8601 time; a bare date is the end of that day, UTC; no offset means UTC."""
 
     name = "DATETIME"

@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 
 import click
-
-from ledger.application import Ledger
 from ledger.cli import scenario
 from ledger.cli.common import LedgerClickError, Session, db_url, pass_session
-from ledger.errors import StoreError
 from ledger.projections.report import Report, build_meeting_report, render
+
+from ledger.application import Ledger
+from ledger.errors import StoreError
 from ledger.store import sqlite_path
 
 
@@ -21,7 +21,7 @@ def _is_demo(url: str) -> bool | None:
         return None
     try:
         with Ledger(url, create=False) as app:
-            first = next(iter(app.log(upto=1)), None)
+            first = next(iter(app.stream(upto=1)), None)
     except StoreError:
         return None if path is None else False
     if first is None:
@@ -78,12 +78,12 @@ def command(session: Session, db: str, fmt: str) -> None:
         click.echo(f"Recorded {head.position} events; chain verified.\n")
         reports = {}
         for meeting in (scenario.JULY, scenario.OCTOBER):
-            reports[meeting] = build_meeting_report(app.log, meeting)
+            reports[meeting] = build_meeting_report(app.stream, meeting)
             click.echo(render(reports[meeting], fmt))
             click.echo("-" * 100)
         click.echo("The two clocks (ICO actions):")
         for meeting in (scenario.JULY, scenario.OCTOBER):
-            now = build_meeting_report(app.log, meeting, as_known_on=clock.now)
+            now = build_meeting_report(app.stream, meeting, as_known_on=clock.now)
             click.echo(f"  as at {meeting}, as known then: {_figures(reports[meeting], scenario.ICO)}")
             click.echo(f"  as at {meeting}, as known now:  {_figures(now, scenario.ICO)}")
         click.echo(f"\nFingerprint {head}. Check it any time with:\n"

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import click
-
 from ledger.cli.common import (
     DATETIME,
     Session,
@@ -28,7 +27,7 @@ def command() -> None:
 @click.option("--committee", required=True, help="The committee's name.")
 @on_option
 @pass_session
-def add(session: Session, ref: str, committee: str, on: object) -> None:
+def add(session: Session, ref: str, committee: str, on: date) -> None:
     """Record meeting REF of a committee, held (or to be held) --on a date.
 
     \b
@@ -60,4 +59,4 @@ def report(session: Session, meeting: str, known: datetime | None, fmt: str,
       ledger meeting report 2016-07-25 --as-known-on now --format json
     """
     app = session.ledger(write=False)
-    write_output(render(build_meeting_report(app.log, meeting, as_known_on=known), fmt), output)
+    write_output(render(build_meeting_report(app.stream, meeting, as_known_on=known), fmt), output)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import click
+from datetime import date
 
+import click
 from ledger.cli.common import Session, echo_recorded, on_option, pass_session
 
 
@@ -17,7 +18,7 @@ def command() -> None:
 @click.option("--text", required=True, help="What has to happen.")
 @on_option
 @pass_session
-def add(session: Session, ref: str, text: str, on: object) -> None:
+def add(session: Session, ref: str, text: str, on: date) -> None:
     """Record a pending milestone REF.
 
     \b
@@ -35,7 +36,7 @@ def add(session: Session, ref: str, text: str, on: object) -> None:
 @on_option
 @click.option("--note", help="How it was achieved.")
 @pass_session
-def achieve(session: Session, ref: str, on: object, note: str | None) -> None:
+def achieve(session: Session, ref: str, on: date, note: str | None) -> None:
     """Mark milestone REF achieved.
 
     \b

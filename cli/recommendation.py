@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import click
+from datetime import date
 
+import click
 from ledger.cli.common import Session, echo_recorded, on_option, pass_session
+
 from ledger.events import Priority, Response
 
 
@@ -24,7 +26,7 @@ def command() -> None:
 @on_option
 @pass_session
 def add(session: Session, ref: str, audit: str, text: str, priority: str, area: str | None,
-        response: str, on: object) -> None:
+        response: str, on: date) -> None:
     """Record recommendation REF of an audit.
 
     \b
@@ -34,5 +36,5 @@ def add(session: Session, ref: str, audit: str, text: str, priority: str, area: 
     """
     actor = session.who()
     app = session.ledger(write=True)
-    echo_recorded(app.add_recommendation(ref, audit=audit, text=text, priority=priority,
-                                         area=area, response=response, on=on, actor=actor), app)
+    echo_recorded(app.add_recommendation(ref, audit=audit, text=text, priority=Priority(priority),
+                                         area=area, response=Response(response), on=on, actor=actor), app)

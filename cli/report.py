@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import click
-
 from ledger.cli.common import DATE, DATETIME, Session, format_option, pass_session, write_output
 from ledger.projections.report import FORMATS, build_report, render
 
@@ -36,5 +35,5 @@ def as_at(session: Session, as_at: date, known: datetime | None, since: date | N
       ledger report as-at 2016-10-24 --since 2016-07-25 --audit ICO-2015 --format markdown
     """
     app = session.ledger(write=False)
-    report = build_report(app.log, as_at, as_known_on=known, since=since, audit=audit)
+    report = build_report(app.stream, as_at, as_known_on=known, since=since, audit=audit)
     write_output(render(report, fmt), output)

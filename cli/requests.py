@@ -6,7 +6,6 @@ import json
 from datetime import UTC, date, datetime
 
 import click
-
 from ledger.cli.common import DATE, Session, format_option, pass_session
 from ledger.projections.replay import Timeline
 from ledger.projections.report import iso_utc, requests_json
@@ -27,7 +26,7 @@ def command(session: Session, as_at: date | None, fmt: str) -> None:
     app = session.ledger(write=False)
     now = datetime.now(UTC)
     day = as_at or now.date()
-    timeline = Timeline.build(app.log(), now)
+    timeline = Timeline.build(app.stream(), now)
     requests = timeline.position(day).requests
     if fmt == "json":
         click.echo(json.dumps({"as_at": day.isoformat(), "as_known_on": iso_utc(now),

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import click
+from datetime import date
 
+import click
 from ledger.cli.common import DATE, LedgerClickError, Session, echo_recorded, pass_session
+
 from ledger.events import ResolutionKind
 
 
@@ -31,7 +33,7 @@ def command() -> None:
               help="An earlier request whose report this resolution received.")
 @pass_session
 def add(session: Session, meeting: str, number: int, text: str, kind: str | None,
-        minute: str | None, further_to: str | None, due_at: str | None, due_by: object,
+        minute: str | None, further_to: str | None, due_at: str | None, due_by: date | None,
         after: str | None, fulfils: str | None) -> None:
     """Record resolution NUMBER of MEETING (dated by the meeting).
 
@@ -46,6 +48,6 @@ def add(session: Session, meeting: str, number: int, text: str, kind: str | None
             "give only one of --report-due-at, --report-due-by and --report-after", 2)
     app = session.ledger(write=True)
     echo_recorded(app.add_resolution(
-        meeting, number, text=text, kind=kind, minute=minute, further_to=further_to,
+        meeting, number, text=text, kind=ResolutionKind(kind) if kind else None, minute=minute, further_to=further_to,
         report_due_at=due_at, report_due_by=due_by, report_after=after, fulfils=fulfils,
         actor=actor), app)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from ledger.application import Ledger
+from ledger.events import Assurance, AuditKind, Priority
 
 DEMO_SUFFIX = "(demo)"
 OFFICER = f"IG Manager {DEMO_SUFFIX}"
@@ -30,6 +31,7 @@ ICO = "ICO-2015"
 IFC = "IFC-2016"
 COMMITTEE = "Audit and Procurement Committee"
 JULY, OCTOBER, FEBRUARY = "2016-07-25", "2016-10-24", "2017-02-20"
+MEETING_DAYS = {m: date.fromisoformat(m) for m in (JULY, OCTOBER, FEBRUARY)}
 RM = "RM-RECRUITED"
 CORRECTION_RECORDED = date(2016, 11, 3)
 
@@ -140,18 +142,19 @@ def build(app: Ledger, clock: SimulatedClock, say: Callable[[str], None] = print
     """Record the whole story in `app`, moving `clock` as it goes."""
     rng = random.Random(2016)
     say("Recording the ICO data protection audit and its action plan (March 2016) ...")
-    app.add_audit(ICO, title="ICO data protection audit", kind="ico-audit", on="2015-10-30",
-                  areas={"governance": "limited", "training and awareness": "limited",
-                         "data sharing": "reasonable"}, actor=OFFICER)
+    app.add_audit(ICO, title="ICO data protection audit", kind=AuditKind.ICO_AUDIT, on=date(2015, 10, 30),
+                  areas={"governance": Assurance.LIMITED,
+                         "training and awareness": Assurance.LIMITED,
+                         "data sharing": Assurance.REASONABLE}, actor=OFFICER)
     app.add_audit(IFC, title="In-Form Consult information management maturity assessment",
-                  kind="maturity-assessment", on="2016-02-29", actor=OFFICER)
-    app.add_milestone(RM, text="Records Manager recruited", on="2016-03-14", actor=OFFICER)
+                  kind=AuditKind.MATURITY_ASSESSMENT, on=date(2016, 2, 29), actor=OFFICER)
+    app.add_milestone(RM, text="Records Manager recruited", on=date(2016, 3, 14), actor=OFFICER)
     ico_refs: list[str] = []
     owners: dict[str, str] = {}
     for n, (code, area, priority, words, count) in enumerate(ICO_RECOMMENDATIONS):
         rec = f"ICO-{code}"
-        app.add_recommendation(rec, audit=ICO, text=words, priority=priority, area=area,
-                               on="2015-12-14", actor=OFFICER)
+        app.add_recommendation(rec, audit=ICO, text=words, priority=Priority(priority), area=area,
+                               on=date(2015, 12, 14), actor=OFFICER)
         for k in range(1, count + 1):
             ico_refs.append(f"{rec}.{k}")
             owners[f"{rec}.{k}"] = OWNERS[(n + k) % len(OWNERS)]
@@ -163,17 +166,17 @@ def build(app: Ledger, clock: SimulatedClock, say: Callable[[str], None] = print
                        text=f"Deliver step {life.ref.rsplit('.', 1)[1]} of "
                             f"{life.ref.rsplit('.', 1)[0]}",
                        owner=owners[life.ref], due=due, depends_on=list(life.depends_on),
-                       on="2016-03-15", actor=OFFICER)
+                       on=date(2016, 3, 15), actor=OFFICER)
     ifc_lives = []
     for code, priority, words, count in IFC_RECOMMENDATIONS:
         rec = f"IFC-{code}"
-        app.add_recommendation(rec, audit=IFC, text=words, priority=priority,
-                               on="2016-03-10", actor=OFFICER)
+        app.add_recommendation(rec, audit=IFC, text=words, priority=Priority(priority),
+                               on=date(2016, 3, 10), actor=OFFICER)
         for k in range(1, count + 1):
             ref = f"{rec}.{k}"
             app.add_action(ref, recommendations=[rec], text=f"Deliver step {k} of {rec}",
                            owner=OWNERS[k % len(OWNERS)], due=date(2017, 3, 31),
-                           on="2016-03-15", actor=OFFICER)
+                           on=date(2016, 3, 15), actor=OFFICER)
             start = _day(rng, "2016-05-01", "2016-10-20") if rng.random() < 0.6 else None
             done = (start + timedelta(days=40)) if start and rng.random() < 0.4 else None
             ifc_lives.append(Life(ref, start, done if done and done < date(2016, 10, 22) else None))
@@ -208,6 +211,7 @@ def build(app: Ledger, clock: SimulatedClock, say: Callable[[str], None] = print
             meetings[day](app)
 
     late = next(life for life in lives if life.completed_recorded)
+    assert late.completed is not None
     clock.on(CORRECTION_RECORDED, hour=10)
     say(f"Recording a back-dated correction on {CORRECTION_RECORDED.day} {CORRECTION_RECORDED:%B %Y}: {late.ref} "
         f"was in fact completed on {late.completed.day} {late.completed:%B %Y} ...")
@@ -216,8 +220,8 @@ def build(app: Ledger, clock: SimulatedClock, say: Callable[[str], None] = print
 
 
 def _july(app: Ledger) -> None:
-    app.add_meeting(JULY, committee=COMMITTEE, on=JULY, actor=CLERK)
-    app.add_meeting(OCTOBER, committee=COMMITTEE, on=OCTOBER, actor=CLERK)
+    app.add_meeting(JULY, committee=COMMITTEE, on=MEETING_DAYS[JULY], actor=CLERK)
+    app.add_meeting(OCTOBER, committee=COMMITTEE, on=MEETING_DAYS[OCTOBER], actor=CLERK)
     app.add_resolution(JULY, 1, minute="12/16", text="The progress with the Information "
                        "Management Strategy action plans be noted.", actor=CLERK)
     app.add_resolution(JULY, 2, minute="12/16", text="Officers be requested to report further "
@@ -226,7 +230,7 @@ def _july(app: Ledger) -> None:
 
 
 def _october(app: Ledger) -> None:
-    app.add_meeting(FEBRUARY, committee=COMMITTEE, on=FEBRUARY, actor=CLERK)
+    app.add_meeting(FEBRUARY, committee=COMMITTEE, on=MEETING_DAYS[FEBRUARY], actor=CLERK)
     app.add_resolution(OCTOBER, 1, minute="36/16", further_to="12/16",
                        text="The progress to date against the ICO and In-form Consult action "
                             "plans be noted.", fulfils=f"{JULY}/2", actor=CLERK)

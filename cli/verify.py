@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import click
-
 from ledger.cli.common import LedgerClickError, Session, format_option, pass_session
+
 from ledger.errors import ChainBroken
 from ledger.store import Fingerprint
 

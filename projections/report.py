@@ -11,12 +11,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
-
-from ledger import events as ev
-from ledger.application import Logged
-from ledger.errors import UnknownRef
 from ledger.projections.replay import (
     ActionState,
     MeetingInfo,
@@ -25,7 +19,6 @@ from ledger.projections.replay import (
     Timeline,
     Totals,
     end_of_day,
-    natural_key,
 )
 from ledger.projections.words import (
     long_date,
@@ -34,6 +27,12 @@ from ledger.projections.words import (
     source_label,
     to_begin_sentence,
 )
+from rich.console import Console
+from rich.table import Table
+
+from ledger import events as ev
+from ledger.application import Logged
+from ledger.errors import UnknownRef
 
 FORMATS = ("text", "markdown", "json", "csv")
 STATUS_WORDS = {ev.Status.NOT_STARTED: "not started", ev.Status.IN_PROGRESS: "in progress",

@@ -86,7 +86,7 @@ class Audit(Record):
     kind = "audit"
     created_by = ev.AuditRecorded
 
-    def _on_AuditRecorded(self, e: ev.AuditRecorded) -> None:  # noqa: N802
+    def _on_AuditRecorded(self, e: ev.AuditRecorded) -> None:
         self.title = e.title
         self.audit_kind = e.kind
         self.areas = dict(e.areas)
@@ -98,7 +98,7 @@ class Recommendation(Record):
     kind = "recommendation"
     created_by = ev.RecommendationMade
 
-    def _on_RecommendationMade(self, e: ev.RecommendationMade) -> None:  # noqa: N802
+    def _on_RecommendationMade(self, e: ev.RecommendationMade) -> None:
         self.audit = e.audit
         self.text = e.text
         self.priority = e.priority
@@ -112,7 +112,7 @@ class Action(Record):
     kind = "action"
     created_by = ev.ActionAdded
 
-    def _on_ActionAdded(self, e: ev.ActionAdded) -> None:  # noqa: N802
+    def _on_ActionAdded(self, e: ev.ActionAdded) -> None:
         self.recommendations = tuple(e.recommendations)
         self.text = e.text
         self.owner = e.owner
@@ -129,22 +129,22 @@ class Action(Record):
         self.status_on = e.effective
         self.completed_on = e.effective if self.status is ev.Status.COMPLETED else None
 
-    def _on_ActionStarted(self, e: ev.ActionStarted) -> None:  # noqa: N802
+    def _on_ActionStarted(self, e: ev.ActionStarted) -> None:
         self._status(e)
 
-    def _on_ActionCompleted(self, e: ev.ActionCompleted) -> None:  # noqa: N802
+    def _on_ActionCompleted(self, e: ev.ActionCompleted) -> None:
         self._status(e)
 
-    def _on_ActionReopened(self, e: ev.ActionReopened) -> None:  # noqa: N802
+    def _on_ActionReopened(self, e: ev.ActionReopened) -> None:
         self._status(e)
 
-    def _on_ActionAssigned(self, e: ev.ActionAssigned) -> None:  # noqa: N802
+    def _on_ActionAssigned(self, e: ev.ActionAssigned) -> None:
         self.owner = e.owner
 
-    def _on_ActionRescheduled(self, e: ev.ActionRescheduled) -> None:  # noqa: N802
+    def _on_ActionRescheduled(self, e: ev.ActionRescheduled) -> None:
         self.due = e.due
 
-    def _on_ActionNoted(self, e: ev.ActionNoted) -> None:  # noqa: N802
+    def _on_ActionNoted(self, e: ev.ActionNoted) -> None:
         self.notes.append(e.text)
 
     # -- rules ----------------------------------------------------------------------------
@@ -217,12 +217,12 @@ class Milestone(Record):
     kind = "milestone"
     created_by = ev.MilestoneSet
 
-    def _on_MilestoneSet(self, e: ev.MilestoneSet) -> None:  # noqa: N802
+    def _on_MilestoneSet(self, e: ev.MilestoneSet) -> None:
         self.text = e.text
         self.status = ev.MilestoneStatus.PENDING
         self.achieved_on: date | None = None
 
-    def _on_MilestoneAchieved(self, e: ev.MilestoneAchieved) -> None:  # noqa: N802
+    def _on_MilestoneAchieved(self, e: ev.MilestoneAchieved) -> None:
         self.status = ev.MilestoneStatus.ACHIEVED
         self.achieved_on = e.effective
 
@@ -242,16 +242,16 @@ class Meeting(Record):
     kind = "meeting"
     created_by = ev.MeetingScheduled
 
-    def _on_MeetingScheduled(self, e: ev.MeetingScheduled) -> None:  # noqa: N802
+    def _on_MeetingScheduled(self, e: ev.MeetingScheduled) -> None:
         self.committee = e.committee
         self.held_on = e.held_on
         self.resolutions: dict[int, ev.ResolutionPassed] = {}
         self.received: dict[int, str] = {}
 
-    def _on_ResolutionPassed(self, e: ev.ResolutionPassed) -> None:  # noqa: N802
+    def _on_ResolutionPassed(self, e: ev.ResolutionPassed) -> None:
         self.resolutions[e.number] = e
 
-    def _on_ReportReceived(self, e: ev.ReportReceived) -> None:  # noqa: N802
+    def _on_ReportReceived(self, e: ev.ReportReceived) -> None:
         self.received[e.number] = e.by
 
     def receive_report(self, number: int, by: str, on: date, *, actor: str,

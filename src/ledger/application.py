@@ -153,7 +153,7 @@ class Ledger(Application[UUID]):
             return None
         except OperationalError as e:
             raise StoreError(f"cannot read the ledger: {e}") from e
-        return cast(Record, record)
+        return record
 
     def get(self, ref: str, kind: type[R]) -> R:
         """The record with this ref, which must be of `kind`."""
@@ -428,7 +428,7 @@ class Ledger(Application[UUID]):
         """Recompute the hash chain; raise `ChainBroken` at the first bad position."""
         return self.store.verify(expect=expect, progress=progress)
 
-    def log(self, *, upto: int | None = None, batch: int = 2000) -> Iterator[Logged]:
+    def stream(self, *, upto: int | None = None, batch: int = 2000) -> Iterator[Logged]:
         """Every event in position order, streamed a page at a time."""
         for row in self.store.iter_rows(stop=upto, batch=batch):
             yield Logged(row.position, row.hash, self._decode(row))

@@ -231,12 +231,14 @@ class LedgerRecorder(ApplicationRecorder):
     def _append(self, conn: Connection, stored_events: Sequence[StoredEvent]) -> list[int]:
         head = self._head(conn)
         position, digest = head.position, head.hash
-        rows = []
+        rows: list[dict[str, Any]] = []
+        positions: list[int] = []
         for e in stored_events:
             position += 1
             digest = chain_hash(
                 digest, position, e.originator_id, e.originator_version, e.topic, e.state
             )
+            positions.append(position)
             rows.append(
                 {
                     "position": position,
@@ -249,7 +251,7 @@ class LedgerRecorder(ApplicationRecorder):
             )
         if rows:
             conn.execute(self.table.insert(), rows)
-        return [r["position"] for r in rows]
+        return positions
 
     # -- reading ------------------------------------------------------------------------------
     def _head(self, conn: Connection) -> Fingerprint:
