@@ -142,6 +142,17 @@ def _events_table(metadata: sa.MetaData, name: str) -> sa.Table:
     )
 
 
+def _head_table(metadata: sa.MetaData, name: str) -> sa.Table:
+    """One row remembering the last position and hash appended: a truncated tail shows."""
+    return sa.Table(
+        f"{name}_head",
+        metadata,
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False),
+        sa.Column("position", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("hash", sa.String(64), nullable=False),
+    )
+
+
 def _append_only_ddl(dialect: str, table: str) -> list[str]:
     if dialect == "sqlite":
         return [
@@ -167,7 +178,7 @@ def _notification(row: Any) -> Notification:
         originator_id=row.originator_id,
         originator_version=row.originator_version,
         topic=row.topic,
-        state=bytes(row.state),
+        state=_as_bytes(row.state),
     )
 
 
@@ -179,6 +190,7 @@ class LedgerRecorder(ApplicationRecorder):
         self.write_engine = engine.execution_options(ledger_write=True)
         self.metadata = sa.MetaData()
         self.table = _events_table(self.metadata, table_name)
+        self.head_table = _head_table(self.metadata, table_name)
         self.dialect = engine.dialect.name
 
     # -- schema -------------------------------------------------------------------------------
@@ -251,7 +263,21 @@ class LedgerRecorder(ApplicationRecorder):
             )
         if rows:
             conn.execute(self.table.insert(), rows)
+            self._remember_head(conn, Fingerprint(position, digest))
         return positions
+
+    def _remember_head(self, conn: Connection, head: Fingerprint) -> None:
+        h = self.head_table
+        values = {"position": head.position, "hash": head.hash}
+        if conn.execute(h.update().where(h.c.id == 1).values(**values)).rowcount == 0:
+            conn.execute(h.insert().values(id=1, **values))
+
+    def remembered_head(self) -> Fingerprint | None:
+        """The head the store remembers having written (None before the first append)."""
+        h = self.head_table
+        with self._reading() as conn:
+            row = conn.execute(sa.select(h.c.position, h.c.hash).where(h.c.id == 1)).first()
+        return None if row is None else Fingerprint(row.position, row.hash)
 
     # -- reading ------------------------------------------------------------------------------
     def _head(self, conn: Connection) -> Fingerprint:
@@ -314,7 +340,7 @@ class LedgerRecorder(ApplicationRecorder):
                     originator_id=r.originator_id,
                     originator_version=r.originator_version,
                     topic=r.topic,
-                    state=bytes(r.state),
+                    state=_as_bytes(r.state),
                 )
                 for r in conn.execute(q)
             ]
@@ -382,30 +408,31 @@ class LedgerRecorder(ApplicationRecorder):
     def verify(
         self, expect: Fingerprint | None = None, progress: Callable[[int], None] | None = None
     ) -> Fingerprint:
-        """Recompute the chain from the stored rows; return the head or raise `ChainBroken`."""
+        """Recompute the chain from the stored rows; return the head or raise `ChainBroken`.
+
+        Also checks the head the store remembers (a truncated tail) and, with `expect`, a
+        fingerprint published earlier (a rewrite whose author recomputed every later hash).
+        """
         digest, expected_position = GENESIS_HASH, 1
         for row in self.iter_rows():
             if row.position != expected_position:
-                what = "missing" if row.position > expected_position else "duplicated"
                 raise ChainBroken(
-                    f"chain broken at position {expected_position}: event {what} "
-                    f"(next stored position is {row.position})",
+                    f"chain broken at position {expected_position}: event missing (deleted); "
+                    f"the next stored position is {row.position}",
                     expected_position,
                 )
-            digest = chain_hash(
-                digest, row.position, row.originator_id, row.originator_version, row.topic,
-                bytes(row.state),
-            )
-            if digest != row.hash:
+            recomputed = chain_hash(digest, row.position, row.originator_id,
+                                    row.originator_version, row.topic, _as_bytes(row.state))
+            if recomputed != row.hash:
                 raise ChainBroken(
-                    f"chain broken at position {row.position}: stored hash does not match "
-                    "the event's bytes and the chain before it",
+                    f"chain broken at position {row.position}: {self._diagnose(row, digest)}",
                     row.position,
                 )
+            digest = recomputed
             if expect is not None and row.position == expect.position and digest != expect.hash:
                 raise ChainBroken(
-                    f"chain does not contain the expected fingerprint {expect}: the history up "
-                    f"to position {expect.position} was rewritten",
+                    f"chain does not contain the published fingerprint {expect}: the history up "
+                    f"to position {expect.position} was rewritten and its hashes recomputed",
                     expect.position,
                 )
             if progress is not None:
@@ -418,7 +445,61 @@ class LedgerRecorder(ApplicationRecorder):
                 "the tail was truncated",
                 head.position + 1,
             )
+        remembered = self.remembered_head()
+        if remembered is not None and remembered.position > head.position:
+            raise ChainBroken(
+                f"chain ends at position {head.position} but the ledger remembers writing up to "
+                f"{remembered.position}: the tail was truncated",
+                head.position + 1,
+            )
+        if remembered is not None and remembered.position == head.position and (
+                remembered.hash != head.hash):
+            raise ChainBroken(
+                f"the chain's head hash differs from the one the ledger remembers at position "
+                f"{head.position}: the history was rewritten and its hashes recomputed",
+                head.position,
+            )
+        if remembered is not None and remembered.position < head.position:
+            raise ChainBroken(
+                f"events after position {remembered.position} were not appended by the ledger "
+                "(inserted behind its back)",
+                remembered.position + 1,
+            )
         return head
+
+    def _row_at(self, position: int) -> Any:
+        t = self.table
+        with self._reading() as conn:
+            return conn.execute(sa.select(t).where(t.c.position == position)).first()
+
+    def _diagnose(self, row: Any, previous: str, window: int = 10_000) -> str:
+        """Say what most likely happened at the first row whose hash does not verify."""
+        p = row.position
+
+        def fits(candidate: Any, position: int, prev: str) -> bool:
+            return bool(chain_hash(prev, position, candidate.originator_id,
+                                   candidate.originator_version, candidate.topic,
+                                   _as_bytes(candidate.state)) == candidate.hash)
+
+        following = self._row_at(p + 1)
+        if following is not None and fits(following, p + 1, row.hash):
+            return "the event's stored bytes were modified (the chain after it is intact)"
+        for later in self.iter_rows(start=p + 1, stop=p + window, batch=1000):
+            if not fits(later, p, previous):
+                continue
+            # `later` is the event that belongs at p; is the event at p the one that belongs there?
+            q = later.position
+            before_q = later if q == p + 1 else self._row_at(q - 1)
+            if before_q is not None and fits(row, q, before_q.hash):
+                return f"events {p} and {q} were swapped"
+            if q == p + 1:
+                return "an event was inserted here (the events after it moved up one position)"
+            return (f"the event that belongs here is stored at position {q}: events were "
+                    "inserted or reordered")
+        if following is None and not fits(row, p, previous):
+            return "the last event's stored bytes were modified or it was replaced"
+        return ("the event does not follow the one before it: an event was deleted and the rest "
+                "moved down, or this one was replaced")
 
 
 class PollingSubscription(Subscription[ApplicationRecorder]):
@@ -447,6 +528,11 @@ class PollingSubscription(Subscription[ApplicationRecorder]):
             if not self._buffer:
                 time.sleep(self._interval)
         raise StopIteration
+
+
+def _as_bytes(value: Any) -> bytes:
+    """Stored state as bytes, even if someone rewrote the column as text."""
+    return value.encode() if isinstance(value, str) else bytes(value)
 
 
 def _as_uuid(value: UUID | str) -> UUID:
