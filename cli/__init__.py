@@ -6,9 +6,9 @@ One module per command group; every command's docstring is its help, with an exa
 from __future__ import annotations
 
 import click
-from ledger.cli.common import LedgerGroup, Session, db_url
 
 from ledger import __version__
+from ledger.cli.common import LedgerGroup, Session, db_url
 
 
 @click.group(cls=LedgerGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -39,6 +39,7 @@ def _register() -> None:
     from ledger.cli import (
         action,
         audit,
+        backup,
         demo,
         meeting,
         milestone,
@@ -47,12 +48,15 @@ def _register() -> None:
         requests,
         resolution,
         show,
+        trail,
         verify,
     )
 
     for module in (audit, recommendation, action, milestone, meeting, resolution, show, verify,
                    report, requests, demo):
         main.add_command(module.command)
+    for extra in (*trail.commands, *backup.commands):
+        main.add_command(extra)
 
 
 _register()

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import click
-from ledger.cli.common import LedgerClickError, Session, echo_recorded, on_option, pass_session
 
+from ledger.cli.common import LedgerClickError, Session, echo_recorded, on_option, pass_session
 from ledger.events import Assurance, AuditKind
 
 

@@ -11,11 +11,11 @@ from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 import click
-from ledger.projections.describe import summary
-from ledger.projections.replay import end_of_day
 
 from ledger.application import DEFAULT_URL, Ledger, Logged
 from ledger.errors import LedgerError
+from ledger.projections.describe import summary
+from ledger.projections.replay import end_of_day
 
 F = TypeVar("F", bound=Callable[..., Any])
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -133,13 +133,13 @@ def format_option(*choices: str) -> Callable[[F], F]:
                         show_default=True, help="Output format.")
 
 
-def echo_recorded(logged: Sequence[Logged], app: Ledger) -> None:
+def echo_recorded(logged: Sequence[Logged], app: Ledger, *, err: bool = False) -> None:
     """Print what a write recorded, then the ledger's new fingerprint."""
     for item in logged:
         e = item.event
         click.echo(f"recorded #{item.position} {e.ref}: {summary(e)} "
-                   f"(effective {e.effective}, by {e.actor})")
-    click.echo(f"fingerprint {app.fingerprint()}")
+                   f"(effective {e.effective}, by {e.actor})", err=err)
+    click.echo(f"fingerprint {app.fingerprint()}", err=err)
 
 
 def write_output(text: str, output: str | None) -> None:

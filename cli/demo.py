@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import os
 
 import click
+
+from ledger.aggregates import Meeting
+from ledger.application import Ledger
 from ledger.cli import scenario
 from ledger.cli.common import LedgerClickError, Session, db_url, pass_session
-from ledger.projections.report import Report, build_meeting_report, render
-
-from ledger.application import Ledger
 from ledger.errors import StoreError
+from ledger.projections.report import Report, build_meeting_report, digest, render, reproduce
 from ledger.store import sqlite_path
 
 
@@ -86,5 +88,16 @@ def command(session: Session, db: str, fmt: str) -> None:
             now = build_meeting_report(app.stream, meeting, as_known_on=clock.now)
             click.echo(f"  as at {meeting}, as known then: {_figures(reports[meeting], scenario.ICO)}")
             click.echo(f"  as at {meeting}, as known now:  {_figures(now, scenario.ICO)}")
+        click.echo("\nThe papers presented to each meeting, reproduced from the trail after the "
+                   "correction:")
+        for meeting in (scenario.JULY, scenario.OCTOBER):
+            paper = app.get(meeting, Meeting).presented[-1]
+            again = reproduce(functools.partial(app.stream, upto=paper.position),
+                              paper.parameters)
+            verdict = "byte-identical" if digest(again) == paper.sha256 else "DIFFERENT"
+            click.echo(f"  {meeting}: report {paper.number} from {paper.position}:"
+                       f"{paper.chain_hash[:12]}…, sha256 {paper.sha256[:16]}… {verdict}")
+            if verdict != "byte-identical":
+                raise LedgerClickError(f"the paper presented to {meeting} did not reproduce", 1)
         click.echo(f"\nFingerprint {head}. Check it any time with:\n"
                    f"  ledger --db {db} verify --expect {head}")

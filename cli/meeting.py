@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import click
+
 from ledger.cli.common import (
     DATETIME,
+    LedgerClickError,
     Session,
     echo_recorded,
     format_option,
@@ -14,6 +16,7 @@ from ledger.cli.common import (
     pass_session,
     write_output,
 )
+from ledger.cli.report import record_presentation
 from ledger.projections.report import FORMATS, build_meeting_report, render
 
 
@@ -47,9 +50,13 @@ def add(session: Session, ref: str, committee: str, on: date) -> None:
                    "committee could have been told; 'now' for everything known since).")
 @format_option(*FORMATS)
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of stdout.")
+@click.option("--present", is_flag=True,
+              help="Record that this report was presented to MEETING (needs --actor).")
+@click.option("--fulfils", metavar="MEETING/NUMBER",
+              help="With --present: the committee request this report answers.")
 @pass_session
 def report(session: Session, meeting: str, known: datetime | None, fmt: str,
-           output: str | None) -> None:
+           output: str | None, present: bool, fulfils: str | None) -> None:
     """The report for MEETING: the position as at its date, and the change since the previous
     meeting of the same committee.
 
@@ -57,6 +64,14 @@ def report(session: Session, meeting: str, known: datetime | None, fmt: str,
     Examples:
       ledger meeting report 2016-10-24 --format markdown
       ledger meeting report 2016-07-25 --as-known-on now --format json
+      ledger --actor Clerk meeting report 2017-02-20 --format markdown --present
     """
-    app = session.ledger(write=False)
-    write_output(render(build_meeting_report(app.stream, meeting, as_known_on=known), fmt), output)
+    if fulfils and not present:
+        raise LedgerClickError("--fulfils needs --present", 2)
+    actor = session.who() if present else None
+    app = session.ledger(write=present)
+    built = build_meeting_report(app.stream, meeting, as_known_on=known)
+    text = render(built, fmt)
+    if actor:
+        record_presentation(app, meeting, built, fmt, text, actor, fulfils)
+    write_output(text, output)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import click
+
 from ledger.cli.common import Session, echo_recorded, on_option, pass_session
 
 

@@ -2,11 +2,34 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
 
 import click
-from ledger.cli.common import DATE, DATETIME, Session, format_option, pass_session, write_output
-from ledger.projections.report import FORMATS, build_report, render
+
+from ledger.aggregates import Meeting
+from ledger.application import Ledger, Logged
+from ledger.cli.common import (
+    DATE,
+    DATETIME,
+    LedgerClickError,
+    Session,
+    echo_recorded,
+    format_option,
+    pass_session,
+    write_output,
+)
+from ledger.errors import RuleViolation, UnknownRef
+from ledger.projections.report import (
+    FORMATS,
+    Report,
+    build_report,
+    digest,
+    presentation,
+    render,
+    reproduce,
+)
+from ledger.store import Fingerprint
 
 
 @click.group("report")
@@ -23,9 +46,14 @@ def command() -> None:
 @click.option("--audit", metavar="REF", help="Only this audit's actions.")
 @format_option(*FORMATS)
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of stdout.")
+@click.option("--present-at", "present_at", metavar="MEETING",
+              help="Record that this report was presented to MEETING (needs --actor).")
+@click.option("--fulfils", metavar="MEETING/NUMBER",
+              help="With --present-at: the committee request this report answers.")
 @pass_session
 def as_at(session: Session, as_at: date, known: datetime | None, since: date | None,
-          audit: str | None, fmt: str, output: str | None) -> None:
+          audit: str | None, fmt: str, output: str | None, present_at: str | None,
+          fulfils: str | None) -> None:
     """The position as at DATE: what had happened by then, as known on --as-known-on.
 
     \b
@@ -33,7 +61,69 @@ def as_at(session: Session, as_at: date, known: datetime | None, since: date | N
       ledger report as-at 2016-07-25 --as-known-on 2016-07-25      # what the committee was told
       ledger report as-at 2016-07-25                               # as known now
       ledger report as-at 2016-10-24 --since 2016-07-25 --audit ICO-2015 --format markdown
+      ledger --actor Clerk report as-at 2016-10-24 --format markdown --present-at 2016-10-24
+    """
+    if fulfils and not present_at:
+        raise LedgerClickError("--fulfils needs --present-at", 2)
+    actor = session.who() if present_at else None
+    app = session.ledger(write=bool(present_at))
+    horizon = known or datetime.now(UTC)
+    report = build_report(app.stream, as_at, as_known_on=horizon, since=since, audit=audit)
+    text = render(report, fmt)
+    if present_at and actor:
+        record_presentation(app, present_at, report, fmt, text, actor, fulfils)
+    write_output(text, output)
+
+
+def record_presentation(app: Ledger, meeting: str, report: Report, fmt: str, text: str,
+                        actor: str, fulfils: str | None) -> None:
+    """Record a ReportPresented event for a rendered report (what was said goes to stderr)."""
+    logged = app.present_report(meeting, parameters=presentation(report, fmt),
+                                fingerprint=report.position.fingerprint, sha256=digest(text),
+                                fulfils=fulfils, actor=actor)
+    echo_recorded(logged, app, err=True)
+
+
+@command.command("as-presented")
+@click.argument("meeting")
+@click.option("--number", type=click.IntRange(1), help="Which report presented to MEETING "
+              "(default: the last).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS),
+              help="Render in another format (the digest is checked in the original one).")
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of stdout.")
+@pass_session
+def as_presented(session: Session, meeting: str, number: int | None, fmt: str | None,
+                 output: str | None) -> None:
+    """Re-render a report presented to MEETING from the trail up to the fingerprint it was
+    computed from, and check it is byte-identical to what the committee received.
+
+    \b
+    Examples:
+      ledger report as-presented 2016-10-24
+      ledger report as-presented 2016-07-25 --number 1 -o july-papers.md
     """
     app = session.ledger(write=False)
-    report = build_report(app.stream, as_at, as_known_on=known, since=since, audit=audit)
-    write_output(render(report, fmt), output)
+    held = app.get(meeting, Meeting)
+    if not held.presented:
+        raise UnknownRef(f"no report was presented to {meeting}")
+    chosen = held.presented[-1] if number is None else next(
+        (p for p in held.presented if p.number == number), None)
+    if chosen is None:
+        raise UnknownRef(f"no report {number} was presented to {meeting} "
+                         f"(there are {len(held.presented)})")
+    app.verify(expect=Fingerprint(chosen.position, chosen.chain_hash))
+
+    def trail() -> Iterator[Logged]:
+        return app.stream(upto=chosen.position)
+
+    original = reproduce(trail, chosen.parameters)
+    if digest(original) != chosen.sha256:
+        raise RuleViolation(
+            f"report {chosen.number} presented to {meeting} does not reproduce: sha256 "
+            f"{digest(original)} but {chosen.sha256} was recorded")
+    text = original if fmt is None or fmt == chosen.parameters["format"] else reproduce(
+        trail, chosen.parameters, fmt)
+    write_output(text, output)
+    click.echo(f"report {chosen.number} presented to {meeting} (recorded {chosen.timestamp:%Y-%m-%d}"
+               f" by {chosen.actor}) reproduced byte-identical from the trail up to "
+               f"{chosen.position}:{chosen.chain_hash[:12]}…; sha256 {chosen.sha256}", err=True)

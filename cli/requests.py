@@ -6,6 +6,7 @@ import json
 from datetime import UTC, date, datetime
 
 import click
+
 from ledger.cli.common import DATE, Session, format_option, pass_session
 from ledger.projections.replay import Timeline
 from ledger.projections.report import iso_utc, requests_json

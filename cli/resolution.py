@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import click
-from ledger.cli.common import DATE, LedgerClickError, Session, echo_recorded, pass_session
 
+from ledger.cli.common import DATE, LedgerClickError, Session, echo_recorded, pass_session
 from ledger.events import ResolutionKind
 
 

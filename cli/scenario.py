@@ -23,6 +23,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from ledger.application import Ledger
 from ledger.events import Assurance, AuditKind, Priority
+from ledger.projections.report import build_meeting_report, digest, presentation, render
 
 DEMO_SUFFIX = "(demo)"
 OFFICER = f"IG Manager {DEMO_SUFFIX}"
@@ -34,6 +35,7 @@ JULY, OCTOBER, FEBRUARY = "2016-07-25", "2016-10-24", "2017-02-20"
 MEETING_DAYS = {m: date.fromisoformat(m) for m in (JULY, OCTOBER, FEBRUARY)}
 RM = "RM-RECRUITED"
 CORRECTION_RECORDED = date(2016, 11, 3)
+PAPER_FORMAT = "markdown"
 
 # (recommendation, scope area, priority, words, number of actions): 77 actions in all.
 ICO_RECOMMENDATIONS = [
@@ -219,9 +221,19 @@ def build(app: Ledger, clock: SimulatedClock, say: Callable[[str], None] = print
                         evidence="Completion certificate found on file after the October meeting")
 
 
+def present(app: Ledger, meeting: str, fulfils: str | None = None) -> None:
+    """Record the meeting's paper as presented: computed now, from the trail so far."""
+    report = build_meeting_report(app.stream, meeting, as_known_on=app.clock())
+    text = render(report, PAPER_FORMAT)
+    app.present_report(meeting, parameters=presentation(report, PAPER_FORMAT),
+                       fingerprint=report.position.fingerprint, sha256=digest(text),
+                       fulfils=fulfils, actor=CLERK)
+
+
 def _july(app: Ledger) -> None:
     app.add_meeting(JULY, committee=COMMITTEE, on=MEETING_DAYS[JULY], actor=CLERK)
     app.add_meeting(OCTOBER, committee=COMMITTEE, on=MEETING_DAYS[OCTOBER], actor=CLERK)
+    present(app, JULY)
     app.add_resolution(JULY, 1, minute="12/16", text="The progress with the Information "
                        "Management Strategy action plans be noted.", actor=CLERK)
     app.add_resolution(JULY, 2, minute="12/16", text="Officers be requested to report further "
@@ -231,9 +243,10 @@ def _july(app: Ledger) -> None:
 
 def _october(app: Ledger) -> None:
     app.add_meeting(FEBRUARY, committee=COMMITTEE, on=MEETING_DAYS[FEBRUARY], actor=CLERK)
+    present(app, OCTOBER, fulfils=f"{JULY}/2")
     app.add_resolution(OCTOBER, 1, minute="36/16", further_to="12/16",
                        text="The progress to date against the ICO and In-form Consult action "
-                            "plans be noted.", fulfils=f"{JULY}/2", actor=CLERK)
+                            "plans be noted.", actor=CLERK)
     app.add_resolution(OCTOBER, 2, minute="36/16", further_to="12/16",
                        text="Officers be requested to bring a further report back to the "
                             "Committee on the outcome of the follow-up audit by the "

@@ -8,14 +8,14 @@ from enum import Enum
 from typing import Any
 
 import click
-from ledger.cli.common import Session, format_option, pass_session
-from ledger.projections.describe import summary
-from ledger.projections.report import iso_utc
 from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
+from ledger.cli.common import Session, format_option, pass_session
 from ledger.errors import UnknownRef
+from ledger.projections.describe import summary
+from ledger.projections.report import iso_utc
 
 
 def _plain(value: Any) -> Any:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import click
-from ledger.cli.common import LedgerClickError, Session, format_option, pass_session
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from ledger.cli.common import LedgerClickError, Session, format_option, pass_session
 from ledger.errors import ChainBroken
 from ledger.store import Fingerprint
 
@@ -33,7 +36,17 @@ def command(session: Session, expect: str | None, fmt: str) -> None:
         raise LedgerClickError(f"--expect: {e}", 2) from None
     app = session.ledger(write=False)
     try:
-        head = app.verify(expect=expected)
+        if sys.stderr.isatty():
+            total = app.fingerprint().position
+            with Progress(TextColumn("verifying"), BarColumn(), MofNCompleteColumn(),
+                          TimeRemainingColumn(), console=Console(stderr=True),
+                          transient=True) as bar:
+                task = bar.add_task("verify", total=total)
+                head = app.verify(expect=expected,
+                                  progress=lambda n: bar.update(task, completed=n)
+                                  if n % 1000 == 0 else None)
+        else:
+            head = app.verify(expect=expected)
     except ChainBroken as e:
         if fmt == "json":
             click.echo(json.dumps({"ok": False, "position": e.position, "error": str(e)}))

@@ -59,6 +59,9 @@ def summary(event: ev.LedgerEvent) -> str:
         case ev.ResolutionPassed():
             where = f" under minute {e.minute}" if e.minute else ""
             return f"resolution {e.number}{where} ({e.kind.value})"
+        case ev.ReportPresented():
+            params = ", ".join(f"{k} {v}" for k, v in e.parameters.items() if v)
+            return f"report {e.number} presented ({params}; from {e.position}:{e.chain_hash[:12]}…)"
         case ev.ReportReceived():
             return f"report requested by resolution {e.number} received at {e.by}"
     return type(e).__name__

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from collections import defaultdict
@@ -11,6 +12,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from rich.console import Console
+from rich.table import Table
+
+from ledger import events as ev
+from ledger.application import Logged
+from ledger.errors import UnknownRef
 from ledger.projections.replay import (
     ActionState,
     MeetingInfo,
@@ -27,12 +34,6 @@ from ledger.projections.words import (
     source_label,
     to_begin_sentence,
 )
-from rich.console import Console
-from rich.table import Table
-
-from ledger import events as ev
-from ledger.application import Logged
-from ledger.errors import UnknownRef
 
 FORMATS = ("text", "markdown", "json", "csv")
 STATUS_WORDS = {ev.Status.NOT_STARTED: "not started", ev.Status.IN_PROGRESS: "in progress",
@@ -315,7 +316,7 @@ def _sections(report: Report) -> list[tuple[str, list[str], list[list[str]], str
            "yes" if r.overdue else "no"] for r in report.requests],
          "No committee request was outstanding."),
     ]
-    if report.meeting is not None:
+    if report.meeting is not None and report.meeting.resolutions:
         sections.insert(0, (
             "Resolutions of this meeting", ["No.", "Minute", "Kind", "Resolution"],
             [[str(r.number), (r.minute or "") + (f" (further to {r.further_to})"
@@ -379,3 +380,38 @@ def render(report: Report, fmt: str) -> str:
     """Render in one of FORMATS."""
     renderers = {"json": to_json, "csv": to_csv, "markdown": to_markdown, "text": to_text}
     return renderers[fmt](report)
+
+
+# -- presented reports --------------------------------------------------------------------------
+
+def presentation(report: Report, fmt: str) -> dict[str, str | None]:
+    """The parameters that re-render `report` exactly: kind, clocks, scope and format."""
+    return {
+        "kind": "meeting" if report.meeting else "as-at",
+        "meeting": report.meeting.ref if report.meeting else None,
+        "as_at": report.position.as_at.isoformat(),
+        "as_known_on": report.position.as_known_on.isoformat(),
+        "since": report.since.as_at.isoformat() if report.since and not report.meeting else None,
+        "audit": report.audit,
+        "format": fmt,
+    }
+
+
+def reproduce(log: LogSource, parameters: dict[str, str | None], fmt: str | None = None) -> str:
+    """Render a presented report again from the same trail and parameters."""
+    known = datetime.fromisoformat(str(parameters["as_known_on"]))
+    out_format = fmt or str(parameters["format"])
+    if parameters["kind"] == "meeting":
+        report = build_meeting_report(log, str(parameters["meeting"]), as_known_on=known)
+    else:
+        since = parameters.get("since")
+        report = build_report(log, date.fromisoformat(str(parameters["as_at"])),
+                              as_known_on=known,
+                              since=date.fromisoformat(since) if since else None,
+                              audit=parameters.get("audit"))
+    return render(report, out_format)
+
+
+def digest(text: str) -> str:
+    """SHA-256 of a rendered report's UTF-8 bytes."""
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -247,12 +247,24 @@ class Meeting(Record):
         self.held_on = e.held_on
         self.resolutions: dict[int, ev.ResolutionPassed] = {}
         self.received: dict[int, str] = {}
+        self.presented: list[ev.ReportPresented] = []
 
     def _on_ResolutionPassed(self, e: ev.ResolutionPassed) -> None:
         self.resolutions[e.number] = e
 
     def _on_ReportReceived(self, e: ev.ReportReceived) -> None:
         self.received[e.number] = e.by
+
+    def _on_ReportPresented(self, e: ev.ReportPresented) -> None:
+        self.presented.append(e)
+
+    def present_report(self, today: date, *, actor: str, timestamp: datetime,
+                       **fields: Any) -> ev.ReportPresented:
+        """Record that a report was presented to this meeting, with what it was computed from."""
+        event = self.trigger(ev.ReportPresented, effective=min(self.held_on, today), actor=actor,
+                             timestamp=timestamp, number=len(self.presented) + 1, **fields)
+        assert isinstance(event, ev.ReportPresented)
+        return event
 
     def receive_report(self, number: int, by: str, on: date, *, actor: str,
                        timestamp: datetime) -> None:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import functools
 import inspect
+import json
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, ParamSpec, TypeVar, cast
+from typing import Any, ParamSpec, TextIO, TypeVar, cast
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -42,7 +43,14 @@ from ledger.errors import (
     StoreError,
     UnknownRef,
 )
-from ledger.store import Fingerprint, LedgerInfrastructure, LedgerRecorder, sqlite_path
+from ledger.store import (
+    EMPTY,
+    Fingerprint,
+    LedgerInfrastructure,
+    LedgerRecorder,
+    export_record,
+    sqlite_path,
+)
 
 Clock = Callable[[], datetime]
 LOCAL_TZ = ZoneInfo("Europe/London")
@@ -400,6 +408,25 @@ class Ledger(Application[UUID]):
                               held.held_on, actor=actor, timestamp=now)
         return self._save(held, source)
 
+    @command
+    def present_report(self, meeting: ev.Ref, *, parameters: dict[str, str | None],
+                       fingerprint: Fingerprint, sha256: str, actor: ev.Name,
+                       fulfils: str | None = None) -> list[Logged]:
+        """Record that a report (its parameters, source fingerprint and digest) went to a meeting."""
+        now, today = self._now()
+        held = self.get(meeting, Meeting)
+        where = f"report presented to {meeting}"
+        source = self._fulfilled_request(fulfils, held, where) if fulfils else None
+        event = held.present_report(today, actor=actor, timestamp=now, parameters=parameters,
+                                    position=fingerprint.position, chain_hash=fingerprint.hash,
+                                    sha256=sha256, fulfils=fulfils)
+        if source is None:
+            return self._save(held)
+        source.receive_report(int(str(fulfils).partition("/")[2]),
+                              f"{meeting} (report {event.number})", held.held_on, actor=actor,
+                              timestamp=now)
+        return self._save(held, source)
+
     def _fulfilled_request(self, fulfils: str, held: Meeting, where: str) -> Meeting:
         target, sep, num = fulfils.partition("/")
         if not sep or not num.isdigit():
@@ -432,6 +459,34 @@ class Ledger(Application[UUID]):
         """Every event in position order, streamed a page at a time."""
         for row in self.store.iter_rows(stop=upto, batch=batch):
             yield Logged(row.position, row.hash, self._decode(row))
+
+    def export(self, out: TextIO) -> Fingerprint:
+        """Write every stored event, in order, with its position and hash, one JSON per line."""
+        head = EMPTY
+        for row in self.store.iter_rows():
+            out.write(json.dumps(export_record(row), separators=(",", ":")) + "\n")
+            head = Fingerprint(row.position, row.hash)
+        return head
+
+    def restore(self, lines: Iterable[str]) -> Fingerprint:
+        """Load an export into this (empty) ledger, verifying the chain; all or nothing."""
+
+        def records() -> Iterator[tuple[int, dict[str, Any]]]:
+            for n, line in enumerate(lines, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as e:
+                    raise InvalidInput(f"line {n}: not JSON ({e.msg})") from None
+                if not isinstance(record, dict):
+                    raise InvalidInput(f"line {n}: not a JSON object")
+                yield n, record
+
+        try:
+            return self.store.restore(records(), check=self.mapper.to_domain_event)
+        except IntegrityError as e:
+            raise InvalidInput(f"the file repeats an event: {e}") from None
 
     def history(self, ref: str) -> list[Logged]:
         """Every event of one record, in order."""

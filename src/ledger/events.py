@@ -275,6 +275,22 @@ class ReportReceived(LedgerEvent):
     by: str
 
 
+class ReportPresented(LedgerEvent):
+    """A report was presented to this meeting: how it was computed, from which trail, its digest.
+
+    `parameters` are what re-renders it (kind, as_at, as_known_on, since, audit, format);
+    `position`/`chain_hash` the fingerprint of the trail it was computed from; `sha256` the
+    digest of the rendered bytes, so the committee's papers can be reproduced and checked.
+    """
+
+    number: int = Field(ge=1)
+    parameters: dict[str, str | None]
+    position: int = Field(ge=0)
+    chain_hash: str = Field(min_length=64, max_length=64)
+    sha256: str = Field(min_length=64, max_length=64)
+    fulfils: str | None = None
+
+
 STATUS_AFTER: dict[type[LedgerEvent], Status] = {
     ActionStarted: Status.IN_PROGRESS,
     ActionCompleted: Status.COMPLETED,
@@ -285,5 +301,5 @@ STATUS_AFTER: dict[type[LedgerEvent], Status] = {
 ALL_EVENTS: tuple[type[LedgerEvent], ...] = (
     AuditRecorded, RecommendationMade, ActionAdded, ActionStarted, ActionCompleted,
     ActionReopened, ActionAssigned, ActionRescheduled, ActionNoted, MilestoneSet,
-    MilestoneAchieved, MeetingScheduled, ResolutionPassed, ReportReceived,
+    MilestoneAchieved, MeetingScheduled, ResolutionPassed, ReportReceived, ReportPresented,
 )

@@ -7,10 +7,11 @@ transaction that holds the table's write lock, so the chain is gap-free under co
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -37,7 +38,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 
-from ledger.errors import ChainBroken, StoreError
+from ledger.errors import ChainBroken, InvalidInput, RuleViolation, StoreError
 
 GENESIS_HASH = "0" * 64
 EVENTS_TABLE = "ledger_events"
@@ -398,6 +399,51 @@ class LedgerRecorder(ApplicationRecorder):
             if len(rows) < batch:
                 return
 
+    def restore(self, records: Iterable[tuple[int, dict[str, Any]]],
+                check: Callable[[StoredEvent], object] | None = None,
+                batch: int = 1000) -> Fingerprint:
+        """Load exported rows into an empty store in one transaction, verifying the chain as it
+        goes; `records` are (line number, row) pairs and errors name the line."""
+        with self.transaction() as conn:
+            head = self._head(conn)
+            if head.position:
+                raise RuleViolation(
+                    f"the target ledger is not empty ({head.position} events): restore needs an "
+                    "empty store"
+                )
+            digest, position, pending = GENESIS_HASH, 0, []
+            for line, record in records:
+                row = _restored_row(line, record)
+                if row["position"] != position + 1:
+                    raise InvalidInput(
+                        f"line {line}: position {row['position']} where {position + 1} was "
+                        "expected (events missing or out of order)"
+                    )
+                position = row["position"]
+                digest = chain_hash(digest, position, row["originator_id"],
+                                    row["originator_version"], row["topic"], row["state"])
+                if digest != row["hash"]:
+                    raise InvalidInput(
+                        f"line {line}: hash does not match the chain at position {position} "
+                        "(the file was altered)"
+                    )
+                if check is not None:
+                    try:
+                        check(StoredEvent(originator_id=row["originator_id"],
+                                          originator_version=row["originator_version"],
+                                          topic=row["topic"], state=row["state"]))
+                    except Exception as e:
+                        raise InvalidInput(f"line {line}: not a ledger event: {_one_line(e)}") from e
+                pending.append(row)
+                if len(pending) >= batch:
+                    conn.execute(self.table.insert(), pending)
+                    pending = []
+            if pending:
+                conn.execute(self.table.insert(), pending)
+            if position:
+                self._remember_head(conn, Fingerprint(position, digest))
+            return Fingerprint(position, digest)
+
     def rows_for(self, originator_id: UUID | str) -> list[Any]:
         """Every stored row (with position and hash) of one record, in version order."""
         t = self.table
@@ -528,6 +574,38 @@ class PollingSubscription(Subscription[ApplicationRecorder]):
             if not self._buffer:
                 time.sleep(self._interval)
         raise StopIteration
+
+
+def export_record(row: Any) -> dict[str, Any]:
+    """A stored row as one JSON-ready object of an export file."""
+    state = _as_bytes(row.state)
+    try:
+        text: dict[str, Any] = {"state": state.decode("utf-8")}
+    except UnicodeDecodeError:
+        text = {"state_base64": base64.b64encode(state).decode()}
+    return {"position": row.position, "hash": row.hash, "originator_id": str(row.originator_id),
+            "originator_version": row.originator_version, "topic": row.topic, **text}
+
+
+def _restored_row(line: int, record: dict[str, Any]) -> dict[str, Any]:
+    try:
+        if "state_base64" in record:
+            state = base64.b64decode(record["state_base64"], validate=True)
+        else:
+            state = str(record["state"]).encode("utf-8")
+        row = {
+            "position": int(record["position"]),
+            "originator_id": UUID(str(record["originator_id"])),
+            "originator_version": int(record["originator_version"]),
+            "topic": str(record["topic"]),
+            "state": state,
+            "hash": str(record["hash"]),
+        }
+    except KeyError as e:
+        raise InvalidInput(f"line {line}: missing field {e.args[0]!r}") from None
+    except (ValueError, TypeError) as e:
+        raise InvalidInput(f"line {line}: bad value: {_one_line(e)}") from None
+    return row
 
 
 def _as_bytes(value: Any) -> bytes:

@@ -1,0 +1,45 @@
+"""The audit trail as rows: who recorded what, when, with what effect and why."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import date
+from typing import Any
+
+from ledger import events as ev
+from ledger.application import Logged
+from ledger.projections.describe import details, summary
+from ledger.projections.report import iso_utc
+
+COLUMNS = ["position", "recorded", "effective", "actor", "ref", "event", "change", "why", "hash"]
+WHY_FIELDS = ("reason", "evidence", "note")
+
+
+def trail_row(item: Logged) -> dict[str, Any]:
+    """One event as a flat row (the same keys in every format)."""
+    e = item.event
+    why = "; ".join(f"{k}: {getattr(e, k)}" for k in WHY_FIELDS if getattr(e, k, None))
+    return {
+        "position": item.position, "recorded": iso_utc(e.timestamp),
+        "effective": e.effective.isoformat(), "actor": e.actor, "ref": e.ref,
+        "event": type(e).__name__, "change": summary(e), "why": why, "hash": item.hash,
+        "details": details(e),
+    }
+
+
+def select(log: Iterable[Logged], *, recorded_from: date | None = None,
+           recorded_to: date | None = None, actor: str | None = None,
+           ref: str | None = None) -> Iterator[Logged]:
+    """Filter the trail lazily: recorded between two dates (inclusive), by actor, by ref."""
+    for item in log:
+        e: ev.LedgerEvent = item.event
+        day = e.timestamp.date()
+        if recorded_from and day < recorded_from:
+            continue
+        if recorded_to and day > recorded_to:
+            continue
+        if actor and e.actor != actor:
+            continue
+        if ref and e.ref != ref:
+            continue
+        yield item
