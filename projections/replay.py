@@ -145,7 +145,7 @@ class Position:
 
 @dataclass
 class _ActionLog:
-    added: ev.ActionAdded
+    added: ev.ActionAdded | None = None
     status: list[tuple[date, int, ev.Status]] = field(default_factory=list)
     owner: list[tuple[date, int, str]] = field(default_factory=list)
     due: list[tuple[date, int, date]] = field(default_factory=list)
@@ -167,7 +167,7 @@ class Timeline:
         self.fingerprint = EMPTY
         self.audits: dict[str, ev.AuditRecorded] = {}
         self.recommendations: dict[str, ev.RecommendationMade] = {}
-        self.actions: dict[str, _ActionLog] = {}
+        self.actions: dict[str, _ActionLog] = defaultdict(_ActionLog)
         self.milestones: dict[str, ev.MilestoneSet] = {}
         self.achieved: dict[str, list[tuple[date, int]]] = defaultdict(list)
         self.meetings: dict[str, ev.MeetingScheduled] = {}
@@ -193,7 +193,8 @@ class Timeline:
         elif isinstance(e, ev.RecommendationMade):
             self.recommendations[e.ref] = e
         elif isinstance(e, ev.ActionAdded):
-            self.actions[e.ref] = _ActionLog(e)
+            # Changes recorded before the action itself (a clock stepped back) wait for it.
+            self.actions[e.ref].added = e
         elif type(e) in ev.STATUS_AFTER:
             self.actions[e.ref].status.append((e.effective, pos, ev.STATUS_AFTER[type(e)]))
         elif isinstance(e, ev.ActionAssigned):
@@ -215,7 +216,7 @@ class Timeline:
     def status_at(self, ref: str, as_at: date) -> ev.Status | None:
         """An action's status as at a date (None if it did not exist yet)."""
         log = self.actions.get(ref)
-        if log is None or log.added.effective > as_at:
+        if log is None or log.added is None or log.added.effective > as_at:
             return None
         latest = _latest(log.status, as_at)
         return ev.Status.NOT_STARTED if latest is None else latest[2]
@@ -258,7 +259,7 @@ class Timeline:
         log = self.actions[ref]
         added = log.added
         status = self.status_at(ref, as_at)
-        if status is None:
+        if status is None or added is None:
             return None
         latest_status = _latest(log.status, as_at)
         owner = _latest(log.owner, as_at)
@@ -267,7 +268,7 @@ class Timeline:
         blocked = []
         if status is not ev.Status.COMPLETED:
             for dep in added.depends_on:
-                if dep in self.milestones or dep not in self.actions:
+                if dep in self.milestones or self.actions.get(dep, _ActionLog()).added is None:
                     if self.milestone_at(dep, as_at) is not ev.MilestoneStatus.ACHIEVED:
                         blocked.append(dep)
                 elif self.status_at(dep, as_at) is not ev.Status.COMPLETED:

@@ -117,10 +117,9 @@ class Ledger(Application[UUID]):
         self.clock = clock
         try:
             super().__init__(env={"PERSISTENCE_MODULE": "ledger.store"})
-            if create:
-                self.store.create_table()
-            elif not self.store.has_table():
+            if not create and not self.store.has_table():
                 raise StoreError(f"no ledger in {url}")
+            self.store.create_table()  # idempotent; adds tables a newer version introduced
         except LedgerError:
             raise
         except Exception as e:
@@ -217,7 +216,12 @@ class Ledger(Application[UUID]):
         now, today = self._now()
         source = self.get(audit, Audit)
         self._check_new(ref)
-        source.check_effective(on, today)
+        if on > today:
+            raise RuleViolation(f"{ref}: effective date {on} is in the future (today is {today})")
+        if on < source.created_on:
+            raise RuleViolation(
+                f"{ref}: effective date {on} is before audit {audit} ({source.created_on})"
+            )
         if area is not None and source.areas and area not in source.areas:
             raise RuleViolation(
                 f"{ref}: area {area!r} is not a scope area of {audit} "
@@ -437,7 +441,7 @@ class Ledger(Application[UUID]):
             raise UnknownRef(f"{where}: fulfils {fulfils}, which does not exist")
         if request.kind is not ev.ResolutionKind.REPORT_REQUESTED:
             raise RuleViolation(f"{where}: {fulfils} did not request a report")
-        if source.ref == held.ref or source.held_on > held.held_on:
+        if source.ref == held.ref or source.held_on >= held.held_on:
             raise RuleViolation(f"{where}: {fulfils} is not from an earlier meeting")
         if int(num) in source.received:
             raise RuleViolation(
@@ -490,7 +494,10 @@ class Ledger(Application[UUID]):
 
     def history(self, ref: str) -> list[Logged]:
         """Every event of one record, in order."""
-        ev.check_ref(ref)
+        try:
+            ev.check_ref(ref)
+        except ValueError as e:
+            raise InvalidInput(str(e)) from None
         return [Logged(r.position, r.hash, self._decode(r))
                 for r in self.store.rows_for(ev.record_id(ref))]
 

@@ -249,7 +249,7 @@ class LedgerRecorder(ApplicationRecorder):
         for e in stored_events:
             position += 1
             digest = chain_hash(
-                digest, position, e.originator_id, e.originator_version, e.topic, e.state
+                digest, position, _as_uuid(e.originator_id), e.originator_version, e.topic, e.state
             )
             positions.append(position)
             rows.append(
@@ -529,7 +529,8 @@ class LedgerRecorder(ApplicationRecorder):
 
         following = self._row_at(p + 1)
         if following is not None and fits(following, p + 1, row.hash):
-            return "the event's stored bytes were modified (the chain after it is intact)"
+            return ("the event's stored bytes were modified (its stored hash, and the next "
+                    "event's link to it, are unchanged)")
         for later in self.iter_rows(start=p + 1, stop=p + window, batch=1000):
             if not fits(later, p, previous):
                 continue
@@ -617,6 +618,14 @@ def _as_uuid(value: UUID | str) -> UUID:
     return value if isinstance(value, UUID) else UUID(str(value))
 
 
+def _why(e: BaseException) -> str:
+    errors = getattr(e, "errors", None)
+    if callable(errors):
+        first = errors()[0]
+        return f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
+    return _one_line(e)
+
+
 def _one_line(e: BaseException) -> str:
     orig = getattr(e, "orig", None)
     text = str(orig if orig is not None else e)
@@ -647,7 +656,7 @@ class PydanticMapper(Mapper[UUID]):
         except Exception as e:
             raise StoreError(
                 f"cannot decode stored event {stored_event.originator_id} "
-                f"v{stored_event.originator_version} ({stored_event.topic}): {_one_line(e)}"
+                f"v{stored_event.originator_version} ({stored_event.topic}): {_why(e)}"
             ) from e
 
 
