@@ -12,6 +12,7 @@ import inspect
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, ParamSpec, TextIO, TypeVar, cast
@@ -115,6 +116,7 @@ class Ledger(Application[UUID]):
             raise StoreError(f"no ledger at {path} (record something first, or run ledger demo)")
         self.url = url
         self.clock = clock
+        self._pending: dict[str, Record] | None = None
         try:
             super().__init__(env={"PERSISTENCE_MODULE": "ledger.store"})
             if not create and not self.store.has_table():
@@ -148,12 +150,37 @@ class Ledger(Application[UUID]):
         now = now.astimezone(UTC)
         return now, now.astimezone(LOCAL_TZ).date()
 
+    @contextmanager
+    def transaction(self, *, dry_run: bool = False) -> Iterator[list[Logged]]:
+        """Run several commands as one: all their events are saved together at the end, or none.
+
+        Inside, commands see each other's changes. Yields the list that receives what was
+        recorded (positions 0 while pending, or throughout with `dry_run`, which saves nothing).
+        """
+        if self._pending is not None:
+            raise RuntimeError("transactions do not nest")
+        self._pending = {}
+        recorded: list[Logged] = []
+        try:
+            yield recorded
+            records = list(self._pending.values())
+            self._pending = None
+            events = [e for r in records for e in r._pending]
+            if dry_run:
+                recorded[:] = [Logged(0, "", e) for e in events]
+            elif records:
+                recorded[:] = self._save(*records)
+        finally:
+            self._pending = None
+
     def find(self, ref: str) -> Record | None:
         """The record with this ref, of whatever kind, or None."""
         try:
             ev.check_ref(ref)
         except ValueError as e:
             raise InvalidInput(str(e)) from None
+        if self._pending is not None and ref in self._pending:
+            return self._pending[ref]
         try:
             record = self.repository.get(ev.record_id(ref), projector_func=project_record)
         except AggregateNotFoundError:
@@ -177,6 +204,10 @@ class Ledger(Application[UUID]):
             raise DuplicateRef(f"ref {ref} is already used by {_article(existing.kind)} {existing.kind}")
 
     def _save(self, *records: Record) -> list[Logged]:
+        if self._pending is not None:
+            for r in records:
+                self._pending[r.ref] = r
+            return [Logged(0, "", e) for r in records for e in r._pending[-1:]]
         pending = {r.ref: r.version for r in records}
         try:
             recordings = self.save(*records)
