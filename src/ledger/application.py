@@ -40,6 +40,7 @@ from ledger.errors import (
     DuplicateRef,
     InvalidInput,
     LedgerError,
+    RecordedTimeBehind,
     RuleViolation,
     StoreError,
     UnknownRef,
@@ -89,6 +90,13 @@ def explain(error: ValidationError, names: Sequence[str] = ()) -> str:
     return f"invalid {where}{shown}: {msg}"
 
 
+RETRIES = 3
+
+
+def _in_transaction(args: Any) -> bool:
+    return bool(args) and getattr(args[0], "_pending", None) is not None
+
+
 def command(fn: Callable[P, T]) -> Callable[P, T]:
     """Validate a command's arguments with pydantic; invalid values become `InvalidInput`."""
     validated = validate_call(fn)
@@ -96,10 +104,16 @@ def command(fn: Callable[P, T]) -> Callable[P, T]:
 
     @functools.wraps(fn)
     def run(*args: P.args, **kwargs: P.kwargs) -> T:
-        try:
-            return validated(*args, **kwargs)
-        except ValidationError as e:
-            raise InvalidInput(explain(e, names)) from None
+        for attempt in range(RETRIES):
+            try:
+                return validated(*args, **kwargs)
+            except ValidationError as e:
+                raise InvalidInput(explain(e, names)) from None
+            except RecordedTimeBehind:
+                # Another writer got in first with a later time: read again and re-stamp.
+                if attempt == RETRIES - 1 or _in_transaction(args):
+                    raise
+        raise AssertionError("unreachable")
 
     return run
 
@@ -144,10 +158,15 @@ class Ledger(Application[UUID]):
 
     # -- helpers ------------------------------------------------------------------------------
     def _now(self) -> tuple[datetime, date]:
+        """The recorded time for a command: the clock, but never before the ledger's last event,
+        so recorded times rise with position and "as known on" is always a prefix of the log."""
         now = self.clock()
         if now.tzinfo is None:
             raise InvalidInput("the clock must give timezone-aware times")
         now = now.astimezone(UTC)
+        last = self.store.last_recorded_at()
+        if last is not None and now < last:
+            now = last
         return now, now.astimezone(LOCAL_TZ).date()
 
     @contextmanager

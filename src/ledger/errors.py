@@ -39,6 +39,10 @@ class ConcurrentChange(RuleViolation):
     """Another writer changed the record between our read and our write."""
 
 
+class RecordedTimeBehind(ConcurrentChange):
+    """Another writer recorded a later time first; the command is retried with a new reading."""
+
+
 class StoreError(LedgerError):
     """The database could not be opened, read or written."""
 

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -38,9 +39,29 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 
-from ledger.errors import ChainBroken, InvalidInput, RuleViolation, StoreError
+from ledger.errors import ChainBroken, InvalidInput, RecordedTimeBehind, RuleViolation, StoreError
 
 GENESIS_HASH = "0" * 64
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+FOREVER = 2**62
+"""Recorded times are kept as integer microseconds since 1970 (UTC); FOREVER is 'not yet'."""
+
+
+def micros(t: datetime) -> int:
+    """A timezone-aware time as integer microseconds since the epoch."""
+    return (t - EPOCH) // timedelta(microseconds=1)
+
+
+def from_micros(n: int) -> datetime:
+    """The inverse of `micros`."""
+    return EPOCH + timedelta(microseconds=n)
+
+
+@dataclass(frozen=True)
+class StampedEvent(StoredEvent):
+    """A stored event that also says when it was recorded (microseconds since the epoch)."""
+
+    recorded_at: int | None = None
 EVENTS_TABLE = "ledger_events"
 
 
@@ -139,7 +160,9 @@ def _events_table(metadata: sa.MetaData, name: str) -> sa.Table:
         sa.Column("topic", sa.Text(), nullable=False),
         sa.Column("state", sa.LargeBinary(), nullable=False),
         sa.Column("hash", sa.String(64), nullable=False),
+        sa.Column("recorded_at", sa.BigInteger(), nullable=True),
         sa.UniqueConstraint("originator_id", "originator_version", name=f"{name}_aggregate_uq"),
+        sa.Index(f"{name}_recorded_at", "recorded_at"),
     )
 
 
@@ -242,11 +265,23 @@ class LedgerRecorder(ApplicationRecorder):
             return self._append(c, stored_events)
 
     def _append(self, conn: Connection, stored_events: Sequence[StoredEvent]) -> list[int]:
-        head = self._head(conn)
-        position, digest = head.position, head.hash
+        t = self.table
+        last = conn.execute(
+            sa.select(t.c.position, t.c.hash, t.c.recorded_at).order_by(t.c.position.desc()).limit(1)
+        ).first()
+        position, digest = (last.position, last.hash) if last else (0, GENESIS_HASH)
+        latest: int | None = last.recorded_at if last else None
         rows: list[dict[str, Any]] = []
         positions: list[int] = []
         for e in stored_events:
+            stamp = getattr(e, "recorded_at", None)
+            if stamp is not None:
+                if latest is not None and stamp < latest:
+                    raise RecordedTimeBehind(
+                        f"recorded time {from_micros(stamp).isoformat()} is before the ledger's "
+                        f"last ({from_micros(latest).isoformat()}); nothing recorded"
+                    )
+                latest = stamp
             position += 1
             digest = chain_hash(
                 digest, position, _as_uuid(e.originator_id), e.originator_version, e.topic, e.state
@@ -260,6 +295,7 @@ class LedgerRecorder(ApplicationRecorder):
                     "topic": e.topic,
                     "state": e.state,
                     "hash": digest,
+                    "recorded_at": stamp,
                 }
             )
         if rows:
@@ -286,6 +322,25 @@ class LedgerRecorder(ApplicationRecorder):
         row = conn.execute(
             sa.select(t.c.position, t.c.hash).order_by(t.c.position.desc()).limit(1)
         ).first()
+        return EMPTY if row is None else Fingerprint(row.position, row.hash)
+
+    def last_recorded_at(self) -> datetime | None:
+        """The recorded time of the last event, if it has one."""
+        t = self.table
+        with self._reading() as conn:
+            stamp = conn.execute(
+                sa.select(t.c.recorded_at).order_by(t.c.position.desc()).limit(1)
+            ).scalar_one_or_none()
+        return None if stamp is None else from_micros(stamp)
+
+    def fingerprint_known_on(self, known: datetime) -> Fingerprint:
+        """The fingerprint of the log's prefix recorded at or before `known`."""
+        t = self.table
+        with self._reading() as conn:
+            row = conn.execute(
+                sa.select(t.c.position, t.c.hash).where(t.c.recorded_at <= micros(known))
+                .order_by(t.c.position.desc()).limit(1)
+            ).first()
         return EMPTY if row is None else Fingerprint(row.position, row.hash)
 
     def head(self) -> Fingerprint:
@@ -429,11 +484,13 @@ class LedgerRecorder(ApplicationRecorder):
                     )
                 if check is not None:
                     try:
-                        check(StoredEvent(originator_id=row["originator_id"],
-                                          originator_version=row["originator_version"],
-                                          topic=row["topic"], state=row["state"]))
+                        event = check(StoredEvent(originator_id=row["originator_id"],
+                                                  originator_version=row["originator_version"],
+                                                  topic=row["topic"], state=row["state"]))
                     except Exception as e:
                         raise InvalidInput(f"line {line}: not a ledger event: {_one_line(e)}") from e
+                    stamp = getattr(event, "timestamp", None)
+                    row["recorded_at"] = micros(stamp) if isinstance(stamp, datetime) else None
                 pending.append(row)
                 if len(pending) >= batch:
                     conn.execute(self.table.insert(), pending)
@@ -638,11 +695,12 @@ class PydanticMapper(Mapper[UUID]):
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         """Encode an event's fields, except its stream identity, as compact JSON."""
         state = domain_event.model_dump_json(exclude={"originator_id", "originator_version"})
-        return StoredEvent(
+        return StampedEvent(
             originator_id=domain_event.originator_id,
             originator_version=domain_event.originator_version,
             topic=get_topic(type(domain_event)),
             state=state.encode(),
+            recorded_at=micros(domain_event.timestamp),
         )
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:

@@ -3,6 +3,7 @@ append-only triggers, and tampering with raw SQL caught at the exact first bad p
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import sqlite3
 import threading
@@ -288,6 +289,10 @@ def shift_up_from(con: sqlite3.Connection, k: int) -> None:
         con.execute(f"UPDATE {EVENTS} SET position = ? WHERE position = ?", (position + 1, position))
 
 
+INSERT_FORGED = (f"INSERT INTO {EVENTS} (position, originator_id, originator_version, topic, state, hash) "
+                 "VALUES (?, ?, ?, ?, ?, ?)")
+
+
 def forged_row(con: sqlite3.Connection, k: int, *, chained: bool) -> tuple[Any, ...]:
     """An ActionNoted for A1 that never happened, to sit at position k."""
     template = con.execute(f"SELECT topic, state FROM {EVENTS} WHERE position = 7").fetchone()
@@ -301,7 +306,7 @@ def forged_row(con: sqlite3.Connection, k: int, *, chained: bool) -> tuple[Any, 
 def test_forged_event_inserted_with_a_valid_hash_breaks_the_chain_just_after_it(ledger: Ledger) -> None:
     with raw(ledger, unguarded=True) as con:
         shift_up_from(con, 6)
-        con.execute(f"INSERT INTO {EVENTS} VALUES (?, ?, ?, ?, ?, ?)", forged_row(con, 6, chained=True))
+        con.execute(INSERT_FORGED, forged_row(con, 6, chained=True))
         assert [r["position"] for r in rows(con)] == list(range(1, N + 2))
     # The forged event chains onto position 5, so 6 verifies; the first bad one is the displaced event.
     assert broken(ledger).position == 7
@@ -310,7 +315,7 @@ def test_forged_event_inserted_with_a_valid_hash_breaks_the_chain_just_after_it(
 def test_forged_event_inserted_without_a_valid_hash_is_diagnosed_as_inserted(ledger: Ledger) -> None:
     with raw(ledger, unguarded=True) as con:
         shift_up_from(con, 6)
-        con.execute(f"INSERT INTO {EVENTS} VALUES (?, ?, ?, ?, ?, ?)", forged_row(con, 6, chained=False))
+        con.execute(INSERT_FORGED, forged_row(con, 6, chained=False))
     err = broken(ledger)
     assert err.position == 6
     assert "inserted" in str(err)
@@ -318,7 +323,7 @@ def test_forged_event_inserted_without_a_valid_hash_is_diagnosed_as_inserted(led
 
 def test_event_appended_behind_the_ledgers_back_is_caught(ledger: Ledger) -> None:
     with raw(ledger) as con:  # an INSERT is not refused by the triggers
-        con.execute(f"INSERT INTO {EVENTS} VALUES (?, ?, ?, ?, ?, ?)", forged_row(con, N + 1, chained=True))
+        con.execute(INSERT_FORGED, forged_row(con, N + 1, chained=True))
     err = broken(ledger)
     assert err.position == N + 1
     assert "inserted" in str(err)
@@ -397,7 +402,7 @@ def test_failed_duplicate_version_insert_records_nothing(ledger: Ledger) -> None
     fresh = type(stored[-1])(originator_id=stored[-1].originator_id,
                              originator_version=stored[-1].originator_version + 1,
                              topic=stored[-1].topic, state=stored[-1].state)
-    duplicate = stored[1]
+    duplicate = dataclasses.replace(stored[1], recorded_at=None)  # old stamp would be refused first
     with pytest.raises(Exception) as info:
         ledger.store.insert_events([fresh, duplicate])
     assert type(info.value).__name__ == "IntegrityError"
