@@ -43,6 +43,7 @@ def _register() -> None:
         demo,
         meeting,
         milestone,
+        projections_cmd,
         recommendation,
         report,
         requests,
@@ -53,7 +54,7 @@ def _register() -> None:
     )
 
     for module in (audit, recommendation, action, milestone, meeting, resolution, show, verify,
-                   report, requests, demo):
+                   report, requests, projections_cmd, demo):
         main.add_command(module.command)
     for extra in (*trail.commands, *backup.commands):
         main.add_command(extra)

@@ -11,10 +11,13 @@ from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from ledger.application import DEFAULT_URL, Ledger, Logged
 from ledger.errors import LedgerError
 from ledger.projections.describe import summary
+from ledger.projections.readmodel import ReadModel
 from ledger.projections.replay import end_of_day
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -140,6 +143,21 @@ def echo_recorded(logged: Sequence[Logged], app: Ledger, *, err: bool = False) -
         click.echo(f"recorded #{item.position} {e.ref}: {summary(e)} "
                    f"(effective {e.effective}, by {e.actor})", err=err)
     click.echo(f"fingerprint {app.fingerprint()}", err=err)
+
+
+def read_model(app: Ledger) -> ReadModel:
+    """The SQL read model, caught up with the log first so a report is never stale."""
+    model = ReadModel(app)
+    lag = model.status().lag if sys.stderr.isatty() else 0
+    if lag > 20_000:
+        with Progress(TextColumn("catching up the read model"), BarColumn(),
+                      MofNCompleteColumn(), console=Console(stderr=True), transient=True) as bar:
+            task = bar.add_task("catch-up", total=lag)
+            start = model.status().position
+            model.catch_up(progress=lambda n: bar.update(task, completed=n - start))
+    else:
+        model.catch_up()
+    return model
 
 
 def write_output(text: str, output: str | None) -> None:

@@ -14,6 +14,7 @@ from ledger.cli.common import (
     format_option,
     on_option,
     pass_session,
+    read_model,
     write_output,
 )
 from ledger.cli.report import record_presentation
@@ -70,7 +71,7 @@ def report(session: Session, meeting: str, known: datetime | None, fmt: str,
         raise LedgerClickError("--fulfils needs --present", 2)
     actor = session.who() if present else None
     app = session.ledger(write=present)
-    built = build_meeting_report(app.stream, meeting, as_known_on=known)
+    built = build_meeting_report(read_model(app), meeting, as_known_on=known)
     text = render(built, fmt)
     if actor:
         record_presentation(app, meeting, built, fmt, text, actor, fulfils)

@@ -17,6 +17,7 @@ from ledger.cli.common import (
     echo_recorded,
     format_option,
     pass_session,
+    read_model,
     write_output,
 )
 from ledger.errors import RuleViolation, UnknownRef
@@ -68,7 +69,7 @@ def as_at(session: Session, as_at: date, known: datetime | None, since: date | N
     actor = session.who() if present_at else None
     app = session.ledger(write=bool(present_at))
     horizon = known or datetime.now(UTC)
-    report = build_report(app.stream, as_at, as_known_on=horizon, since=since, audit=audit)
+    report = build_report(read_model(app), as_at, as_known_on=horizon, since=since, audit=audit)
     text = render(report, fmt)
     if present_at and actor:
         record_presentation(app, present_at, report, fmt, text, actor, fulfils)

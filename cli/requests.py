@@ -7,16 +7,17 @@ from datetime import UTC, date, datetime
 
 import click
 
-from ledger.cli.common import DATE, Session, format_option, pass_session
-from ledger.projections.replay import Timeline
+from ledger.cli.common import DATE, DATETIME, Session, format_option, pass_session, read_model
 from ledger.projections.report import iso_utc, requests_json
 
 
 @click.command("requests")
 @click.option("--as-at", "as_at", type=DATE, help="The date to ask about (default: today).")
+@click.option("--as-known-on", "known", type=DATETIME,
+              help="Count only what was recorded by then (default: now).")
 @format_option("text", "json")
 @pass_session
-def command(session: Session, as_at: date | None, fmt: str) -> None:
+def command(session: Session, as_at: date | None, known: datetime | None, fmt: str) -> None:
     """Reports the committee asked for and has not yet received: what, when asked, when due.
 
     \b
@@ -25,13 +26,13 @@ def command(session: Session, as_at: date | None, fmt: str) -> None:
       ledger requests --as-at 2016-10-24 --format json
     """
     app = session.ledger(write=False)
-    now = datetime.now(UTC)
-    day = as_at or now.date()
-    timeline = Timeline.build(app.stream(), now)
-    requests = timeline.position(day).requests
+    now = known or datetime.now(UTC)
+    day = as_at or datetime.now(UTC).date()
+    position = read_model(app).position(day, now)
+    requests = position.requests
     if fmt == "json":
         click.echo(json.dumps({"as_at": day.isoformat(), "as_known_on": iso_utc(now),
-                               "fingerprint": timeline.fingerprint.as_dict(),
+                               "fingerprint": position.fingerprint.as_dict(),
                                "requests": requests_json(requests)}, indent=2))
         return
     if not requests:

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Protocol, cast
 
 from rich.console import Console
 from rich.table import Table
@@ -182,33 +182,77 @@ def _lower_first(sentence: str) -> str:
 LogSource = Callable[[], Iterable[Logged]]
 """Something that streams the log from the start each time it is called."""
 
+FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
 
-def build_report(log: LogSource, as_at: date, *, as_known_on: datetime | None = None,
+
+class Source(Protocol):
+    """Where positions come from: the pure replay, or the SQL read model that must agree."""
+
+    def position(self, as_at: date, known: datetime, audit: str | None = None) -> Position:
+        """The position as at a date on a recorded-time horizon."""
+        ...
+
+    def meetings(self, known: datetime) -> list[MeetingInfo]:
+        """Meetings known on the horizon, in date order."""
+        ...
+
+
+class ReplaySource:
+    """Positions from the pure replay of the log (the reference; no database tables)."""
+
+    def __init__(self, log: LogSource) -> None:
+        self.log = log
+        self._timelines: dict[datetime, Timeline] = {}
+
+    def timeline(self, known: datetime) -> Timeline:
+        """The log read once per horizon."""
+        if known not in self._timelines:
+            self._timelines[known] = Timeline.build(self.log(), known)
+        return self._timelines[known]
+
+    def position(self, as_at: date, known: datetime, audit: str | None = None) -> Position:
+        """The replay's position (the audit filter is applied by the report)."""
+        return self.timeline(known).position(as_at)
+
+    def meetings(self, known: datetime) -> list[MeetingInfo]:
+        """The replay's meetings."""
+        return self.timeline(known).meeting_list()
+
+
+def _source(source: Source | LogSource) -> Source:
+    if hasattr(source, "position"):
+        return cast(Source, source)
+    return ReplaySource(source)
+
+
+def build_report(source: Source | LogSource, as_at: date, *, as_known_on: datetime | None = None,
                  since: date | None = None, audit: str | None = None) -> Report:
-    """Replay the log on one horizon (default: now) and assemble the report."""
+    """Assemble the report on one horizon (default: now) from a source or a log."""
+    src = _source(source)
     horizon = as_known_on or datetime.now(UTC)
-    timeline = Timeline.build(log(), horizon)
-    position = timeline.position(as_at)
+    position = src.position(as_at, horizon, audit)
     if audit is not None and audit not in position.audits:
         raise UnknownRef(f"no audit {audit} as at {as_at} as known on {iso_utc(horizon)}")
-    since_position = timeline.position(since) if since is not None else None
+    since_position = src.position(since, horizon, audit) if since is not None else None
     return Report(position, since_position, audit)
 
 
-def build_meeting_report(log: LogSource, meeting: str, *,
+def build_meeting_report(source: Source | LogSource, meeting: str, *,
                          as_known_on: datetime | None = None) -> Report:
     """A meeting's report: as at its date, as known at the end of that day unless told
     otherwise, compared with the previous meeting of the same committee."""
-    meetings = Timeline.build(log()).meeting_list()
-    this = next((m for m in meetings if m.ref == meeting), None)
+    src = _source(source)
+    every = src.meetings(FAR_FUTURE)
+    this = next((m for m in every if m.ref == meeting), None)
     if this is None:
         raise UnknownRef(f"no meeting {meeting}")
-    earlier = [m for m in meetings if m.committee == this.committee and m.held_on < this.held_on]
+    earlier = [m for m in every if m.committee == this.committee and m.held_on < this.held_on]
     previous = earlier[-1] if earlier else None
-    timeline = Timeline.build(log(), as_known_on or end_of_day(this.held_on))
-    position = timeline.position(this.held_on)
-    since = timeline.position(previous.held_on) if previous else None
-    return Report(position, since, None, this, previous)
+    horizon = as_known_on or end_of_day(this.held_on)
+    shown = next((m for m in src.meetings(horizon) if m.ref == meeting), this)
+    position = src.position(this.held_on, horizon)
+    since = src.position(previous.held_on, horizon) if previous else None
+    return Report(position, since, None, shown, previous)
 
 
 # -- renderers --------------------------------------------------------------------------------

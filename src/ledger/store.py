@@ -31,6 +31,7 @@ from eventsourcing.persistence import (
     ProcessRecorder,
     StoredEvent,
     Subscription,
+    Tracking,
     TrackingRecorder,
     Transcoder,
 )
@@ -606,6 +607,62 @@ class LedgerRecorder(ApplicationRecorder):
                 "moved down, or this one was replaced")
 
 
+class LedgerTrackingRecorder(TrackingRecorder):
+    """Remembers, per downstream name, the last notification processed (one row each).
+
+    `insert_tracking(..., conn=)` writes in the caller's transaction, so a read model's rows and
+    its position commit together; a position at or below the recorded one is refused.
+    """
+
+    def __init__(self, engine: Engine, table_name: str = "ledger_tracking") -> None:
+        self.engine = engine
+        self.write_engine = engine.execution_options(ledger_write=True)
+        self.metadata = sa.MetaData()
+        self.table = sa.Table(
+            table_name, self.metadata,
+            sa.Column("application_name", sa.String(64), primary_key=True),
+            sa.Column("notification_id", sa.BigInteger(), nullable=False),
+        )
+
+    def create_table(self) -> None:
+        """Create the tracking table if missing."""
+        with self.write_engine.begin() as conn:
+            self.metadata.create_all(conn)
+
+    def insert_tracking(self, tracking: Tracking, *, conn: Connection | None = None) -> None:
+        """Record that `tracking.notification_id` was processed; refuse going back or repeating."""
+        if conn is None:
+            with self.write_engine.begin() as c:
+                self.insert_tracking(tracking, conn=c)
+            return
+        t = self.table
+        current = conn.execute(sa.select(t.c.notification_id).where(
+            t.c.application_name == tracking.application_name)).scalar_one_or_none()
+        if current is not None and tracking.notification_id <= current:
+            raise IntegrityError(
+                f"{tracking.application_name} already tracked {current}; "
+                f"{tracking.notification_id} would go back or repeat"
+            )
+        if current is None:
+            conn.execute(t.insert().values(application_name=tracking.application_name,
+                                           notification_id=tracking.notification_id))
+        else:
+            conn.execute(t.update().where(t.c.application_name == tracking.application_name)
+                         .values(notification_id=tracking.notification_id))
+
+    def max_tracking_id(self, application_name: str) -> int | None:
+        """The last position processed by `application_name`, or None."""
+        t = self.table
+        with self.engine.connect() as conn:
+            value = conn.execute(sa.select(t.c.notification_id).where(
+                t.c.application_name == application_name)).scalar_one_or_none()
+        return None if value is None else int(value)
+
+    def forget(self, application_name: str, conn: Connection) -> None:
+        """Drop the tracking row (used when a read model is rebuilt from scratch)."""
+        conn.execute(self.table.delete().where(self.table.c.application_name == application_name))
+
+
 class PollingSubscription(Subscription[ApplicationRecorder]):
     """Yields notifications after `gt`, polling for new ones until stopped."""
 
@@ -741,8 +798,8 @@ class LedgerInfrastructure(InfrastructureFactory[TrackingRecorder]):
         return self.recorder
 
     def tracking_recorder(self, tracking_recorder_class: Any = None) -> TrackingRecorder:
-        """Not used yet: read models arrive with the projections issue."""
-        raise NotImplementedError("the ledger has no tracking recorder yet")
+        """The tracking recorder the read models use."""
+        return LedgerTrackingRecorder(self.engine)
 
     def process_recorder(self) -> ProcessRecorder:
         """Not used: the ledger is one application."""
