@@ -40,7 +40,9 @@ def _register() -> None:
         action,
         audit,
         backup,
+        chart,
         demo,
+        importer,
         meeting,
         milestone,
         projections_cmd,
@@ -54,7 +56,7 @@ def _register() -> None:
     )
 
     for module in (audit, recommendation, action, milestone, meeting, resolution, show, verify,
-                   report, requests, projections_cmd, demo):
+                   report, requests, projections_cmd, importer, chart, demo):
         main.add_command(module.command)
     for extra in (*trail.commands, *backup.commands):
         main.add_command(extra)

@@ -11,7 +11,12 @@ from ledger.cli.common import DATE, Session, echo_recorded, on_option, pass_sess
 
 @click.group("action")
 def command() -> None:
-    """Actions: add them, move them not_started → in_progress → completed, and more."""
+    """Actions: add them, move them not_started → in_progress → completed, and more.
+
+    \b
+    Example:
+      ledger --actor "J Smith" action start ICO-A1.1 --on 2016-07-01
+    """
 
 
 @command.command("add")

@@ -12,7 +12,12 @@ from ledger.events import Assurance, AuditKind
 
 @click.group("audit")
 def command() -> None:
-    """Audits and assessments that make recommendations."""
+    """Audits and assessments that make recommendations.
+
+    \b
+    Example:
+      ledger --actor "J Smith" audit add ICO-2015 --title "ICO data protection audit" --kind ico-audit --on 2015-10-30
+    """
 
 
 def _areas(values: tuple[str, ...]) -> dict[str, Assurance]:

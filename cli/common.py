@@ -16,9 +16,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from ledger.application import DEFAULT_URL, Ledger, Logged
 from ledger.errors import LedgerError
+from ledger.events import check_ref
 from ledger.projections.describe import summary
 from ledger.projections.readmodel import ReadModel
 from ledger.projections.replay import end_of_day
+from ledger.store import sqlite_path
 
 F = TypeVar("F", bound=Callable[..., Any])
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -53,12 +55,25 @@ class Session:
     url: str = DEFAULT_URL
     actor: str | None = None
     apps: list[Ledger] = field(default_factory=list)
+    created: list[str] = field(default_factory=list)
 
     def ledger(self, *, write: bool) -> Ledger:
         """Open the ledger; reads refuse a missing SQLite file rather than create one."""
+        path = sqlite_path(self.url)
+        if write and path is not None and not os.path.exists(path):
+            self.created.append(path)
         app = Ledger(self.url, create=write)
         self.apps.append(app)
         return app
+
+    def discard_created(self) -> None:
+        """After a refused write, remove a database file this invocation created (still empty)."""
+        self.close()
+        for path in self.created:
+            for suffix in ("", "-wal", "-shm"):
+                if os.path.exists(path + suffix):
+                    os.remove(path + suffix)
+        self.created.clear()
 
     def who(self) -> str:
         """The actor for a write, or a usage error saying how to give one."""
@@ -113,14 +128,28 @@ class IsoDateTime(click.ParamType):  # type: ignore[type-arg]
             if not re.fullmatch(r"\d{4}-\d{2}-\d{2}T.+", text):
                 raise ValueError
             t = datetime.fromisoformat(text)
-        except ValueError:
+            t = t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+        except (ValueError, OverflowError):
             self.fail(
                 f"{text!r} is not an ISO 8601 time (2016-07-25, 2016-07-25T17:00, "
                 "2016-07-25T17:00:00Z or with an offset)", param, ctx)
-        return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+        return t
+
+
+class RefType(click.ParamType):  # type: ignore[type-arg]
+    """A record's ref, checked for shape before anything is looked up."""
+
+    name = "REF"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        try:
+            return check_ref(str(value))
+        except ValueError as e:
+            self.fail(str(e), param, ctx)
 
 
 DATE = IsoDate()
+REF = RefType()
 DATETIME = IsoDateTime()
 
 
@@ -180,6 +209,8 @@ class LedgerGroup(click.Group):
         try:
             return super().invoke(ctx)
         except LedgerError as e:
+            if isinstance(ctx.obj, Session):
+                ctx.obj.discard_created()
             raise LedgerClickError(str(e), e.exit_code) from None
 
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,

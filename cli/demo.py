@@ -48,12 +48,13 @@ def _figures(report: Report, audit: str) -> str:
 
 
 @click.command("demo")
-@click.option("--db", "db", default="demo.db", show_default=True, metavar="URL",
-              help="Where to build the demo ledger (a SQLite path or a URL).")
+@click.option("--db", "db", metavar="URL",
+              help="Where to build the demo ledger (a SQLite path or a URL); default demo.db, "
+                   "or the global --db when one is given.")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text",
               show_default=True, help="How to print the two meeting reports.")
 @pass_session
-def command(session: Session, db: str, fmt: str) -> None:
+def command(session: Session, db: str | None, fmt: str) -> None:
     """Build a fresh demo ledger with Coventry City Council's 2016 story and print the
     committee's two meeting reports, computed from the events alone.
 
@@ -64,6 +65,11 @@ def command(session: Session, db: str, fmt: str) -> None:
       ledger demo
       ledger demo --db /tmp/demo.db --format markdown
     """
+    parent = click.get_current_context().parent
+    global_db = parent is not None and (
+        parent.get_parameter_source("db") is click.core.ParameterSource.COMMANDLINE)
+    if db is None:
+        db = str(parent.params["db"]) if global_db and parent is not None else "demo.db"
     url = db_url(db)
     state = _is_demo(url)
     if state is False:

@@ -8,6 +8,7 @@ import click
 
 from ledger.cli.common import (
     DATETIME,
+    REF,
     LedgerClickError,
     Session,
     echo_recorded,
@@ -23,7 +24,12 @@ from ledger.projections.report import FORMATS, build_meeting_report, render
 
 @click.group("meeting")
 def command() -> None:
-    """Committee meetings and their reports."""
+    """Committee meetings and their reports.
+
+    \b
+    Example:
+      ledger meeting report 2016-10-24 --format markdown
+    """
 
 
 @command.command("add")
@@ -45,11 +51,11 @@ def add(session: Session, ref: str, committee: str, on: date) -> None:
 
 
 @command.command("report")
-@click.argument("meeting")
+@click.argument("meeting", type=REF)
 @click.option("--as-known-on", "known", type=DATETIME,
               help="Recorded-time horizon (default: the end of the meeting's day, i.e. what the "
                    "committee could have been told; 'now' for everything known since).")
-@format_option(*FORMATS)
+@format_option(*FORMATS, "html")
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of stdout.")
 @click.option("--present", is_flag=True,
               help="Record that this report was presented to MEETING (needs --actor).")
@@ -66,12 +72,20 @@ def report(session: Session, meeting: str, known: datetime | None, fmt: str,
       ledger meeting report 2016-10-24 --format markdown
       ledger meeting report 2016-07-25 --as-known-on now --format json
       ledger --actor Clerk meeting report 2017-02-20 --format markdown --present
+      ledger meeting report 2016-10-24 --format html -o october.html
     """
     if fulfils and not present:
         raise LedgerClickError("--fulfils needs --present", 2)
     actor = session.who() if present else None
     app = session.ledger(write=present)
     built = build_meeting_report(read_model(app), meeting, as_known_on=known)
+    if fmt == "html":
+        if present:
+            raise LedgerClickError("--present records text, markdown, json or csv papers", 2)
+        from ledger.cli.htmlout import write_html  # lazy: matplotlib
+
+        write_html(app, built, output)
+        return
     text = render(built, fmt)
     if actor:
         record_presentation(app, meeting, built, fmt, text, actor, fulfils)

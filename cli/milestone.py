@@ -11,7 +11,12 @@ from ledger.cli.common import Session, echo_recorded, on_option, pass_session
 
 @click.group("milestone")
 def command() -> None:
-    """Milestones that actions can depend on."""
+    """Milestones that actions can depend on.
+
+    \b
+    Example:
+      ledger --actor "J Smith" milestone achieve RM-RECRUITED --on 2016-12-01
+    """
 
 
 @command.command("add")

@@ -14,7 +14,12 @@ from ledger.projections.readmodel import ReadModel
 
 @click.group("projections")
 def command() -> None:
-    """The read models: where they stand, and rebuilding them from the log."""
+    """The read models: where they stand, and rebuilding them from the log.
+
+    \b
+    Example:
+      ledger projections status
+    """
 
 
 @command.command("status")

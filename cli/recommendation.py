@@ -12,7 +12,13 @@ from ledger.events import Priority, Response
 
 @click.group("recommendation")
 def command() -> None:
-    """Recommendations made by audits."""
+    """Recommendations made by audits.
+
+    \b
+    Example:
+      ledger --actor "J Smith" recommendation add ICO-A1 --audit ICO-2015 --text "Appoint a SIRO" \\
+        --priority high --on 2015-12-14
+    """
 
 
 @command.command("add")

@@ -12,6 +12,7 @@ from ledger.application import Ledger, Logged
 from ledger.cli.common import (
     DATE,
     DATETIME,
+    REF,
     LedgerClickError,
     Session,
     echo_recorded,
@@ -35,7 +36,12 @@ from ledger.store import Fingerprint
 
 @click.group("report")
 def command() -> None:
-    """Reports for committees and auditors."""
+    """Reports for committees and auditors.
+
+    \b
+    Example:
+      ledger report as-at 2016-07-25 --as-known-on 2016-07-25 --format markdown
+    """
 
 
 @command.command("as-at")
@@ -44,8 +50,8 @@ def command() -> None:
               help="Count only what was recorded by then (default: now). A bare date means the "
                    "end of that day, UTC.")
 @click.option("--since", type=DATE, help="Also give the change since this date.")
-@click.option("--audit", metavar="REF", help="Only this audit's actions.")
-@format_option(*FORMATS)
+@click.option("--audit", type=REF, help="Only this audit's actions.")
+@format_option(*FORMATS, "html", "xlsx")
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of stdout.")
 @click.option("--present-at", "present_at", metavar="MEETING",
               help="Record that this report was presented to MEETING (needs --actor).")
@@ -63,6 +69,8 @@ def as_at(session: Session, as_at: date, known: datetime | None, since: date | N
       ledger report as-at 2016-07-25                               # as known now
       ledger report as-at 2016-10-24 --since 2016-07-25 --audit ICO-2015 --format markdown
       ledger --actor Clerk report as-at 2016-10-24 --format markdown --present-at 2016-10-24
+      ledger report as-at 2016-10-24 --since 2016-07-25 --format html -o position.html
+      ledger report as-at 2016-10-24 --format xlsx -o actions.xlsx
     """
     if fulfils and not present_at:
         raise LedgerClickError("--fulfils needs --present-at", 2)
@@ -70,6 +78,16 @@ def as_at(session: Session, as_at: date, known: datetime | None, since: date | N
     app = session.ledger(write=bool(present_at))
     horizon = known or datetime.now(UTC)
     report = build_report(read_model(app), as_at, as_known_on=horizon, since=since, audit=audit)
+    if fmt in ("html", "xlsx"):
+        if present_at:
+            raise LedgerClickError("--present-at records text, markdown, json or csv papers", 2)
+        from ledger.cli.htmlout import write_html, write_xlsx  # lazy: matplotlib, openpyxl
+
+        if fmt == "html":
+            write_html(app, report, output)
+        else:
+            write_xlsx(report, output)
+        return
     text = render(report, fmt)
     if present_at and actor:
         record_presentation(app, present_at, report, fmt, text, actor, fulfils)

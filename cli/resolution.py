@@ -12,7 +12,12 @@ from ledger.events import ResolutionKind
 
 @click.group("resolution")
 def command() -> None:
-    """Committee resolutions, including requests for reports."""
+    """Committee resolutions, including requests for reports.
+
+    \b
+    Example:
+      ledger --actor Clerk resolution add 2016-10-24 1 --minute 36/16 --text "Progress noted"
+    """
 
 
 @command.command("add")

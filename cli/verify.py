@@ -50,6 +50,7 @@ def command(session: Session, expect: str | None, fmt: str) -> None:
     except ChainBroken as e:
         if fmt == "json":
             click.echo(json.dumps({"ok": False, "position": e.position, "error": str(e)}))
+            click.echo(f"Error: {e}", err=True)
             click.get_current_context().exit(1)
         raise
     if fmt == "json":

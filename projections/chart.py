@@ -16,14 +16,17 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
 
-from ledger.projections.replay import Timeline, Totals  # noqa: E402
+from ledger.projections.replay import Timeline, Totals
 
 WEEKLY_AFTER_DAYS = 400
 """Spans longer than this get one point a week (and always the last day)."""
 
+EPOCH = date(1970, 1, 1)
+"""matplotlib's date epoch (set explicitly when drawing): x values are days since it."""
 COLOURS = {"completed": "#2e7d32", "in_progress": "#f9a825", "not_started": "#b0bec5"}
 LABELS = {"completed": "Completed", "in_progress": "In progress", "not_started": "Not started"}
 Point = tuple[date, Totals]
@@ -47,6 +50,7 @@ def draw(points: list[Point], meetings: list[tuple[date, str]],
          fmt: Literal["svg", "png"] = "svg", title: str | None = None) -> bytes:
     """The burn-up as SVG or PNG bytes: stacked areas, meeting dates as dashed lines."""
     with plt.rc_context({"svg.hashsalt": "ledger-burnup", "svg.fonttype": "path",
+                         "date.epoch": "1970-01-01T00:00:00",
                          "font.family": "DejaVu Sans", "font.size": 9,
                          "axes.spines.top": False, "axes.spines.right": False}):
         fig, ax = plt.subplots(figsize=(9, 3.6), dpi=100)
@@ -63,7 +67,7 @@ def draw(points: list[Point], meetings: list[tuple[date, str]],
             plt.close(fig)
 
 
-def _plot(ax: plt.Axes, points: list[Point], meetings: list[tuple[date, str]],
+def _plot(ax: Axes, points: list[Point], meetings: list[tuple[date, str]],
           title: str | None) -> None:
     if not points:
         ax.text(0.5, 0.5, "No actions in this period.", ha="center", va="center",
@@ -71,26 +75,35 @@ def _plot(ax: plt.Axes, points: list[Point], meetings: list[tuple[date, str]],
         ax.set_axis_off()
         return
     days = [d for d, _ in points]
+    xs = [_x(d) for d in days]
     layers = {
         "completed": [t.completed for _, t in points],
         "in_progress": [t.in_progress for _, t in points],
         "not_started": [t.not_started for _, t in points],
     }
-    ax.stackplot(days, *layers.values(), labels=[LABELS[k] for k in layers],
+    ax.stackplot(xs, *layers.values(), labels=[LABELS[k] for k in layers],
                  colors=[COLOURS[k] for k in layers], step="post", linewidth=0)
     top = max((t.actions for _, t in points), default=0)
     ax.set_ylim(0, max(1, top) * 1.12)
-    ax.set_xlim(days[0], days[-1])
+    pad = timedelta(days=max(1, (days[-1] - days[0]).days // 80))
+    ax.set_xlim(_x(days[0] - pad), _x(days[-1] + pad))
     ax.set_ylabel("Actions")
+    middle = days[0] + (days[-1] - days[0]) / 2
     for held_on, label in meetings:
         if days[0] <= held_on <= days[-1]:
-            ax.axvline(held_on, color="#37474f", linestyle="--", linewidth=1)
-            ax.annotate(label, xy=(mdates.date2num(held_on), 1), xycoords=("data", "axes fraction"),
-                        xytext=(3, -3), textcoords="offset points", ha="left", va="top",
-                        fontsize=8, color="#37474f")
-    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
+            ax.axvline(_x(held_on), color="#37474f", linestyle="--", linewidth=1)
+            right = held_on > middle
+            ax.annotate(label, xy=(_x(held_on), 1), xycoords=("data", "axes fraction"),
+                        xytext=(-3 if right else 3, -3), textcoords="offset points",
+                        ha="right" if right else "left", va="top", fontsize=8, color="#37474f")
+    # matplotlib.dates has no annotations yet.
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)  # type: ignore[no-untyped-call,unused-ignore]
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))  # type: ignore[no-untyped-call,unused-ignore]
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, frameon=False)
     if title:
         ax.set_title(title, loc="left", fontsize=10)
+
+
+def _x(day: date) -> float:
+    return float((day - EPOCH).days)

@@ -176,6 +176,7 @@ class _Batch:
         self.inserts: dict[sa.Table, list[dict[str, Any]]] = defaultdict(list)
         self.open: dict[tuple[str, str], list[_Row]] = {}
         self.closed: list[_Row] = []
+        self.dropped: list[int] = []
         self.new_rows: list[_Row] = []
         self.current: dict[str, dict[str, Any]] = {}
         self.achieved: dict[str, date] = {}
@@ -255,10 +256,13 @@ class _Batch:
         i = max(k for k, row in enumerate(rows) if row.valid_from <= effective)
         old = rows[i]
         old.recorded_to = at
-        if old.id is not None:
+        if old.recorded_from == at:  # opened and closed at the same instant: never visible
+            if old.id is None:
+                self.new_rows.remove(old)
+            else:
+                self.dropped.append(old.id)
+        elif old.id is not None:
             self.closed.append(old)
-        elif old.recorded_from == at:
-            self.new_rows.remove(old)  # opened and closed at the same instant: never visible
         replacement = []
         if old.valid_from < effective:
             replacement.append(_Row(ref, attr, old.value, old.valid_from, effective, at))
@@ -275,6 +279,9 @@ class _Batch:
             rows = self.inserts.get(table)
             if rows:
                 self.conn.execute(table.insert(), rows)
+        if self.dropped:
+            self.conn.execute(attrs.delete().where(attrs.c.id == sa.bindparam("row_id")),
+                              [{"row_id": i} for i in self.dropped])
         if self.closed:
             self.conn.execute(
                 attrs.update().where(attrs.c.id == sa.bindparam("row_id"))

@@ -102,11 +102,12 @@ class Report:
         """Committee requests for reports still outstanding as at the date."""
         return self.position.requests
 
-    def since_figures(self) -> dict[str, Any] | None:
-        """The change since the earlier date, as minutes speak of it."""
+    def since_figures(self, audit: str | None = None) -> dict[str, Any] | None:
+        """The change since the earlier date, as minutes speak of it (for one audit if given)."""
         if self.since is None:
             return None
-        then, now = self.since.totals(self.audit), self.totals
+        scope = audit or self.audit
+        then, now = self.since.totals(scope), self.position.totals(scope)
         return {
             "date": self.since.as_at.isoformat(),
             "completed": now.completed - then.completed,
@@ -125,7 +126,7 @@ class Report:
         for ref in self.audits():
             audit = self.position.audits[ref]
             now = self.position.totals(ref)
-            if now.actions == 0 and self.since is None:
+            if now.actions == 0 and (self.since is None or self.since.totals(ref).actions == 0):
                 continue
             label = f"{source_label(audit.title)} ({ref})"
             words = [position_sentence(label, now)]
@@ -299,6 +300,7 @@ def to_json(report: Report) -> str:
     since = report.since_figures()
     if since is not None:
         doc["since"] = since
+        doc["since_by_audit"] = {ref: report.since_figures(ref) for ref in report.audits()}
     if report.meeting is not None:
         doc["meeting"] = {"ref": report.meeting.ref, "committee": report.meeting.committee,
                           "date": report.meeting.held_on.isoformat(),

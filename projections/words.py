@@ -45,6 +45,8 @@ def position_sentence(source: str, t: Totals) -> str:
             verb = phrases[key][0 if n == 1 else 1]
             if n == 1:
                 return f"The one action from {source} {verb}."
+            if n == 2:
+                return f"Both actions from {source} {verb}."
             return f"All {n} actions from {source} {verb}."
     parts = [f"{n} {phrases[key][0 if n == 1 else 1]}" for key, n in counts.items() if n]
     return f"Out of {plural(t.actions, 'action')} from {source}, {join_words(parts)}."
@@ -67,6 +69,7 @@ def since_sentence(since: date, then: Totals, now: Totals) -> str:
         second = "no actions remained"
     elif working == remaining:
         second = ("work was underway with the one remaining action" if remaining == 1
+                  else "work was underway with both remaining actions" if remaining == 2
                   else f"work was underway with all {remaining} remaining actions")
     elif working == 0:
         second = ("work had yet to begin on the one remaining action" if remaining == 1

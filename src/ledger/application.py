@@ -11,6 +11,7 @@ import functools
 import inspect
 import json
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -131,6 +132,7 @@ class Ledger(Application[UUID]):
         self.url = url
         self.clock = clock
         self._pending: dict[str, Record] | None = None
+        self._ordered: list[ev.LedgerEvent] = []
         try:
             super().__init__(env={"PERSISTENCE_MODULE": "ledger.store"})
             if not create and not self.store.has_table():
@@ -179,18 +181,22 @@ class Ledger(Application[UUID]):
         if self._pending is not None:
             raise RuntimeError("transactions do not nest")
         self._pending = {}
+        self._ordered = []
         recorded: list[Logged] = []
         try:
             yield recorded
             records = list(self._pending.values())
+            events = list(self._ordered)  # in the order the commands ran: recorded times rise
             self._pending = None
-            events = [e for r in records for e in r._pending]
             if dry_run:
                 recorded[:] = [Logged(0, "", e) for e in events]
-            elif records:
-                recorded[:] = self._save(*records)
+            elif events:
+                for r in records:
+                    r.collect_events()
+                recorded[:] = self._save_events(records, events)
         finally:
             self._pending = None
+            self._ordered = []
 
     def find(self, ref: str) -> Record | None:
         """The record with this ref, of whatever kind, or None."""
@@ -224,12 +230,19 @@ class Ledger(Application[UUID]):
 
     def _save(self, *records: Record) -> list[Logged]:
         if self._pending is not None:
+            fresh = []
             for r in records:
                 self._pending[r.ref] = r
-            return [Logged(0, "", e) for r in records for e in r._pending[-1:]]
+                fresh += [e for e in r._pending if not any(e is o for o in self._ordered)]
+            self._ordered += fresh
+            return [Logged(0, "", e) for e in fresh]
+        events = [e for r in records for e in r.collect_events()]
+        return self._save_events(records, events)
+
+    def _save_events(self, records: Sequence[Record], events: Sequence[ev.LedgerEvent]) -> list[Logged]:
         pending = {r.ref: r.version for r in records}
         try:
-            recordings = self.save(*records)
+            recordings = self.save(*events)
         except IntegrityError:
             for ref, version in pending.items():
                 current = self.find(ref)
@@ -483,7 +496,7 @@ class Ledger(Application[UUID]):
 
     def _fulfilled_request(self, fulfils: str, held: Meeting, where: str) -> Meeting:
         target, sep, num = fulfils.partition("/")
-        if not sep or not num.isdigit():
+        if not sep or not re.fullmatch(r"[1-9][0-9]{0,2}", num):
             raise InvalidInput(f"{where}: fulfils {fulfils!r} is not MEETING/NUMBER")
         source = self.get(target, Meeting)
         request = source.resolutions.get(int(num))

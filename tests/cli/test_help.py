@@ -1,0 +1,63 @@
+"""Every command and group has help with a description and an example.
+
+The commands are found by walking `main` (click's Group.commands, recursively), so a command
+added without an example makes this fail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from ledger.cli import main
+
+
+def walk(group: click.Group, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], click.Command]]:
+    """Every command under `group`, depth first, with the words that invoke it."""
+    for name, command in sorted(group.commands.items()):
+        yield (*path, name), command
+        if isinstance(command, click.Group):
+            yield from walk(command, (*path, name))
+
+
+COMMANDS = [((), main), *walk(main)]
+
+
+def test_the_walk_finds_the_known_commands() -> None:
+    found = {" ".join(path) for path, _ in COMMANDS}
+    expected = {"", "audit", "audit add", "recommendation", "recommendation add", "action",
+                "action add", "action start", "action complete", "action reopen",
+                "action assign", "action reschedule", "action note", "milestone",
+                "milestone add", "milestone achieve", "meeting", "meeting add", "meeting report",
+                "resolution", "resolution add", "show", "verify", "report", "report as-at",
+                "requests", "demo"}
+    assert expected <= found, expected - found
+
+
+@pytest.mark.parametrize(("path", "command"), COMMANDS,
+                         ids=[" ".join(("ledger", *p)) for p, _ in COMMANDS])
+def test_help_has_description_and_example(path: tuple[str, ...], command: click.Command) -> None:
+    runner = CliRunner(env={"LEDGER_DB": None, "LEDGER_ACTOR": None})
+    result = runner.invoke(main, [*path, "--help"])
+    assert result.exit_code == 0, result.stderr
+    assert result.exception is None, repr(result.exception)
+    out = result.stdout
+    assert out.startswith("Usage: "), out
+    assert " ".join(path) in out.splitlines()[0]
+    # A non-empty description, shown in the help.
+    assert command.help and command.help.strip(), f"{path} has no description"
+    first_line = command.help.strip().splitlines()[0]
+    assert " ".join(first_line.split()[:4]) in " ".join(out.split()), (first_line, out)
+    assert "Example" in out, f"`ledger {' '.join(path)} --help` gives no example"
+
+
+@pytest.mark.parametrize(("path", "command"), [(p, c) for p, c in COMMANDS if p],
+                         ids=[" ".join(("ledger", *p)) for p, _ in COMMANDS if p])
+def test_short_help_option_works(path: tuple[str, ...], command: click.Command) -> None:
+    runner = CliRunner(env={"LEDGER_DB": None, "LEDGER_ACTOR": None})
+    result = runner.invoke(main, [*path, "-h"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("Usage: "), result.stdout
