@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import shutil
 from pathlib import Path
 
 import pytest
@@ -33,9 +34,11 @@ def test_readme_has_examples() -> None:
     assert len(_examples()) >= 15
 
 
-def test_readme_examples_run(tmp_path: Path) -> None:
+def test_readme_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     runner = CliRunner()
     db = str(tmp_path / "readme.db")
+    shutil.copytree(README.parent / "examples", tmp_path / "examples")
+    monkeypatch.chdir(tmp_path)  # examples write files (exports, restored copies) here
     for line, env in _examples():
         env = {**env, "LEDGER_DB": db}
         command, _, comment = line.partition("#")
