@@ -188,7 +188,7 @@ def _append_only_ddl(dialect: str, table: str) -> list[str]:
     if dialect == "postgresql":
         return [
             f"CREATE OR REPLACE FUNCTION {table}_append_only() RETURNS trigger "
-            f"LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '{table} is append-only: % refused', "
+            f"LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '{table} is append-only: %% refused', "
             f"TG_OP; END $$",
             f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
             f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON {table} "
