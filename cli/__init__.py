@@ -41,6 +41,7 @@ def _register() -> None:
         audit,
         backup,
         chart,
+        db,
         demo,
         importer,
         meeting,
@@ -56,7 +57,7 @@ def _register() -> None:
     )
 
     for module in (audit, recommendation, action, milestone, meeting, resolution, show, verify,
-                   report, requests, projections_cmd, importer, chart, demo):
+                   report, requests, projections_cmd, importer, chart, db, demo):
         main.add_command(module.command)
     for extra in (*trail.commands, *backup.commands):
         main.add_command(extra)

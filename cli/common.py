@@ -11,15 +11,17 @@ from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 import click
+import sqlalchemy as sa
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from ledger.application import DEFAULT_URL, Ledger, Logged
-from ledger.errors import LedgerError
+from ledger.errors import LedgerError, StoreError
 from ledger.events import check_ref
 from ledger.projections.describe import summary
 from ledger.projections.readmodel import ReadModel
 from ledger.projections.replay import end_of_day
+from ledger.projections.report import ReplaySource, Source
 from ledger.store import sqlite_path
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -174,9 +176,28 @@ def echo_recorded(logged: Sequence[Logged], app: Ledger, *, err: bool = False) -
     click.echo(f"fingerprint {app.fingerprint()}", err=err)
 
 
+def report_source(app: Ledger) -> Source:
+    """Where reports come from: the read model, caught up first; if this database role may not
+    write it and it is behind, the pure replay of the log (slower, never stale)."""
+    try:
+        return read_model(app)
+    except (StoreError, sa.exc.DBAPIError) as e:
+        try:
+            behind = ReadModel(app).status().lag
+        except (LedgerError, sa.exc.DBAPIError):
+            behind = -1
+        if behind == 0:
+            return ReadModel(app)
+        why = str(getattr(e, "orig", None) or e).strip().splitlines()[0]
+        click.echo(f"note: the read model cannot be brought up to date here ({why}); "
+                   "answering from the log instead", err=True)
+        return ReplaySource(app.stream)
+
+
 def read_model(app: Ledger) -> ReadModel:
     """The SQL read model, caught up with the log first so a report is never stale."""
     model = ReadModel(app)
+    model.create()
     lag = model.status().lag if sys.stderr.isatty() else 0
     if lag > 20_000:
         with Progress(TextColumn("catching up the read model"), BarColumn(),

@@ -15,7 +15,7 @@ from ledger.cli.common import (
     format_option,
     on_option,
     pass_session,
-    read_model,
+    report_source,
     write_output,
 )
 from ledger.cli.report import record_presentation
@@ -78,7 +78,7 @@ def report(session: Session, meeting: str, known: datetime | None, fmt: str,
         raise LedgerClickError("--fulfils needs --present", 2)
     actor = session.who() if present else None
     app = session.ledger(write=present)
-    built = build_meeting_report(read_model(app), meeting, as_known_on=known)
+    built = build_meeting_report(report_source(app), meeting, as_known_on=known)
     if fmt == "html":
         if present:
             raise LedgerClickError("--present records text, markdown, json or csv papers", 2)

@@ -18,7 +18,7 @@ from ledger.cli.common import (
     echo_recorded,
     format_option,
     pass_session,
-    read_model,
+    report_source,
     write_output,
 )
 from ledger.errors import RuleViolation, UnknownRef
@@ -77,7 +77,7 @@ def as_at(session: Session, as_at: date, known: datetime | None, since: date | N
     actor = session.who() if present_at else None
     app = session.ledger(write=bool(present_at))
     horizon = known or datetime.now(UTC)
-    report = build_report(read_model(app), as_at, as_known_on=horizon, since=since, audit=audit)
+    report = build_report(report_source(app), as_at, as_known_on=horizon, since=since, audit=audit)
     if fmt in ("html", "xlsx"):
         if present_at:
             raise LedgerClickError("--present-at records text, markdown, json or csv papers", 2)

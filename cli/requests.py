@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import click
 
-from ledger.cli.common import DATE, DATETIME, Session, format_option, pass_session, read_model
+from ledger.cli.common import DATE, DATETIME, Session, format_option, pass_session, report_source
 from ledger.projections.report import iso_utc, requests_json
 
 
@@ -28,7 +28,7 @@ def command(session: Session, as_at: date | None, known: datetime | None, fmt: s
     app = session.ledger(write=False)
     now = known or datetime.now(UTC)
     day = as_at or datetime.now(UTC).date()
-    position = read_model(app).position(day, now)
+    position = report_source(app).position(day, now)
     requests = position.requests
     if fmt == "json":
         click.echo(json.dumps({"as_at": day.isoformat(), "as_known_on": iso_utc(now),

@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection
 
 from ledger import events as ev
 from ledger.application import Ledger, Logged
+from ledger.errors import StoreError
 from ledger.projections.replay import (
     ActionState,
     MeetingInfo,
@@ -315,10 +316,17 @@ class ReadModel:
 
     # -- maintenance --------------------------------------------------------------------------
     def create(self) -> None:
-        """Create the tables if missing."""
-        self.tracking.create_table()
-        with self.write_engine.begin() as conn:
-            metadata.create_all(conn)
+        """Create the tables if missing (needing no write access when they all exist)."""
+        try:
+            existing = set(sa.inspect(self.engine).get_table_names())
+            missing = [t for t in metadata.sorted_tables if t.name not in existing]
+            if self.tracking.table.name not in existing:
+                self.tracking.create_table()
+            if missing:
+                with self.write_engine.begin() as conn:
+                    metadata.create_all(conn, tables=missing)
+        except sa.exc.DBAPIError as e:
+            raise StoreError(f"cannot create the read model's tables: {e.orig}") from e
 
     def status(self) -> Status:
         """The read model's position and the log's head."""

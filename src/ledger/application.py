@@ -11,7 +11,9 @@ import functools
 import inspect
 import json
 import os
+import random
 import re
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -41,7 +43,6 @@ from ledger.errors import (
     DuplicateRef,
     InvalidInput,
     LedgerError,
-    RecordedTimeBehind,
     RuleViolation,
     StoreError,
     UnknownRef,
@@ -91,7 +92,7 @@ def explain(error: ValidationError, names: Sequence[str] = ()) -> str:
     return f"invalid {where}{shown}: {msg}"
 
 
-RETRIES = 3
+RETRIES = 5
 
 
 def _in_transaction(args: Any) -> bool:
@@ -105,15 +106,22 @@ def command(fn: Callable[P, T]) -> Callable[P, T]:
 
     @functools.wraps(fn)
     def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        conflict: ConcurrentChange | None = None
         for attempt in range(RETRIES):
             try:
                 return validated(*args, **kwargs)
             except ValidationError as e:
                 raise InvalidInput(explain(e, names)) from None
-            except RecordedTimeBehind:
-                # Another writer got in first with a later time: read again and re-stamp.
+            except ConcurrentChange as e:
+                # Another writer got in first: read again and, if still valid, try again.
                 if attempt == RETRIES - 1 or _in_transaction(args):
                     raise
+                conflict = e
+                time.sleep(random.uniform(0, 0.01 * (attempt + 1)))
+            except RuleViolation as e:
+                if conflict is not None:  # valid when read, no longer valid after the change
+                    raise conflict from e
+                raise
         raise AssertionError("unreachable")
 
     return run
@@ -249,7 +257,9 @@ class Ledger(Application[UUID]):
                 if current is not None and version == 1:
                     raise DuplicateRef(f"ref {ref} was taken by another writer; nothing recorded") from None
                 if current is not None and current.version >= version:
-                    raise ConcurrentChange(f"{ref} changed since it was read; nothing recorded") from None
+                    now = f" (now {current.status})" if isinstance(current, Action | Milestone) else ""
+                    raise ConcurrentChange(
+                        f"{ref} changed since it was read{now}; nothing recorded") from None
             raise ConcurrentChange("the ledger changed during the command; nothing recorded") from None
         except OperationalError as e:
             raise StoreError(f"cannot write to the ledger: {str(e).splitlines()[0]}") from e

@@ -217,15 +217,25 @@ class LedgerRecorder(ApplicationRecorder):
         self.table = _events_table(self.metadata, table_name)
         self.head_table = _head_table(self.metadata, table_name)
         self.dialect = engine.dialect.name
+        self.lock_key = int.from_bytes(hashlib.sha256(table_name.encode()).digest()[:8], "big",
+                                       signed=True)
 
     # -- schema -------------------------------------------------------------------------------
     def create_table(self) -> None:
-        """Create the events table and its append-only triggers if they are missing."""
+        """Create the events table (with its append-only triggers) and the head table if missing.
+
+        Does nothing, and needs no write access, when both exist.
+        """
         try:
+            existing = set(sa.inspect(self.engine).get_table_names())
+            missing = [t for t in (self.table, self.head_table) if t.name not in existing]
+            if not missing:
+                return
             with self.write_engine.begin() as conn:
-                self.metadata.create_all(conn)
-                for ddl in _append_only_ddl(self.dialect, self.table.name):
-                    conn.exec_driver_sql(ddl)
+                self.metadata.create_all(conn, tables=missing)
+                if self.table in missing:
+                    for ddl in _append_only_ddl(self.dialect, self.table.name):
+                        conn.exec_driver_sql(ddl)
         except sa.exc.SQLAlchemyError as e:
             raise StoreError(f"cannot create the ledger's tables: {_one_line(e)}") from e
 
@@ -248,12 +258,17 @@ class LedgerRecorder(ApplicationRecorder):
         try:
             with self.write_engine.begin() as conn:
                 if self.dialect == "postgresql":
-                    conn.exec_driver_sql(f"LOCK TABLE {self.table.name} IN EXCLUSIVE MODE")
+                    # An advisory lock serialises appends without needing UPDATE rights on the
+                    # table (LOCK TABLE ... EXCLUSIVE would), so officers can be insert-only.
+                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
+                                 {"key": self.lock_key})
                 yield conn
         except sa.exc.IntegrityError as e:
             raise IntegrityError(_one_line(e)) from e
         except sa.exc.OperationalError as e:
             raise OperationalError(_one_line(e)) from e
+        except sa.exc.DBAPIError as e:  # e.g. permission denied for a read-only role
+            raise StoreError(f"the database refused the write: {_one_line(e)}") from e
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], *, conn: Connection | None = None,
@@ -369,6 +384,8 @@ class LedgerRecorder(ApplicationRecorder):
                 yield conn
         except sa.exc.OperationalError as e:
             raise OperationalError(_one_line(e)) from e
+        except sa.exc.DBAPIError as e:
+            raise StoreError(f"the database refused the read: {_one_line(e)}") from e
 
     def select_events(
         self,

@@ -1,0 +1,46 @@
+"""`ledger db`: database administration (PostgreSQL roles)."""
+
+from __future__ import annotations
+
+import click
+
+from ledger.cli.common import Session, pass_session
+from ledger.projections.readmodel import ReadModel, metadata
+from ledger.roles import grant
+
+
+@click.group("db")
+def command() -> None:
+    """Database administration.
+
+    \b
+    Example:
+      ledger --db postgresql+psycopg://admin@host/ledger db grant --officer officers --auditor auditors
+    """
+
+
+@command.command("grant")
+@click.option("--officer", required=True, metavar="ROLE", help="May read and append events.")
+@click.option("--auditor", required=True, metavar="ROLE", help="May only read.")
+@click.option("--projection-writer", "writer", metavar="ROLE",
+              help="May also write the read models (reports from other roles fall back to the "
+                   "log when the read model is behind).")
+@pass_session
+def grant_command(session: Session, officer: str, auditor: str, writer: str | None) -> None:
+    """Set up least-privilege grants on PostgreSQL: officers append (never update or delete),
+    the projection writer keeps the read models, auditors only read.
+
+    \b
+    Example:
+      ledger --db postgresql+psycopg://admin@127.0.0.1/test db grant \\
+        --officer ig_officer --auditor ico_auditor --projection-writer ledger_projector
+    """
+    app = session.ledger(write=True)
+    model = ReadModel(app)
+    model.create()
+    statements = grant(
+        app.store.engine, officer=officer, auditor=auditor, writer=writer,
+        event_tables=[app.store.table.name], head_table=app.store.head_table.name,
+        model_tables=[*(t.name for t in metadata.sorted_tables), model.tracking.table.name])
+    for statement in statements:
+        click.echo(statement)
