@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import shlex
 
 import click
 
@@ -109,4 +110,4 @@ def command(session: Session, db: str | None, fmt: str) -> None:
             if verdict != "byte-identical":
                 raise LedgerClickError(f"the paper presented to {meeting} did not reproduce", 1)
         click.echo(f"\nFingerprint {head}. Check it any time with:\n"
-                   f"  ledger --db {db} verify --expect {head}")
+                   f"  ledger --db {shlex.quote(db)} verify --expect {head}")

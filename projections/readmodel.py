@@ -14,19 +14,22 @@ position commit in one transaction, so a crash never loses or doubles a row. It 
 
 from __future__ import annotations
 
+import gc
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from eventsourcing.persistence import Tracking
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import Connection
 
 from ledger import events as ev
-from ledger.application import Ledger, Logged
+from ledger.application import Ledger
 from ledger.errors import StoreError
 from ledger.projections.replay import (
     ActionState,
@@ -35,7 +38,7 @@ from ledger.projections.replay import (
     Request,
     natural_key,
 )
-from ledger.store import FOREVER, Fingerprint, LedgerTrackingRecorder, micros
+from ledger.store import FOREVER, Fingerprint, LedgerTrackingRecorder, PydanticMapper, micros
 
 NAME = "readmodel"
 BEGINNING = date(1, 1, 1)
@@ -136,7 +139,7 @@ received = sa.Table(
 )
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     """An rm_attrs row being worked on in memory (id None until inserted)."""
 
@@ -169,93 +172,167 @@ def _encode(value: Any) -> str | None:
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
+INSERTED: dict[sa.Table, tuple[str, ...]] = {
+    audits: ("ref", "audit_date", "recorded_at", "event"),
+    recommendations: ("ref", "audit", "priority", "made_on", "recorded_at"),
+    milestones: ("ref", "text", "set_on", "recorded_at", "achieved_on"),
+    meetings: ("ref", "committee", "held_on", "recorded_at"),
+    resolutions: ("meeting", "number", "kind", "recorded_at", "event"),
+    received: ("meeting", "number", "effective", "recorded_at"),
+    achievements: ("ref", "effective", "recorded_at"),
+    actions: ("ref", "added_on", "added_at", "text", "original_due", "recommendations",
+              "depends_on", "status", "owner", "due"),
+    action_recs: ("action_ref", "rec_ref"),
+    attrs: ("action_ref", "attr", "value", "valid_from", "valid_to", "recorded_from",
+            "recorded_to"),
+}
+"""The columns each batch inserts, in the order of the tuples `_Batch` builds."""
+CURRENT = {STATUS: "status", OWNER: "owner", DUE: "due"}
+STATUS_VALUE: dict[type[ev.LedgerEvent], str] = {k: v.value for k, v in ev.STATUS_AFTER.items()}
+RANK = {p: p.rank for p in ev.Priority}
+"""`Priority.rank`, looked up (the property lists the enum on every call)."""
+
+
+def _refs_json(refs: tuple[str, ...]) -> str:
+    """`json.dumps(list(refs))` for validated refs (letters, digits, '.', '_', '-': nothing to
+    escape), without the encoder's overhead."""
+    return '["' + '", "'.join(refs) + '"]' if refs else "[]"
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _iso(value: date | None) -> str | None:
+    """A date as SQLAlchemy's SQLite dialect stores it (YYYY-MM-DD)."""
+    return None if value is None else value.isoformat()
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a batch builds tens of thousands of objects that
+    all live until it commits: otherwise each collection walks them again (a third of the time
+    of a rebuild). Reference counting still frees everything; the collector resumes after."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 class _Batch:
-    """Applies a batch of events: rows are worked out in memory, then written with executemany."""
+    """Applies a batch of events: rows are worked out in memory, then written with executemany.
+
+    On SQLite the rows go to the driver as tuples through one prepared statement per table, with
+    dates as the dialect's own `YYYY-MM-DD` text (what SQLAlchemy would bind); elsewhere through
+    SQLAlchemy Core. Either way one statement per table per batch.
+    """
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self.inserts: dict[sa.Table, list[dict[str, Any]]] = defaultdict(list)
+        self.sqlite = conn.dialect.name == "sqlite"
+        self.day: Callable[[date | None], Any] = _iso if self.sqlite else _same
+        self.inserts: dict[sa.Table, list[tuple[Any, ...]]] = defaultdict(list)
         self.open: dict[tuple[str, str], list[_Row]] = {}
         self.closed: list[_Row] = []
         self.dropped: list[int] = []
         self.new_rows: list[_Row] = []
         self.current: dict[str, dict[str, Any]] = {}
         self.achieved: dict[str, date] = {}
+        self.added: dict[str, int] = {}  # action ref -> its row in inserts[actions]
 
-    def load_open(self, refs: Iterable[str]) -> None:
-        """Fetch the open attribute rows of actions already in the database."""
-        wanted = sorted({r for r in refs if (r, STATUS) not in self.open})
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i:i + 500]
-            for ref in chunk:
-                for attr in (STATUS, OWNER, DUE):
-                    self.open.setdefault((ref, attr), [])
-            for r in self.conn.execute(sa.select(attrs).where(
-                    attrs.c.action_ref.in_(chunk), attrs.c.recorded_to == FOREVER)):
-                self.open[(r.action_ref, r.attr)].append(_Row(
-                    r.action_ref, r.attr, r.value, r.valid_from, r.valid_to, r.recorded_from,
-                    r.recorded_to, r.id))
-        for rows in self.open.values():
-            rows.sort(key=lambda row: row.valid_from)
+    def load_open(self, wanted: Iterable[tuple[str, str]]) -> None:
+        """Fetch the open rows of the (action, attribute) pairs changed, for actions already in
+        the database (in valid-time order)."""
+        by_attr: dict[str, set[str]] = defaultdict(set)
+        for ref, attr in wanted:
+            if (ref, attr) not in self.open:
+                by_attr[attr].add(ref)
+        for attr, found in by_attr.items():
+            refs = sorted(found)
+            for i in range(0, len(refs), 500):
+                chunk = refs[i:i + 500]
+                for ref in chunk:
+                    self.open[(ref, attr)] = []
+                result: Iterable[Any]
+                if self.sqlite:
+                    result = self.conn.exec_driver_sql(
+                        "SELECT action_ref, value, valid_from, valid_to, recorded_from, id "
+                        f"FROM {attrs.name} WHERE action_ref IN ({', '.join('?' * len(chunk))}) "
+                        "AND attr = ? AND recorded_to = ? ORDER BY action_ref, valid_from",
+                        (*chunk, attr, FOREVER)).all()
+                    parse: Callable[[Any], date] = date.fromisoformat
+                else:
+                    result = self.conn.execute(
+                        sa.select(attrs.c.action_ref, attrs.c.value, attrs.c.valid_from,
+                                  attrs.c.valid_to, attrs.c.recorded_from, attrs.c.id)
+                        .where(attrs.c.action_ref.in_(chunk), attrs.c.attr == attr,
+                               attrs.c.recorded_to == FOREVER)
+                        .order_by(attrs.c.action_ref, attrs.c.valid_from))
+                    parse = _same
+                open_rows = self.open
+                for ref, value, valid_from, valid_to, recorded_from, row_id in result:
+                    open_rows[(ref, attr)].append(_Row(
+                        ref, attr, value, parse(valid_from), parse(valid_to), recorded_from,
+                        FOREVER, row_id))
 
-    def apply(self, item: Logged) -> None:
+    def apply(self, e: ev.LedgerEvent) -> None:
         """Fold one event into the pending rows."""
-        e = item.event
         at = micros(e.timestamp)
+        kind = type(e)
+        day = self.day
         if isinstance(e, ev.ActionAdded):
-            self.inserts[actions].append({
-                "ref": e.ref, "added_on": e.effective, "added_at": at, "text": e.text,
-                "original_due": e.due, "recommendations": json.dumps(list(e.recommendations)),
-                "depends_on": json.dumps(list(e.depends_on)),
-                "status": ev.Status.NOT_STARTED.value, "owner": e.owner, "due": e.due,
-            })
-            self.inserts[action_recs] += [{"action_ref": e.ref, "rec_ref": r}
-                                          for r in dict.fromkeys(e.recommendations)]
+            due = day(e.due)
+            self.added[e.ref] = len(self.inserts[actions])
+            self.inserts[actions].append((
+                e.ref, day(e.effective), at, e.text, due, _refs_json(e.recommendations),
+                _refs_json(e.depends_on), ev.Status.NOT_STARTED.value, e.owner, due))
+            self.inserts[action_recs] += [(e.ref, r) for r in dict.fromkeys(e.recommendations)]
             for attr, initial in ((STATUS, ev.Status.NOT_STARTED.value), (OWNER, e.owner),
                                   (DUE, _encode(e.due))):
                 row = _Row(e.ref, attr, initial, BEGINNING, END, at)
                 self.open[(e.ref, attr)] = [row]
                 self.new_rows.append(row)
-        elif type(e) in CHANGES:
-            attr = CHANGES[type(e)]
-            if isinstance(e, ev.ActionAssigned):
-                value: str | None = e.owner
-            elif isinstance(e, ev.ActionRescheduled):
-                value = _encode(e.due)
+        elif kind in CHANGES:
+            value: str | None
+            if kind in STATUS_VALUE:
+                value = STATUS_VALUE[kind]
+            elif isinstance(e, ev.ActionAssigned):
+                value = e.owner
             else:
-                value = ev.STATUS_AFTER[type(e)].value
-            self._change(e.ref, attr, value, e.effective, at)
+                assert isinstance(e, ev.ActionRescheduled)
+                value = _encode(e.due)
+            self._change(e.ref, CHANGES[kind], value, e.effective, at)
         elif isinstance(e, ev.RecommendationMade):
-            self.inserts[recommendations].append({
-                "ref": e.ref, "audit": e.audit, "priority": e.priority.value,
-                "made_on": e.effective, "recorded_at": at})
+            self.inserts[recommendations].append(
+                (e.ref, e.audit, e.priority.value, day(e.effective), at))
         elif isinstance(e, ev.AuditRecorded):
-            self.inserts[audits].append({"ref": e.ref, "audit_date": e.effective,
-                                         "recorded_at": at, "event": e.model_dump_json()})
+            self.inserts[audits].append((e.ref, day(e.effective), at, e.model_dump_json()))
         elif isinstance(e, ev.MilestoneSet):
-            self.inserts[milestones].append({"ref": e.ref, "text": e.text, "set_on": e.effective,
-                                             "recorded_at": at, "achieved_on": None})
+            self.inserts[milestones].append((e.ref, e.text, day(e.effective), at, None))
         elif isinstance(e, ev.MilestoneAchieved):
-            self.inserts[achievements].append({"ref": e.ref, "effective": e.effective,
-                                               "recorded_at": at})
+            self.inserts[achievements].append((e.ref, day(e.effective), at))
             self.achieved[e.ref] = e.effective
         elif isinstance(e, ev.MeetingScheduled):
-            self.inserts[meetings].append({"ref": e.ref, "committee": e.committee,
-                                           "held_on": e.held_on, "recorded_at": at})
+            self.inserts[meetings].append((e.ref, e.committee, day(e.held_on), at))
         elif isinstance(e, ev.ResolutionPassed):
-            self.inserts[resolutions].append({"meeting": e.ref, "number": e.number,
-                                              "kind": e.kind.value, "recorded_at": at,
-                                              "event": e.model_dump_json()})
+            self.inserts[resolutions].append((e.ref, e.number, e.kind.value, at,
+                                              e.model_dump_json()))
         elif isinstance(e, ev.ReportReceived):
-            self.inserts[received].append({"meeting": e.ref, "number": e.number,
-                                           "effective": e.effective, "recorded_at": at})
+            self.inserts[received].append((e.ref, e.number, day(e.effective), at))
 
     def _change(self, ref: str, attr: str, value: str | None, effective: date, at: int) -> None:
         rows = self.open.get((ref, attr))
         if not rows:
             return  # a change to an action the log never added: nothing to show for it
-        i = max(k for k, row in enumerate(rows) if row.valid_from <= effective)
+        i = len(rows) - 1
+        while i > 0 and rows[i].valid_from > effective:
+            i -= 1  # the last row whose valid interval starts on or before `effective`
         old = rows[i]
+        if old.valid_from > effective:
+            raise ValueError(f"{ref}: no open row holds {effective}")
         old.recorded_to = at
         if old.recorded_from == at:  # opened and closed at the same instant: never visible
             if old.id is None:
@@ -273,36 +350,158 @@ class _Batch:
         if replacement[-1].valid_to == END:
             self.current.setdefault(ref, {})[attr] = value
 
+    def _insert(self, table: sa.Table, rows: list[tuple[Any, ...]]) -> None:
+        columns = INSERTED[table]
+        if self.sqlite:
+            self.conn.exec_driver_sql(
+                f"INSERT INTO {table.name} ({', '.join(columns)}) "
+                f"VALUES ({', '.join('?' * len(columns))})", rows)
+        else:
+            self.conn.execute(table.insert(), [dict(zip(columns, r, strict=True)) for r in rows])
+
+    def _run(self, statement: Any, keys: tuple[str, ...], params: list[tuple[Any, ...]]) -> None:
+        """One executemany of a Core statement whose bind parameters are `keys`."""
+        if self.sqlite:
+            sql, order = _sqlite_many(statement)
+            index = [keys.index(name) for name in order]
+            self.conn.exec_driver_sql(sql, [tuple(p[i] for i in index) for p in params]
+                                      if index != list(range(len(keys))) else params)
+        else:
+            self.conn.execute(statement, [dict(zip(keys, p, strict=True)) for p in params])
+
     def flush(self) -> None:
         """Write everything worked out for the batch."""
+        added_rows = self.inserts.get(actions)
+        if added_rows:
+            # Actions added in this batch are inserted with their current values already.
+            position = {"status": 7, "owner": 8, "due": 9}
+            for ref in [r for r in self.current if r in self.added]:
+                values = self.current.pop(ref)
+                row = list(added_rows[self.added[ref]])
+                for a, v in values.items():
+                    row[position[CURRENT[a]]] = (
+                        (v if self.sqlite else date.fromisoformat(v)) if a == DUE and v else v)
+                added_rows[self.added[ref]] = tuple(row)
         for table in (audits, recommendations, milestones, meetings, resolutions, received,
                       achievements, actions, action_recs):
             rows = self.inserts.get(table)
             if rows:
-                self.conn.execute(table.insert(), rows)
+                self._insert(table, rows)
         if self.dropped:
-            self.conn.execute(attrs.delete().where(attrs.c.id == sa.bindparam("row_id")),
-                              [{"row_id": i} for i in self.dropped])
+            self._run(attrs.delete().where(attrs.c.id == sa.bindparam("row_id")), ("row_id",),
+                      [(i,) for i in self.dropped])
         if self.closed:
-            self.conn.execute(
-                attrs.update().where(attrs.c.id == sa.bindparam("row_id"))
-                .values(recorded_to=sa.bindparam("closed_at")),
-                [{"row_id": r.id, "closed_at": r.recorded_to} for r in self.closed])
+            self._run(attrs.update().where(attrs.c.id == sa.bindparam("row_id"))
+                      .values(recorded_to=sa.bindparam("closed_at")), ("row_id", "closed_at"),
+                      [(r.id, r.recorded_to) for r in self.closed])
         if self.new_rows:
-            self.conn.execute(attrs.insert(), [
-                {"action_ref": r.ref, "attr": r.attr, "value": r.value,
-                 "valid_from": r.valid_from, "valid_to": r.valid_to,
-                 "recorded_from": r.recorded_from, "recorded_to": r.recorded_to}
-                for r in self.new_rows])
-        columns = {STATUS: "status", OWNER: "owner", DUE: "due"}
+            day = self.day
+            self._insert(attrs, [
+                (r.ref, r.attr, r.value, day(r.valid_from), day(r.valid_to), r.recorded_from,
+                 r.recorded_to) for r in self.new_rows])
+        # Current values: one executemany per set of columns changed (at most seven).
+        groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = defaultdict(list)
         for ref, values in self.current.items():
-            update = {columns[a]: (date.fromisoformat(v) if a == DUE and v else v)
-                      for a, v in values.items()}
-            self.conn.execute(actions.update().where(actions.c.ref == ref).values(**update))
-        for ref, day in self.achieved.items():
-            self.conn.execute(milestones.update().where(
-                milestones.c.ref == ref, milestones.c.achieved_on.is_(None))
-                .values(achieved_on=day))
+            changed = tuple(sorted(values))
+            groups[changed].append((ref, *(
+                (values[a] if self.sqlite else date.fromisoformat(values[a]))
+                if a == DUE and values[a] else values[a] for a in changed)))
+        for changed, params in groups.items():
+            self._run(actions.update().where(actions.c.ref == sa.bindparam("row_ref"))
+                      .values({CURRENT[a]: sa.bindparam(f"new_{a}") for a in changed}),
+                      ("row_ref", *(f"new_{a}" for a in changed)), params)
+        if self.achieved:
+            self._run(milestones.update().where(milestones.c.ref == sa.bindparam("row_ref"),
+                                                milestones.c.achieved_on.is_(None))
+                      .values(achieved_on=sa.bindparam("day")), ("row_ref", "day"),
+                      [(ref, self.day(day)) for ref, day in self.achieved.items()])
+
+
+_SQLITE = sqlite_dialect.dialect()
+
+
+def _sqlite_many(statement: Any) -> tuple[str, list[str]]:
+    """A Core statement compiled for SQLite, and the order of its bind parameters."""
+    compiled = statement.compile(dialect=_SQLITE)
+    return str(compiled), list(compiled.positiontup)
+
+
+# -- the as-at queries, built once: SQLAlchemy caches their compiled form, and nothing is built
+# or keyed per question. Bind parameters: as_at, k (recorded-time horizon, µs), audit, refs.
+_AS_AT = sa.bindparam("as_at", type_=sa.Date())
+_K = sa.bindparam("k", type_=sa.BigInteger())
+_AUDIT = sa.bindparam("audit", type_=ref_type)
+_REFS = sa.bindparam("refs", expanding=True, type_=ref_type)
+
+
+def _scope(audit: bool) -> Any:
+    """The refs of the actions that exist as at the date on the horizon (of one audit)."""
+    scope = sa.select(actions.c.ref).where(actions.c.added_on <= _AS_AT, actions.c.added_at <= _K)
+    if audit:
+        scope = scope.where(actions.c.ref.in_(
+            sa.select(action_recs.c.action_ref).join(
+                recommendations, recommendations.c.ref == action_recs.c.rec_ref)
+            .where(recommendations.c.audit == _AUDIT, recommendations.c.recorded_at <= _K)))
+    return scope.scalar_subquery()
+
+
+def _attrs_of(scope: Any) -> Any:
+    """The attribute rows valid as at the date, as known on the horizon, of the actions in scope."""
+    return sa.select(attrs.c.action_ref, attrs.c.attr, attrs.c.value, attrs.c.valid_from).where(
+        attrs.c.action_ref.in_(scope), attrs.c.recorded_from <= _K, attrs.c.recorded_to > _K,
+        attrs.c.valid_from <= _AS_AT, attrs.c.valid_to > _AS_AT)
+
+
+@dataclass(frozen=True)
+class _Questions:
+    """The statements of `ReadModel.position`, for all actions or for one audit's."""
+
+    actions: Any
+    attrs: Any
+    recommendations: Any
+    audits: Any
+
+    @classmethod
+    def build(cls, audit: bool) -> _Questions:
+        scope = _scope(audit)
+        known_audits = sa.select(audits).where(audits.c.audit_date <= _AS_AT,
+                                               audits.c.recorded_at <= _K)
+        if audit:  # the report needs only that audit (its actions are the scope)
+            known_audits = known_audits.where(audits.c.ref == _AUDIT)
+        return cls(
+            actions=sa.select(actions).where(actions.c.ref.in_(scope)),
+            attrs=_attrs_of(scope),
+            recommendations=sa.select(action_recs.c.action_ref, recommendations.c.ref,
+                                      recommendations.c.audit, recommendations.c.priority)
+            .join(recommendations, recommendations.c.ref == action_recs.c.rec_ref)
+            .where(action_recs.c.action_ref.in_(scope), recommendations.c.recorded_at <= _K),
+            audits=known_audits,
+        )
+
+
+_QUESTIONS = {False: _Questions.build(False), True: _Questions.build(True)}
+_DEP_ATTRS = _attrs_of(sa.select(actions.c.ref).where(
+    actions.c.ref.in_(_REFS), actions.c.added_on <= _AS_AT, actions.c.added_at <= _K)
+    .scalar_subquery())
+_ACHIEVED = sa.select(achievements.c.ref).where(
+    achievements.c.ref.in_(_REFS), achievements.c.effective <= _AS_AT,
+    achievements.c.recorded_at <= _K)
+_MILESTONES = sa.select(milestones).where(
+    milestones.c.ref.in_(_REFS), milestones.c.set_on <= _AS_AT, milestones.c.recorded_at <= _K)
+# Only the outstanding requests are read (and their JSON parsed): a requested report, known on
+# the horizon, of a meeting held by the date and known on the horizon, with no receipt effective
+# by the date and known on the horizon.
+_OUTSTANDING = (
+    sa.select(resolutions.c.event, meetings.c.ref, meetings.c.committee, meetings.c.held_on)
+    .join(meetings, meetings.c.ref == resolutions.c.meeting)
+    .where(resolutions.c.kind == ev.ResolutionKind.REPORT_REQUESTED.value,
+           resolutions.c.recorded_at <= _K, meetings.c.recorded_at <= _K,
+           meetings.c.held_on <= _AS_AT,
+           ~sa.exists().where(received.c.meeting == resolutions.c.meeting,
+                              received.c.number == resolutions.c.number,
+                              received.c.effective <= _AS_AT, received.c.recorded_at <= _K)))
+_HELD = sa.select(meetings.c.ref, meetings.c.held_on).where(meetings.c.ref.in_(_REFS),
+                                                            meetings.c.recorded_at <= _K)
 
 
 class ReadModel:
@@ -332,42 +531,55 @@ class ReadModel:
         """The read model's position and the log's head."""
         return Status(self.tracking.max_tracking_id(NAME) or 0, self.app.fingerprint().position)
 
-    def catch_up(self, batch: int = 5000, progress: Callable[[int], None] | None = None) -> int:
+    def catch_up(self, batch: int = 20_000, progress: Callable[[int], None] | None = None) -> int:
         """Apply every event after the tracked position, a batch per transaction."""
         self.create()
+        decode = cast(PydanticMapper, self.app.mapper).from_row
         done = 0
         while True:
             start = (self.tracking.max_tracking_id(NAME) or 0) + 1
-            rows = list(self.app.store.iter_rows(start=start, stop=start + batch - 1,
-                                                 batch=batch))
-            if not rows:
+            page = next(self.app.store.iter_pages(start=start, stop=start + batch - 1,
+                                                  batch=batch), None)
+            if not page:
                 return done
-            items = [Logged(r.position, r.hash, self.app._decode(r)) for r in rows]
-            with self.write_engine.begin() as conn:
-                work = _Batch(conn)
-                work.load_open(i.event.ref for i in items if type(i.event) in CHANGES)
-                for item in items:
-                    work.apply(item)
-                work.flush()
-                self.tracking.insert_tracking(Tracking(NAME, items[-1].position), conn=conn)
-            done += len(items)
+            with _gc_paused():
+                events = [cast(ev.LedgerEvent, decode(oid, version, topic, state))
+                          for _, oid, version, topic, state, _, _ in page]
+                with self.write_engine.begin() as conn:
+                    work = _Batch(conn)
+                    work.load_open((e.ref, CHANGES[type(e)]) for e in events
+                                   if type(e) in CHANGES)
+                    for e in events:
+                        work.apply(e)
+                    work.flush()
+                    self.tracking.insert_tracking(Tracking(NAME, page[-1][0]), conn=conn)
+                del events, work
+            done += len(page)
             if progress is not None:
-                progress(items[-1].position)
+                progress(page[-1][0])
 
-    def rebuild(self, progress: Callable[[int], None] | None = None, batch: int = 5000) -> int:
-        """Drop the read models and replay the whole log into them."""
-        with self.write_engine.begin() as conn:
-            metadata.drop_all(conn)
-            self.tracking.metadata.create_all(conn)
-            self.tracking.forget(NAME, conn)
+    def rebuild(self, progress: Callable[[int], None] | None = None, batch: int = 20_000) -> int:
+        """Empty the read models and replay the whole log into them (tables and their grants
+        are kept, so a rebuild needs no more rights than catching up)."""
+        self.create()
+        try:
+            with self.write_engine.begin() as conn:
+                for table in reversed(metadata.sorted_tables):
+                    conn.execute(table.delete())
+                self.tracking.forget(NAME, conn)
+        except sa.exc.DBAPIError as e:
+            raise StoreError(f"cannot rebuild the read model: {str(e.orig).strip().splitlines()[0]}") from e
         return self.catch_up(batch=batch, progress=progress)
 
     # -- questions ----------------------------------------------------------------------------
-    def fingerprint_known_on(self, known: datetime) -> Fingerprint:
+    def fingerprint_known_on(self, known: datetime, conn: Connection | None = None) -> Fingerprint:
         """The last event counted on this horizon (recorded times rise with position)."""
-        tracked = self.tracking.max_tracking_id(NAME) or 0
-        fp = self.app.store.fingerprint_known_on(known)
-        return fp if fp.position <= tracked else self.app.store.fingerprint_at(tracked)
+        if conn is None:
+            with self.engine.connect() as c:
+                return self.fingerprint_known_on(known, c)
+        tracked = self.tracking.max_tracking_id(NAME, conn) or 0
+        fp = self.app.store.fingerprint_known_on(known, conn)
+        return fp if fp.position <= tracked else self.app.store.fingerprint_at(tracked, conn)
 
     def meetings(self, known: datetime) -> list[MeetingInfo]:
         """Meetings known on the horizon, with their resolutions, in date order."""
@@ -388,44 +600,36 @@ class ReadModel:
     def position(self, as_at: date, known: datetime, audit: str | None = None) -> Position:
         """Everything a report needs, as at `as_at`, as known on `known`, from SQL."""
         k = micros(known)
+        q = _QUESTIONS[audit is not None]
+        params = {"as_at": as_at, "k": k, "audit": audit}
         with self.engine.connect() as conn:
-            scope = sa.select(actions.c.ref).where(actions.c.added_on <= as_at,
-                                                   actions.c.added_at <= k)
-            if audit is not None:
-                scope = scope.where(actions.c.ref.in_(
-                    sa.select(action_recs.c.action_ref).join(
-                        recommendations, recommendations.c.ref == action_recs.c.rec_ref)
-                    .where(recommendations.c.audit == audit, recommendations.c.recorded_at <= k)))
-            found = {r.ref: r for r in conn.execute(
-                sa.select(actions).where(actions.c.ref.in_(scope.scalar_subquery())))}
-            values = self._attrs_at(conn, scope.scalar_subquery(), as_at, k)
-            deps = {d for r in found.values() for d in json.loads(r.depends_on)}
+            found = {r.ref: r for r in conn.execute(q.actions, params).all()}
+            # Each action's lists, parsed once: (depends_on, recommendations).
+            lists = {ref: (json.loads(r.depends_on), json.loads(r.recommendations))
+                     for ref, r in found.items()}
+            values = self._attrs_at(conn, q.attrs, params)
+            deps = {d for depends_on, _ in lists.values() for d in depends_on}
             outside = sorted(d for d in deps if d not in found)
             dep_status = self._dep_status(conn, outside, as_at, k)
             rec_info: dict[str, tuple[str, ev.Priority]] = {}
-            for r in conn.execute(sa.select(action_recs.c.action_ref, recommendations.c.ref,
-                                            recommendations.c.audit, recommendations.c.priority)
-                                  .join(recommendations,
-                                        recommendations.c.ref == action_recs.c.rec_ref)
-                                  .where(action_recs.c.action_ref.in_(scope.scalar_subquery()),
-                                         recommendations.c.recorded_at <= k)):
+            for r in conn.execute(q.recommendations, params).all():
                 rec_info[r.ref] = (r.audit, ev.Priority(r.priority))
-            known_audits = {
-                r.ref: ev.AuditRecorded.model_validate_json(r.event)
-                for r in conn.execute(sa.select(audits).where(
-                    audits.c.audit_date <= as_at, audits.c.recorded_at <= k))}
+            known_audits = {r.ref: ev.AuditRecorded.model_validate_json(r.event)
+                            for r in conn.execute(q.audits, params).all()}
             marks = self._milestones(conn, sorted(deps), as_at, k)
             requests = self._requests(conn, as_at, k)
+            fingerprint = self.fingerprint_known_on(known, conn)
         states = []
         for ref in sorted(found, key=natural_key):
             row = found[ref]
+            depends_on, linked = lists[ref]
             status = ev.Status(str(values[(ref, STATUS)][0]))
             owner = values[(ref, OWNER)][0]
             due_text = values[(ref, DUE)][0]
             due = date.fromisoformat(due_text) if due_text else None
             blocked: list[str] = []
             if status is not ev.Status.COMPLETED:
-                for dep in json.loads(row.depends_on):
+                for dep in depends_on:
                     if dep in marks:
                         if marks[dep][1] is not ev.MilestoneStatus.ACHIEVED:
                             blocked.append(dep)
@@ -434,45 +638,35 @@ class ReadModel:
                             blocked.append(dep)
                     elif dep_status.get(dep) != ev.Status.COMPLETED.value:
                         blocked.append(dep)
-            recs = [r for r in json.loads(row.recommendations) if r in rec_info]
+            recs = [r for r in linked if r in rec_info]
             priorities = [rec_info[r][1] for r in recs]
             states.append(ActionState(
                 ref=ref, text=row.text, status=status, owner=owner, due=due,
                 original_due=row.original_due,
                 overdue=status is not ev.Status.COMPLETED and due is not None and due < as_at,
-                blocked_by=tuple(blocked), recommendations=tuple(json.loads(row.recommendations)),
+                blocked_by=tuple(blocked), recommendations=tuple(linked),
                 audits=tuple(dict.fromkeys(rec_info[r][0] for r in recs)),
-                priority=min(priorities, key=lambda p: p.rank) if priorities else None,
+                priority=min(priorities, key=RANK.__getitem__) if priorities else None,
                 added_on=row.added_on,
                 status_on=values[(ref, STATUS)][1] if values[(ref, STATUS)][1] != BEGINNING
                 else row.added_on,
             ))
-        return Position(as_at, known, self.fingerprint_known_on(known), tuple(states),
+        return Position(as_at, known, fingerprint, tuple(states),
                         dict(sorted(known_audits.items(), key=lambda kv: natural_key(kv[0]))),
                         {m: marks[m] for m in sorted(marks)}, tuple(requests))
 
     @staticmethod
-    def _attrs_at(conn: Connection, scope: Any, as_at: date,
-                  k: int) -> dict[tuple[str, str], tuple[str | None, date]]:
-        found: dict[tuple[str, str], tuple[str | None, date]] = {}
-        for r in conn.execute(sa.select(attrs.c.action_ref, attrs.c.attr, attrs.c.value,
-                                        attrs.c.valid_from).where(
-                attrs.c.action_ref.in_(scope), attrs.c.recorded_from <= k,
-                attrs.c.recorded_to > k, attrs.c.valid_from <= as_at,
-                attrs.c.valid_to > as_at)):
-            found[(r.action_ref, r.attr)] = (r.value, r.valid_from)
-        return found
+    def _attrs_at(conn: Connection, query: Any,
+                  params: dict[str, Any]) -> dict[tuple[str, str], tuple[str | None, date]]:
+        return {(r.action_ref, r.attr): (r.value, r.valid_from)
+                for r in conn.execute(query, params).all()}
 
     def _dep_status(self, conn: Connection, refs: list[str], as_at: date,
                     k: int) -> dict[str, str | None]:
         out: dict[str, str | None] = {}
         for i in range(0, len(refs), 500):
-            chunk = refs[i:i + 500]
-            alive = sa.select(actions.c.ref).where(actions.c.ref.in_(chunk),
-                                                   actions.c.added_on <= as_at,
-                                                   actions.c.added_at <= k)
-            for (ref, attr), (value, _) in self._attrs_at(conn, alive.scalar_subquery(), as_at,
-                                                          k).items():
+            params = {"refs": refs[i:i + 500], "as_at": as_at, "k": k}
+            for (ref, attr), (value, _) in self._attrs_at(conn, _DEP_ATTRS, params).items():
                 if attr == STATUS:
                     out[ref] = value
         return out
@@ -482,38 +676,31 @@ class ReadModel:
                     k: int) -> dict[str, tuple[str, ev.MilestoneStatus]]:
         out: dict[str, tuple[str, ev.MilestoneStatus]] = {}
         for i in range(0, len(refs), 500):
-            chunk = refs[i:i + 500]
-            done = {r.ref for r in conn.execute(sa.select(achievements.c.ref).where(
-                achievements.c.ref.in_(chunk), achievements.c.effective <= as_at,
-                achievements.c.recorded_at <= k))}
-            for m in conn.execute(sa.select(milestones).where(
-                    milestones.c.ref.in_(chunk), milestones.c.set_on <= as_at,
-                    milestones.c.recorded_at <= k)):
+            params = {"refs": refs[i:i + 500], "as_at": as_at, "k": k}
+            done = {r.ref for r in conn.execute(_ACHIEVED, params)}
+            for m in conn.execute(_MILESTONES, params):
                 out[m.ref] = (m.text, ev.MilestoneStatus.ACHIEVED if m.ref in done
                               else ev.MilestoneStatus.PENDING)
         return out
 
     @staticmethod
     def _requests(conn: Connection, as_at: date, k: int) -> list[Request]:
-        held = {m.ref: m for m in conn.execute(sa.select(meetings).where(
-            meetings.c.recorded_at <= k))}
-        got = {(r.meeting, r.number) for r in conn.execute(sa.select(received).where(
-            received.c.effective <= as_at, received.c.recorded_at <= k))}
+        params = {"as_at": as_at, "k": k}
+        found = [(ev.ResolutionPassed.model_validate_json(r.event), r)
+                 for r in conn.execute(_OUTSTANDING, params).all()]
+        due_at = sorted({e.report_due_at for e, _ in found if e.report_due_at})
+        held: dict[str, date] = {}
+        for i in range(0, len(due_at), 500):
+            held.update((m.ref, m.held_on) for m in conn.execute(
+                _HELD, {"refs": due_at[i:i + 500], "k": k}))
         out = []
-        for r in conn.execute(sa.select(resolutions.c.event).where(
-                resolutions.c.kind == ev.ResolutionKind.REPORT_REQUESTED.value,
-                resolutions.c.recorded_at <= k)):
-            e = ev.ResolutionPassed.model_validate_json(r.event)
-            meeting = held.get(e.ref)
-            if meeting is None or meeting.held_on > as_at or (e.ref, e.number) in got:
-                continue
+        for e, meeting in found:
             due_date = e.report_due_by
             if e.report_due_at and e.report_due_at in held:
-                due_date = held[e.report_due_at].held_on
+                due_date = held[e.report_due_at]
             out.append((meeting.held_on, natural_key(meeting.ref), e.number, Request(
                 meeting=e.ref, number=e.number, committee=meeting.committee, minute=e.minute,
                 text=e.text, requested_on=meeting.held_on, due_at=e.report_due_at,
                 due_date=due_date, due_after=e.report_after,
                 overdue=due_date is not None and due_date < as_at)))
         return [r for *_, r in sorted(out, key=lambda t: t[:3])]
-

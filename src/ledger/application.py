@@ -43,6 +43,7 @@ from ledger.errors import (
     DuplicateRef,
     InvalidInput,
     LedgerError,
+    RecordedTimeBehind,
     RuleViolation,
     StoreError,
     UnknownRef,
@@ -52,6 +53,7 @@ from ledger.store import (
     Fingerprint,
     LedgerInfrastructure,
     LedgerRecorder,
+    PydanticMapper,
     export_record,
     sqlite_path,
 )
@@ -93,6 +95,7 @@ def explain(error: ValidationError, names: Sequence[str] = ()) -> str:
 
 
 RETRIES = 5
+LATE_RETRIES = 50
 
 
 def _in_transaction(args: Any) -> bool:
@@ -107,17 +110,26 @@ def command(fn: Callable[P, T]) -> Callable[P, T]:
     @functools.wraps(fn)
     def run(*args: P.args, **kwargs: P.kwargs) -> T:
         conflict: ConcurrentChange | None = None
-        for attempt in range(RETRIES):
+        attempt = late = 0
+        while True:
             try:
                 return validated(*args, **kwargs)
             except ValidationError as e:
                 raise InvalidInput(explain(e, names)) from None
+            except RecordedTimeBehind:
+                # Another writer committed a later time between our reading and our append:
+                # nothing conflicts, so re-stamp and go again (on a budget of its own).
+                late += 1
+                if late >= LATE_RETRIES or _in_transaction(args):
+                    raise
+                time.sleep(random.uniform(0, 0.005))
             except ConcurrentChange as e:
-                # Another writer got in first: read again and, if still valid, try again.
-                if attempt == RETRIES - 1 or _in_transaction(args):
+                # Another writer changed what we read: read again and, if still valid, retry.
+                attempt += 1
+                if attempt >= RETRIES or _in_transaction(args):
                     raise
                 conflict = e
-                time.sleep(random.uniform(0, 0.01 * (attempt + 1)))
+                time.sleep(random.uniform(0, 0.01 * attempt))
             except RuleViolation as e:
                 if conflict is not None:  # valid when read, no longer valid after the change
                     raise conflict from e
@@ -141,6 +153,7 @@ class Ledger(Application[UUID]):
         self.clock = clock
         self._pending: dict[str, Record] | None = None
         self._ordered: list[ev.LedgerEvent] = []
+        self._ordered_ids: set[int] = set()
         try:
             super().__init__(env={"PERSISTENCE_MODULE": "ledger.store"})
             if not create and not self.store.has_table():
@@ -190,6 +203,7 @@ class Ledger(Application[UUID]):
             raise RuntimeError("transactions do not nest")
         self._pending = {}
         self._ordered = []
+        self._ordered_ids = set()
         recorded: list[Logged] = []
         try:
             yield recorded
@@ -205,6 +219,7 @@ class Ledger(Application[UUID]):
         finally:
             self._pending = None
             self._ordered = []
+            self._ordered_ids = set()
 
     def find(self, ref: str) -> Record | None:
         """The record with this ref, of whatever kind, or None."""
@@ -241,8 +256,9 @@ class Ledger(Application[UUID]):
             fresh = []
             for r in records:
                 self._pending[r.ref] = r
-                fresh += [e for e in r._pending if not any(e is o for o in self._ordered)]
+                fresh += [e for e in r._pending if id(e) not in self._ordered_ids]
             self._ordered += fresh
+            self._ordered_ids.update(id(e) for e in fresh)
             return [Logged(0, "", e) for e in fresh]
         events = [e for r in records for e in r.collect_events()]
         return self._save_events(records, events)
@@ -251,6 +267,9 @@ class Ledger(Application[UUID]):
         pending = {r.ref: r.version for r in records}
         try:
             recordings = self.save(*events)
+        except RecordedTimeBehind:
+            raise RecordedTimeBehind(f"{', '.join(pending)}: another officer recorded first; "
+                                     "nothing recorded") from None
         except IntegrityError:
             for ref, version in pending.items():
                 current = self.find(ref)
@@ -534,8 +553,10 @@ class Ledger(Application[UUID]):
 
     def stream(self, *, upto: int | None = None, batch: int = 2000) -> Iterator[Logged]:
         """Every event in position order, streamed a page at a time."""
-        for row in self.store.iter_rows(stop=upto, batch=batch):
-            yield Logged(row.position, row.hash, self._decode(row))
+        decode = cast(PydanticMapper, self.mapper).from_row
+        for page in self.store.iter_pages(stop=upto, batch=batch):
+            for position, oid, version, topic, state, digest, _ in page:
+                yield Logged(position, digest, cast(ev.LedgerEvent, decode(oid, version, topic, state)))
 
     def export(self, out: TextIO) -> Fingerprint:
         """Write every stored event, in order, with its position and hash, one JSON per line."""
@@ -575,12 +596,12 @@ class Ledger(Application[UUID]):
                 for r in self.store.rows_for(ev.record_id(ref))]
 
     def _decode(self, row: Any) -> ev.LedgerEvent:
-        from eventsourcing.persistence import StoredEvent
-
-        stored = StoredEvent(originator_id=row.originator_id,
-                             originator_version=row.originator_version, topic=row.topic,
-                             state=bytes(row.state))
-        return cast(ev.LedgerEvent, self.mapper.to_domain_event(stored))
+        """The event of a stored row (typed, from `iter_rows`, or a tuple from `iter_pages`)."""
+        if isinstance(row, tuple) and not hasattr(row, "_fields"):
+            _, oid, version, topic, state, *_ = row
+        else:
+            oid, version, topic, state = row.originator_id, row.originator_version, row.topic, row.state
+        return cast(ev.LedgerEvent, cast(PydanticMapper, self.mapper).from_row(oid, version, topic, state))
 
 
 def _article(word: str) -> str:

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import json
-import tempfile
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
-from unittest import TestCase
 
-from eventsourcing.tests.persistence import TrackingRecorderTestCase
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -16,7 +12,6 @@ from ledger.application import Ledger
 from ledger.errors import LedgerError, UnknownRef
 from ledger.projections.readmodel import ReadModel
 from ledger.projections.report import build_meeting_report, build_report, to_json
-from ledger.store import LedgerTrackingRecorder, make_engine
 
 START = date(2016, 1, 1)
 
@@ -171,24 +166,3 @@ def test_reports_catch_up_so_they_are_never_stale() -> None:
         assert report.totals.actions == 1
 
 
-class TestTrackingRecorder(TrackingRecorderTestCase):
-    """eventsourcing's own conformance suite, run against the ledger's tracking recorder."""
-
-    def setUp(self) -> None:
-        self.dir = tempfile.TemporaryDirectory()
-        self.engines: list[object] = []
-
-    def tearDown(self) -> None:
-        for engine in self.engines:
-            engine.dispose()  # type: ignore[attr-defined]
-        self.dir.cleanup()
-
-    def create_recorder(self) -> LedgerTrackingRecorder:
-        engine = make_engine(f"sqlite:///{Path(self.dir.name) / 'tracking.db'}")
-        self.engines.append(engine)
-        recorder = LedgerTrackingRecorder(engine)
-        recorder.create_table()
-        return recorder
-
-
-del TestCase
