@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 SOURCES := $(shell find src projections cli -name '*.py' 2>/dev/null) pyproject.toml
 
-.PHONY: demo test lint unit clean
+.PHONY: demo test lint unit clean bench
 
 $(VENV)/.deps: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "ledger needs Python >= 3.11; found " + sys.version.split()[0])'
@@ -33,6 +33,11 @@ lint: $(VENV)/.installed
 
 unit: $(VENV)/.installed
 	$(BIN)/python -m pytest -q tests/unit
+
+# Benchmarks at scale (bench/README.md): make bench EVENTS=100000
+EVENTS ?= 1000000
+bench: $(VENV)/.installed
+	$(BIN)/python bench/run.py --events $(EVENTS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info demo.db demo.db-wal demo.db-shm .pytest_cache .mypy_cache .ruff_cache

@@ -188,15 +188,23 @@ INSERTED: dict[sa.Table, tuple[str, ...]] = {
 }
 """The columns each batch inserts, in the order of the tuples `_Batch` builds."""
 CURRENT = {STATUS: "status", OWNER: "owner", DUE: "due"}
+DECODE_SLICE = 2000
 STATUS_VALUE: dict[type[ev.LedgerEvent], str] = {k: v.value for k, v in ev.STATUS_AFTER.items()}
 RANK = {p: p.rank for p in ev.Priority}
 """`Priority.rank`, looked up (the property lists the enum on every call)."""
+STATUSES = {s.value: s for s in ev.Status}
+PRIORITIES = {p.value: p for p in ev.Priority}
 
 
 def _refs_json(refs: tuple[str, ...]) -> str:
     """`json.dumps(list(refs))` for validated refs (letters, digits, '.', '_', '-': nothing to
     escape), without the encoder's overhead."""
     return '["' + '", "'.join(refs) + '"]' if refs else "[]"
+
+
+def _day(value: Any) -> date:
+    """A date column's value as read without type processing (ISO text on SQLite)."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 def _same(value: Any) -> Any:
@@ -447,7 +455,9 @@ def _scope(audit: bool) -> Any:
 
 def _attrs_of(scope: Any) -> Any:
     """The attribute rows valid as at the date, as known on the horizon, of the actions in scope."""
-    return sa.select(attrs.c.action_ref, attrs.c.attr, attrs.c.value, attrs.c.valid_from).where(
+    # valid_from as the driver gives it (text on SQLite): only the status row's is ever parsed.
+    valid_from = sa.type_coerce(attrs.c.valid_from, sa.String()).label("valid_from")
+    return sa.select(attrs.c.action_ref, attrs.c.attr, attrs.c.value, valid_from).where(
         attrs.c.action_ref.in_(scope), attrs.c.recorded_from <= _K, attrs.c.recorded_to > _K,
         attrs.c.valid_from <= _AS_AT, attrs.c.valid_to > _AS_AT)
 
@@ -469,7 +479,9 @@ class _Questions:
         if audit:  # the report needs only that audit (its actions are the scope)
             known_audits = known_audits.where(audits.c.ref == _AUDIT)
         return cls(
-            actions=sa.select(actions).where(actions.c.ref.in_(scope)),
+            actions=sa.select(actions.c.ref, actions.c.text, actions.c.added_on,
+                              actions.c.original_due, actions.c.recommendations,
+                              actions.c.depends_on).where(actions.c.ref.in_(scope)),
             attrs=_attrs_of(scope),
             recommendations=sa.select(action_recs.c.action_ref, recommendations.c.ref,
                                       recommendations.c.audit, recommendations.c.priority)
@@ -542,21 +554,26 @@ class ReadModel:
                                                   batch=batch), None)
             if not page:
                 return done
-            with _gc_paused():
-                events = [cast(ev.LedgerEvent, decode(oid, version, topic, state))
-                          for _, oid, version, topic, state, _, _ in page]
-                with self.write_engine.begin() as conn:
-                    work = _Batch(conn)
+            last = page[-1][0]
+            with _gc_paused(), self.write_engine.begin() as conn:
+                work = _Batch(conn)
+                # Decoded a slice at a time (a decoded event is several times its stored bytes);
+                # the rows worked out accumulate in `work` until the batch is written.
+                for i in range(0, len(page), DECODE_SLICE):
+                    events = [cast(ev.LedgerEvent, decode(oid, version, topic, state))
+                              for _, oid, version, topic, state, _, _ in page[i:i + DECODE_SLICE]]
                     work.load_open((e.ref, CHANGES[type(e)]) for e in events
                                    if type(e) in CHANGES)
                     for e in events:
                         work.apply(e)
-                    work.flush()
-                    self.tracking.insert_tracking(Tracking(NAME, page[-1][0]), conn=conn)
-                del events, work
-            done += len(page)
+                    del events
+                done += len(page)
+                del page
+                work.flush()
+                self.tracking.insert_tracking(Tracking(NAME, last), conn=conn)
+                del work
             if progress is not None:
-                progress(page[-1][0])
+                progress(last)
 
     def rebuild(self, progress: Callable[[int], None] | None = None, batch: int = 20_000) -> int:
         """Empty the read models and replay the whole log into them (tables and their grants
@@ -612,8 +629,8 @@ class ReadModel:
             outside = sorted(d for d in deps if d not in found)
             dep_status = self._dep_status(conn, outside, as_at, k)
             rec_info: dict[str, tuple[str, ev.Priority]] = {}
-            for r in conn.execute(q.recommendations, params).all():
-                rec_info[r.ref] = (r.audit, ev.Priority(r.priority))
+            for _, rec, rec_audit, priority in conn.execute(q.recommendations, params).all():
+                rec_info[rec] = (rec_audit, PRIORITIES.get(priority) or ev.Priority(priority))
             known_audits = {r.ref: ev.AuditRecorded.model_validate_json(r.event)
                             for r in conn.execute(q.audits, params).all()}
             marks = self._milestones(conn, sorted(deps), as_at, k)
@@ -623,7 +640,8 @@ class ReadModel:
         for ref in sorted(found, key=natural_key):
             row = found[ref]
             depends_on, linked = lists[ref]
-            status = ev.Status(str(values[(ref, STATUS)][0]))
+            status_value, status_from = values[(ref, STATUS)]
+            status = STATUSES.get(str(status_value)) or ev.Status(str(status_value))
             owner = values[(ref, OWNER)][0]
             due_text = values[(ref, DUE)][0]
             due = date.fromisoformat(due_text) if due_text else None
@@ -648,8 +666,7 @@ class ReadModel:
                 audits=tuple(dict.fromkeys(rec_info[r][0] for r in recs)),
                 priority=min(priorities, key=RANK.__getitem__) if priorities else None,
                 added_on=row.added_on,
-                status_on=values[(ref, STATUS)][1] if values[(ref, STATUS)][1] != BEGINNING
-                else row.added_on,
+                status_on=day if (day := _day(status_from)) != BEGINNING else row.added_on,
             ))
         return Position(as_at, known, fingerprint, tuple(states),
                         dict(sorted(known_audits.items(), key=lambda kv: natural_key(kv[0]))),
@@ -657,9 +674,10 @@ class ReadModel:
 
     @staticmethod
     def _attrs_at(conn: Connection, query: Any,
-                  params: dict[str, Any]) -> dict[tuple[str, str], tuple[str | None, date]]:
-        return {(r.action_ref, r.attr): (r.value, r.valid_from)
-                for r in conn.execute(query, params).all()}
+                  params: dict[str, Any]) -> dict[tuple[str, str], tuple[str | None, Any]]:
+        """(action, attribute) -> (value, valid from: as the driver gives it, see `_day`)."""
+        return {(ref, attr): (value, valid_from)
+                for ref, attr, value, valid_from in conn.execute(query, params).all()}
 
     def _dep_status(self, conn: Connection, refs: list[str], as_at: date,
                     k: int) -> dict[str, str | None]:

@@ -329,13 +329,15 @@ class LedgerRecorder(ApplicationRecorder):
                 latest = stamp
             position += 1
             oid = e.originator_id if type(e.originator_id) is UUID else _as_uuid(e.originator_id)
+            hx = f"{oid.int:032x}"  # UUID.hex; str(UUID) is the same digits, hyphenated
             h = sha256(previous)
-            h.update(f"{position}\x00{oid}\x00{e.originator_version}\x00{e.topic}\x00".encode())
+            h.update(f"{position}\x00{hx[:8]}-{hx[8:12]}-{hx[12:16]}-{hx[16:20]}-{hx[20:]}\x00"
+                     f"{e.originator_version}\x00{e.topic}\x00".encode())
             h.update(e.state)
             previous = h.digest()
             digest = previous.hex()
             if sqlite:
-                add((position, oid.hex, e.originator_version, e.topic, e.state, digest, stamp))
+                add((position, hx, e.originator_version, e.topic, e.state, digest, stamp))
             else:
                 add({"position": position, "originator_id": oid,
                      "originator_version": e.originator_version, "topic": e.topic,
