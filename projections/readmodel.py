@@ -216,6 +216,14 @@ def _iso(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
+class _IsoDays(dict[date | None, str | None]):
+    """`_iso`, remembered: a batch formats a few hundred distinct dates millions of times."""
+
+    def __missing__(self, value: date | None) -> str | None:
+        text = self[value] = _iso(value)
+        return text
+
+
 @contextmanager
 def _gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while a batch builds tens of thousands of objects that
@@ -241,7 +249,7 @@ class _Batch:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.sqlite = conn.dialect.name == "sqlite"
-        self.day: Callable[[date | None], Any] = _iso if self.sqlite else _same
+        self.day: Callable[[date | None], Any] = _IsoDays().__getitem__ if self.sqlite else _same
         self.inserts: dict[sa.Table, list[tuple[Any, ...]]] = defaultdict(list)
         self.open: dict[tuple[str, str], list[_Row]] = {}
         self.closed: list[_Row] = []
@@ -286,9 +294,10 @@ class _Batch:
                         ref, attr, value, parse(valid_from), parse(valid_to), recorded_from,
                         FOREVER, row_id))
 
-    def apply(self, e: ev.LedgerEvent) -> None:
-        """Fold one event into the pending rows."""
-        at = micros(e.timestamp)
+    def apply(self, e: ev.LedgerEvent, recorded_at: int | None = None) -> None:
+        """Fold one event into the pending rows (`recorded_at`: the stored column, if known, which
+        the store wrote as `micros(e.timestamp)`)."""
+        at = micros(e.timestamp) if recorded_at is None else recorded_at
         kind = type(e)
         day = self.day
         if isinstance(e, ev.ActionAdded):
@@ -560,13 +569,14 @@ class ReadModel:
                 # Decoded a slice at a time (a decoded event is several times its stored bytes);
                 # the rows worked out accumulate in `work` until the batch is written.
                 for i in range(0, len(page), DECODE_SLICE):
+                    rows = page[i:i + DECODE_SLICE]
                     events = [cast(ev.LedgerEvent, decode(oid, version, topic, state))
-                              for _, oid, version, topic, state, _, _ in page[i:i + DECODE_SLICE]]
+                              for _, oid, version, topic, state, _, _ in rows]
                     work.load_open((e.ref, CHANGES[type(e)]) for e in events
                                    if type(e) in CHANGES)
-                    for e in events:
-                        work.apply(e)
-                    del events
+                    for e, row in zip(events, rows, strict=True):
+                        work.apply(e, row[6])
+                    del events, rows
                 done += len(page)
                 del page
                 work.flush()
