@@ -154,6 +154,11 @@ class Ledger(Application[UUID]):
         self._pending: dict[str, Record] | None = None
         self._ordered: list[ev.LedgerEvent] = []
         self._ordered_ids: set[int] = set()
+        # Inside a transaction: records read from the store (None: not there) and the ledger's
+        # last recorded time, read once. Nothing of ours is saved until the end, and a change by
+        # another writer is still caught then, by the store's version and recorded-time checks.
+        self._read: dict[str, Record | None] = {}
+        self._last: list[datetime | None] = []
         try:
             super().__init__(env={"PERSISTENCE_MODULE": "ledger.store"})
             if not create and not self.store.has_table():
@@ -187,7 +192,12 @@ class Ledger(Application[UUID]):
         if now.tzinfo is None:
             raise InvalidInput("the clock must give timezone-aware times")
         now = now.astimezone(UTC)
-        last = self.store.last_recorded_at()
+        if self._pending is None:
+            last = self.store.last_recorded_at()
+        else:
+            if not self._last:
+                self._last.append(self.store.last_recorded_at())
+            last = self._last[0]
         if last is not None and now < last:
             now = last
         return now, now.astimezone(LOCAL_TZ).date()
@@ -204,6 +214,8 @@ class Ledger(Application[UUID]):
         self._pending = {}
         self._ordered = []
         self._ordered_ids = set()
+        self._read = {}
+        self._last = []
         recorded: list[Logged] = []
         try:
             yield recorded
@@ -220,6 +232,8 @@ class Ledger(Application[UUID]):
             self._pending = None
             self._ordered = []
             self._ordered_ids = set()
+            self._read = {}
+            self._last = []
 
     def find(self, ref: str) -> Record | None:
         """The record with this ref, of whatever kind, or None."""
@@ -227,14 +241,20 @@ class Ledger(Application[UUID]):
             ev.check_ref(ref)
         except ValueError as e:
             raise InvalidInput(str(e)) from None
-        if self._pending is not None and ref in self._pending:
-            return self._pending[ref]
+        if self._pending is not None:
+            if ref in self._pending:
+                return self._pending[ref]
+            if ref in self._read:
+                return self._read[ref]
         try:
-            record = self.repository.get(ev.record_id(ref), projector_func=project_record)
+            record: Record | None = self.repository.get(ev.record_id(ref),
+                                                        projector_func=project_record)
         except AggregateNotFoundError:
-            return None
+            record = None
         except OperationalError as e:
             raise StoreError(f"cannot read the ledger: {e}") from e
+        if self._pending is not None:
+            self._read[ref] = record
         return record
 
     def get(self, ref: str, kind: type[R]) -> R:
