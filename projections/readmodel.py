@@ -4,8 +4,12 @@
 valid from/to (effective dates) × recorded from/to (microseconds), so "as at D, as known on K" is
 one indexed query. A change effective on E, recorded at R, closes (in recorded time) the open row
 whose valid interval contains E and opens two: the part before E with the old value and the part
-from E with the new one. The implicit starting value of an attribute is valid from the beginning
-of time, so a change dated before the action existed behaves as it does in the replay.
+from E with the new one. The starting value of an attribute (not started; the owner and target
+date the action was added with, in `rm_actions`) is valid from the beginning of time, so a change
+dated before the action existed behaves as it does in the replay. It has no row of its own: the
+first change to an attribute opens rows covering all of valid time, so an attribute with no row
+recorded by K still has its starting value on K. Most owners and target dates never change, so
+this halves what a rebuild writes.
 
 The model is caught up from the notification log in batches; each batch's rows and the tracking
 position commit in one transaction, so a crash never loses or doubles a row. It must agree with
@@ -58,6 +62,7 @@ actions = sa.Table(
     sa.Column("added_at", sa.BigInteger(), nullable=False),
     sa.Column("text", sa.Text(), nullable=False),
     sa.Column("original_due", sa.Date()),
+    sa.Column("original_owner", sa.Text()),
     sa.Column("recommendations", sa.Text(), nullable=False),
     sa.Column("depends_on", sa.Text(), nullable=False),
     # Current state: as at the latest date, as known now.
@@ -141,7 +146,8 @@ received = sa.Table(
 
 @dataclass(slots=True)
 class _Row:
-    """An rm_attrs row being worked on in memory (id None until inserted)."""
+    """An rm_attrs row being worked on in memory (id None until inserted; `initial`: the starting
+    value, which has no row)."""
 
     ref: str
     attr: str
@@ -151,6 +157,7 @@ class _Row:
     recorded_from: int
     recorded_to: int = FOREVER
     id: int | None = None
+    initial: bool = False
 
 
 @dataclass(frozen=True)
@@ -181,7 +188,7 @@ INSERTED: dict[sa.Table, tuple[str, ...]] = {
     received: ("meeting", "number", "effective", "recorded_at"),
     achievements: ("ref", "effective", "recorded_at"),
     actions: ("ref", "added_on", "added_at", "text", "original_due", "recommendations",
-              "depends_on", "status", "owner", "due"),
+              "depends_on", "status", "owner", "due", "original_owner"),
     action_recs: ("action_ref", "rec_ref"),
     attrs: ("action_ref", "attr", "value", "valid_from", "valid_to", "recorded_from",
             "recorded_to"),
@@ -193,6 +200,8 @@ STATUS_VALUE: dict[type[ev.LedgerEvent], str] = {k: v.value for k, v in ev.STATU
 RANK = {p: p.rank for p in ev.Priority}
 """`Priority.rank`, looked up (the property lists the enum on every call)."""
 STATUSES = {s.value: s for s in ev.Status}
+NOT_CHANGED = (ev.Status.NOT_STARTED.value, BEGINNING)
+"""The status (value, valid from) of an action whose status has no row on the horizon."""
 PRIORITIES = {p.value: p for p in ev.Priority}
 
 
@@ -293,6 +302,19 @@ class _Batch:
                     open_rows[(ref, attr)].append(_Row(
                         ref, attr, value, parse(valid_from), parse(valid_to), recorded_from,
                         FOREVER, row_id))
+                self._load_initial(attr, [ref for ref in chunk if not open_rows[(ref, attr)]])
+
+    def _load_initial(self, attr: str, refs: list[str]) -> None:
+        """The starting value of an attribute never changed yet, for actions in the database."""
+        if not refs:
+            return
+        column = {STATUS: sa.literal(ev.Status.NOT_STARTED.value), OWNER: actions.c.original_owner,
+                  DUE: actions.c.original_due}[attr]
+        for ref, added_at, value in self.conn.execute(
+                sa.select(actions.c.ref, actions.c.added_at, column)
+                .where(actions.c.ref.in_(refs))):
+            self.open[(ref, attr)] = [_Row(ref, attr, _encode(value), BEGINNING, END, added_at,
+                                           initial=True)]
 
     def apply(self, e: ev.LedgerEvent, recorded_at: int | None = None) -> None:
         """Fold one event into the pending rows (`recorded_at`: the stored column, if known, which
@@ -305,13 +327,12 @@ class _Batch:
             self.added[e.ref] = len(self.inserts[actions])
             self.inserts[actions].append((
                 e.ref, day(e.effective), at, e.text, due, _refs_json(e.recommendations),
-                _refs_json(e.depends_on), ev.Status.NOT_STARTED.value, e.owner, due))
+                _refs_json(e.depends_on), ev.Status.NOT_STARTED.value, e.owner, due, e.owner))
             self.inserts[action_recs] += [(e.ref, r) for r in dict.fromkeys(e.recommendations)]
             for attr, initial in ((STATUS, ev.Status.NOT_STARTED.value), (OWNER, e.owner),
                                   (DUE, _encode(e.due))):
-                row = _Row(e.ref, attr, initial, BEGINNING, END, at)
-                self.open[(e.ref, attr)] = [row]
-                self.new_rows.append(row)
+                self.open[(e.ref, attr)] = [
+                    _Row(e.ref, attr, initial, BEGINNING, END, at, initial=True)]
         elif kind in CHANGES:
             value: str | None
             if kind in STATUS_VALUE:
@@ -351,7 +372,9 @@ class _Batch:
         if old.valid_from > effective:
             raise ValueError(f"{ref}: no open row holds {effective}")
         old.recorded_to = at
-        if old.recorded_from == at:  # opened and closed at the same instant: never visible
+        if old.initial:
+            pass  # no row to close: the rows opened now cover all of valid time
+        elif old.recorded_from == at:  # opened and closed at the same instant: never visible
             if old.id is None:
                 self.new_rows.remove(old)
             else:
@@ -490,7 +513,8 @@ class _Questions:
         return cls(
             actions=sa.select(actions.c.ref, actions.c.text, actions.c.added_on,
                               actions.c.original_due, actions.c.recommendations,
-                              actions.c.depends_on).where(actions.c.ref.in_(scope)),
+                              actions.c.depends_on, actions.c.original_owner)
+            .where(actions.c.ref.in_(scope)),
             attrs=_attrs_of(scope),
             recommendations=sa.select(action_recs.c.action_ref, recommendations.c.ref,
                                       recommendations.c.audit, recommendations.c.priority)
@@ -545,8 +569,20 @@ class ReadModel:
             if missing:
                 with self.write_engine.begin() as conn:
                     metadata.create_all(conn, tables=missing)
+            if actions.name in existing and "original_owner" not in {
+                    c["name"] for c in sa.inspect(self.engine).get_columns(actions.name)}:
+                # Made by a version that stored every starting value as a row: add the column
+                # and empty the read model (keeping tables and grants); catching up refills it.
+                with self.write_engine.begin() as conn:
+                    conn.execute(sa.text(f"ALTER TABLE {actions.name} ADD COLUMN original_owner TEXT"))
+                    self._empty(conn)
         except sa.exc.DBAPIError as e:
             raise StoreError(f"cannot create the read model's tables: {e.orig}") from e
+
+    def _empty(self, conn: Connection) -> None:
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(table.delete())
+        self.tracking.forget(NAME, conn)
 
     def status(self) -> Status:
         """The read model's position and the log's head."""
@@ -591,9 +627,7 @@ class ReadModel:
         self.create()
         try:
             with self.write_engine.begin() as conn:
-                for table in reversed(metadata.sorted_tables):
-                    conn.execute(table.delete())
-                self.tracking.forget(NAME, conn)
+                self._empty(conn)
         except sa.exc.DBAPIError as e:
             raise StoreError(f"cannot rebuild the read model: {str(e.orig).strip().splitlines()[0]}") from e
         return self.catch_up(batch=batch, progress=progress)
@@ -650,11 +684,15 @@ class ReadModel:
         for ref in sorted(found, key=natural_key):
             row = found[ref]
             depends_on, linked = lists[ref]
-            status_value, status_from = values[(ref, STATUS)]
+            # An attribute with no row known on the horizon has its starting value (see above).
+            status_value, status_from = values.get((ref, STATUS), NOT_CHANGED)
             status = STATUSES.get(str(status_value)) or ev.Status(str(status_value))
-            owner = values[(ref, OWNER)][0]
-            due_text = values[(ref, DUE)][0]
-            due = date.fromisoformat(due_text) if due_text else None
+            owner = values[(ref, OWNER)][0] if (ref, OWNER) in values else row.original_owner
+            if (ref, DUE) in values:
+                due_text = values[(ref, DUE)][0]
+                due = date.fromisoformat(due_text) if due_text else None
+            else:
+                due = row.original_due
             blocked: list[str] = []
             if status is not ev.Status.COMPLETED:
                 for dep in depends_on:
@@ -662,7 +700,7 @@ class ReadModel:
                         if marks[dep][1] is not ev.MilestoneStatus.ACHIEVED:
                             blocked.append(dep)
                     elif dep in found:
-                        if values[(dep, STATUS)][0] != ev.Status.COMPLETED.value:
+                        if values.get((dep, STATUS), NOT_CHANGED)[0] != ev.Status.COMPLETED.value:
                             blocked.append(dep)
                     elif dep_status.get(dep) != ev.Status.COMPLETED.value:
                         blocked.append(dep)

@@ -166,3 +166,36 @@ def test_reports_catch_up_so_they_are_never_stale() -> None:
         assert report.totals.actions == 1
 
 
+
+
+def test_a_read_model_made_by_the_previous_version_is_emptied_and_refilled(tmp_path: object) -> None:
+    """The previous version stored every starting value as an rm_attrs row and had no
+    `original_owner`: opening it adds the column and empties the read model (tables kept), and
+    the next catch-up rebuilds it to agree with the replay."""
+    import sqlalchemy as sa
+
+    clock = Clock()
+    clock.now = datetime(2016, 4, 1, 9, tzinfo=UTC)
+    with Ledger(f"sqlite:///{tmp_path}/old.db", clock=clock) as app:
+        seed(app)
+        app.add_action("A1", recommendations=["R1"], text="t", owner="Ann", due=date(2016, 6, 1),
+                       on=START, actor="o")
+        app.add_action("A2", recommendations=["R1"], text="t", on=START, actor="o")
+        app.start_action("A1", on=date(2016, 2, 1), actor="o")
+        model = ReadModel(app)
+        model.catch_up()
+        with app.store.write_engine.begin() as conn:
+            conn.exec_driver_sql("ALTER TABLE rm_actions DROP COLUMN original_owner")
+            conn.exec_driver_sql(  # a starting-value row, as the previous version wrote them
+                "INSERT INTO rm_attrs (action_ref, attr, value, valid_from, valid_to, "
+                "recorded_from, recorded_to) VALUES ('A2', 'o', 'Stale', '0001-01-01', "
+                "'9999-12-31', 0, 4611686018427387904)")
+        reopened = ReadModel(app)
+        reopened.create()
+        assert reopened.status().position == 0
+        with app.store.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM rm_attrs")).scalar_one() == 0
+        reopened.catch_up()
+        assert reopened.status().lag == 0
+        reports_agree(app, reopened, [START, date(2016, 3, 1)], [datetime.now(UTC)])
+        assert build_report(reopened, date(2016, 3, 1)).totals.actions == 2
