@@ -308,13 +308,22 @@ class _Batch:
         """The starting value of an attribute never changed yet, for actions in the database."""
         if not refs:
             return
-        column = {STATUS: sa.literal(ev.Status.NOT_STARTED.value), OWNER: actions.c.original_owner,
-                  DUE: actions.c.original_due}[attr]
-        for ref, added_at, value in self.conn.execute(
-                sa.select(actions.c.ref, actions.c.added_at, column)
-                .where(actions.c.ref.in_(refs))):
-            self.open[(ref, attr)] = [_Row(ref, attr, _encode(value), BEGINNING, END, added_at,
-                                           initial=True)]
+        # Every action starts not started: for the status only whether it exists is read.
+        column = {STATUS: None, OWNER: actions.c.original_owner, DUE: actions.c.original_due}[attr]
+        result: Iterable[Any]
+        if self.sqlite:  # as the driver gives them: a date is its ISO text already
+            result = self.conn.exec_driver_sql(
+                f"SELECT ref, added_at{'' if column is None else ', ' + column.name} "
+                f"FROM {actions.name} WHERE ref IN ({', '.join('?' * len(refs))})",
+                tuple(refs)).all()
+        else:
+            result = self.conn.execute(
+                sa.select(actions.c.ref, actions.c.added_at, *([] if column is None else [column]))
+                .where(actions.c.ref.in_(refs))).all()
+        initial = ev.Status.NOT_STARTED.value
+        for ref, added_at, *value in result:
+            self.open[(ref, attr)] = [_Row(ref, attr, _encode(value[0]) if value else initial,
+                                           BEGINNING, END, added_at, initial=True)]
 
     def apply(self, e: ev.LedgerEvent, recorded_at: int | None = None) -> None:
         """Fold one event into the pending rows (`recorded_at`: the stored column, if known, which
