@@ -97,11 +97,11 @@ class _Org:
     small kind-specific values; texts, owners and the pydantic event are made only when yielded.
     """
 
-    def __init__(self, index: int, start: date, seed: int) -> None:
+    def __init__(self, index: int, start: date, seed: int, prefix: str = "") -> None:
         self.index = index
         self.start = start
         self.rng = random.Random(seed * 1_000_003 + index)
-        self.prefix = f"O{index}"
+        self.prefix = f"{prefix}O{index}"
         self.owners = [f"{self.rng.choice(ROLES)} {self.rng.choice(FIRST)} {self.rng.choice(LAST)}"
                        for _ in range(10)]
         self.actors = [f"{self.rng.choice(FIRST)} {self.rng.choice(LAST)}" for _ in range(4)]
@@ -312,8 +312,11 @@ class _Org:
         raise AssertionError(kind)
 
 
-def events(n: int, seed: int = DEFAULT_SEED) -> Iterator[ev.LedgerEvent]:
-    """Exactly `n` events in recorded order (organisations are added until there are enough)."""
+def events(n: int, seed: int = DEFAULT_SEED, prefix: str = "") -> Iterator[ev.LedgerEvent]:
+    """Exactly `n` events in recorded order (organisations are added until there are enough).
+
+    `prefix` goes in front of every ref (`W3-O17-A2-R5.143`), so ledgers made with different
+    prefixes have no stream in common (the benchmark's concurrent writers use it)."""
     expected_orgs = max(1.0, n / MEAN_EVENTS_PER_ORG)
     stagger = min(14.0, max(1.0, SPAN_DAYS / expected_orgs))
     heap: list[tuple[int, int, int]] = []  # (recorded µs, organisation, sequence) of each next item
@@ -325,7 +328,7 @@ def events(n: int, seed: int = DEFAULT_SEED) -> Iterator[ev.LedgerEvent]:
 
     while produced < n:
         while not heap or _day_us(start_of(next_org)) <= heap[0][0]:
-            org = _Org(next_org, start_of(next_org), seed)
+            org = _Org(next_org, start_of(next_org), seed, prefix)
             if org.plan:
                 orgs[next_org] = org
                 first = org.plan[-1]
@@ -342,10 +345,11 @@ def events(n: int, seed: int = DEFAULT_SEED) -> Iterator[ev.LedgerEvent]:
             del orgs[i]  # the organisation's story is over
 
 
-def batches(n: int, size: int = 10_000, seed: int = DEFAULT_SEED) -> Iterator[list[ev.LedgerEvent]]:
+def batches(n: int, size: int = 10_000, seed: int = DEFAULT_SEED,
+            prefix: str = "") -> Iterator[list[ev.LedgerEvent]]:
     """The same events in lists of at most `size` (never more than one list in memory)."""
     batch: list[ev.LedgerEvent] = []
-    for e in events(n, seed):
+    for e in events(n, seed, prefix):
         batch.append(e)
         if len(batch) >= size:
             yield batch

@@ -1,15 +1,23 @@
-"""The benchmark runs end to end on a tiny ledger and writes sane results (no timing asserted)."""
+"""The benchmark runs end to end on a tiny ledger and writes sane results (no timing asserted).
+
+With LEDGER_TEST_PG_URL set it also runs with `--pg-url` (skipped otherwise, with the suite's one
+reason): the PostgreSQL steps, the concurrent writers' chains and counts, its schemas dropped."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
+TINY = ["--events", "2000", "--questions", "10", "--replays", "2", "--batch", "500",
+        "--per-txn", "2", "--save-events", "1000"]
 KEYS = ("events", "append_ratio_vs_raw", "append_eps", "rebuild_eps", "verify_eps",
         "asat_p50_ms", "asat_p99_ms", "asat_speedup_vs_replay", "peak_rss_mb")
 
@@ -18,13 +26,33 @@ KEYS = ("events", "append_ratio_vs_raw", "append_eps", "rebuild_eps", "verify_ep
 def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     work = tmp_path_factory.mktemp("bench")
     out = work / "results.json"
+    env = {k: v for k, v in os.environ.items() if k != "LEDGER_BENCH_PG_URL"}
     done = subprocess.run(
-        [sys.executable, str(BENCH / "run.py"), "--events", "2000", "--dir", str(work / "db"),
-         "--out", str(out), "--questions", "10", "--replays", "2", "--batch", "500",
-         "--per-txn", "2", "--save-events", "1000"],
-        capture_output=True, text=True, timeout=600, check=False)
+        [sys.executable, str(BENCH / "run.py"), *TINY, "--dir", str(work / "db"), "--out", str(out)],
+        capture_output=True, text=True, timeout=600, check=False, env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "ledger bench: 2,000 events" in done.stdout
+    skipped = [line for line in done.stderr.splitlines() if "PostgreSQL steps skipped" in line]
+    assert len(skipped) == 1 and "--pg-url" in skipped[0], done.stderr
+    return dict(json.loads(out.read_text()))
+
+
+WRITER_EVENTS, WRITER_COMMANDS = 800, 48
+
+
+@pytest.fixture(scope="module")
+def pg_results(pg_admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The tiny run with --pg-url (the suite's admin URL): the bench makes its own schemas."""
+    work = tmp_path_factory.mktemp("bench_pg")
+    out = work / "results.json"
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "run.py"), *TINY, "--dir", str(work / "db"), "--out", str(out),
+         "--pg-url", pg_admin_url, "--writer-events", str(WRITER_EVENTS),
+         "--writer-commands", str(WRITER_COMMANDS), "--writer-batch", "150"],
+        capture_output=True, text=True, timeout=900, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "PostgreSQL" in done.stdout and "concurrent writers" in done.stdout
+    assert "PostgreSQL steps skipped" not in done.stderr
     return dict(json.loads(out.read_text()))
 
 
@@ -71,3 +99,76 @@ def test_the_generator_is_deterministic_and_streams_in_recorded_order() -> None:
         assert e.originator_version == versions.get(e.ref, 0) + 1
         versions[e.ref] = e.originator_version
         assert e.effective <= e.timestamp.date()
+
+
+PG_KEYS = ("raw_eps", "raw_copy_eps", "append_eps", "append_ratio_vs_raw", "append_ratio_vs_pg_raw",
+           "rebuild_eps", "verify_eps", "asat_p50_ms", "asat_p99_ms", "asat_analyzed_p50_ms",
+           "asat_analyzed_p99_ms", "table_mb", "peak_rss_mb")
+
+
+def test_postgresql_results_have_the_keys_with_positive_values(pg_results: dict[str, Any]) -> None:
+    pg = pg_results["pg"]
+    for key in PG_KEYS:
+        value = pg[key]
+        assert isinstance(value, int | float) and value > 0, (key, value)
+    assert pg["asat_p99_ms"] >= pg["asat_p50_ms"]
+    assert pg["asat_analyzed_p99_ms"] >= pg["asat_analyzed_p50_ms"]
+    assert pg["autovacuum"] in ("on", "off") and pg["analyze_seconds"] >= 0
+    assert pg["append_ratio_vs_raw"] == round(pg["append_eps"] / pg_results["raw_eps"], 3)
+    assert pg["server_version"] and pg_results["machine"]["postgresql"] == pg["server_version"]
+
+
+def test_postgresql_holds_the_same_ledger_as_sqlite(pg_results: dict[str, Any]) -> None:
+    steps, pg = pg_results["steps"], pg_results["pg"]
+    assert steps["pg_append"]["head"].startswith("2000:")
+    assert steps["pg_append"]["head"] == steps["append"]["head"]  # same events, same chain
+    assert pg["head_matches_sqlite"] is True
+    assert steps["pg_verify"]["head"] == steps["pg_append"]["head"]
+    assert steps["pg_rebuild"]["events"] == 2000
+    assert steps["pg_asat"]["questions"] == 10 and steps["pg_asat"]["max_actions"] > 0
+    assert steps["pg_asat"]["compared"] == 5
+    assert steps["pg_asat"]["matches_sqlite"] == 5 and pg["asat_matches_sqlite"] is True
+
+
+def test_concurrent_writers_leave_one_verified_gap_free_chain(pg_results: dict[str, Any]) -> None:
+    sys.path.insert(0, str(BENCH))
+    try:
+        from generate import DEFAULT_SEED  # type: ignore[import-not-found]
+        from generate import events as generated
+    finally:
+        sys.path.remove(str(BENCH))
+    pg = pg_results["pg"]
+    assert set(pg["writers"]) == {"1", "2", "4", "8"}
+    assert pg["writers_verified"] is True
+    rounds = pg_results["steps"]["pg_writers"]["rounds"]
+    for n, w in pg["writers"].items():
+        assert w["verified"] is True and w["problem"] is None, (n, w["problem"])
+        assert w["eps"] > 0 and w["seconds"] > 0
+        assert w["events"] == WRITER_EVENTS
+        assert w["head"].startswith(f"{WRITER_EVENTS}:")  # verified head = every event, once
+        events = rounds[n]["events"]
+        assert len(events["writer_seconds"]) == int(n)
+        assert events["done"] == WRITER_EVENTS
+        # officers: one audit and one recommendation per writer first, then one event a command
+        assert w["commands_verified"] is True, (n, w["commands_problem"])
+        assert w["commands"] == WRITER_COMMANDS and w["commands_per_s"] > 0
+        assert w["commands_head"].startswith(f"{2 * int(n) + WRITER_COMMANDS}:")
+        assert rounds[n]["commands"]["streams"] == 2 * int(n) + WRITER_COMMANDS // 3
+        # each writer appended streams of its own: as many as the generator made for them all
+        shares = [WRITER_EVENTS // int(n) + (k < WRITER_EVENTS % int(n)) for k in range(int(n))]
+        made = sum(len({e.ref for e in generated(share, seed=DEFAULT_SEED + k, prefix=f"W{k}-")})
+                   for k, share in enumerate(shares))
+        assert events["streams"] == made, (n, events["streams"], made)
+
+
+def test_the_runs_schemas_are_dropped(pg_results: dict[str, Any], pg_admin_url: str) -> None:
+    schema = pg_results["pg"]["parameters"]["schema"]
+    assert schema.startswith("ledger_bench_")
+    engine = sa.create_engine(pg_admin_url)
+    try:
+        with engine.connect() as conn:
+            left = conn.execute(sa.text("SELECT nspname FROM pg_namespace WHERE nspname LIKE :p"),
+                                {"p": schema + "%"}).scalars().all()
+    finally:
+        engine.dispose()
+    assert left == []
