@@ -196,6 +196,8 @@ INSERTED: dict[sa.Table, tuple[str, ...]] = {
 """The columns each batch inserts, in the order of the tuples `_Batch` builds."""
 CURRENT = {STATUS: "status", OWNER: "owner", DUE: "due"}
 DECODE_SLICE = 2000
+ANALYZE_AFTER = 50_000
+"""Events a catch-up must apply before it refreshes the planner's statistics (PostgreSQL)."""
 STATUS_VALUE: dict[type[ev.LedgerEvent], str] = {k: v.value for k, v in ev.STATUS_AFTER.items()}
 RANK = {p: p.rank for p in ev.Priority}
 """`Priority.rank`, looked up (the property lists the enum on every call)."""
@@ -607,6 +609,8 @@ class ReadModel:
             page = next(self.app.store.iter_pages(start=start, stop=start + batch - 1,
                                                   batch=batch), None)
             if not page:
+                if done >= ANALYZE_AFTER:
+                    self._analyze()
                 return done
             last = page[-1][0]
             with _gc_paused(), self.write_engine.begin() as conn:
@@ -629,6 +633,16 @@ class ReadModel:
                 del work
             if progress is not None:
                 progress(last)
+
+    def _analyze(self) -> None:
+        """Refresh PostgreSQL's statistics of the read model after a large catch-up: with none
+        (autovacuum off, or not yet run) the planner scans whole tables and an as-at question
+        takes 200 ms instead of 35 at 1,000,000 events. A role that does not own the tables
+        gets a warning from PostgreSQL, not an error, and answers stay right, only slower."""
+        if self.write_engine.dialect.name != "postgresql":
+            return
+        with self.write_engine.begin() as conn:
+            conn.execute(sa.text("ANALYZE " + ", ".join(t.name for t in metadata.sorted_tables)))
 
     def rebuild(self, progress: Callable[[int], None] | None = None, batch: int = 20_000) -> int:
         """Empty the read models and replay the whole log into them (tables and their grants

@@ -188,6 +188,29 @@ def test_commands_in_one_transaction_are_saved_together(pg_url: str, clock: Any)
         assert stamps == sorted(stamps)
 
 
+def test_a_large_catch_up_refreshes_the_planner_statistics(
+        small: Ledger, engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without statistics (autovacuum off, as on the CI server) PostgreSQL scans whole tables
+    for an as-at question; a catch-up of many events runs ANALYZE on the read model."""
+    from ledger.projections import readmodel
+
+    def analysed() -> dict[str, float]:
+        with engine.connect() as conn:
+            return {name: tuples for name, tuples in conn.execute(sa.text(
+                "SELECT relname, reltuples FROM pg_class WHERE relkind = 'r' "
+                "AND relnamespace = current_schema()::regnamespace AND relname LIKE 'rm_%'"))}
+
+    model = ReadModel(small)
+    monkeypatch.setattr(readmodel, "ANALYZE_AFTER", 10)
+    model.catch_up()  # 9 events: fewer than that
+    assert set(analysed().values()) == {-1.0}  # never analysed
+    small.note_action("A1", "More", on="2016-03-01", actor="alice")
+    model.rebuild()  # 10 events
+    tuples = analysed()
+    assert tuples["rm_actions"] == 1.0 and tuples["rm_attrs"] >= 1.0
+    assert set(tuples) == {t.name for t in readmodel.metadata.sorted_tables}
+
+
 # -- the read model against the replay, on the demo ledger --------------------------------------
 
 @pytest.fixture
