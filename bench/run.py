@@ -190,14 +190,15 @@ def _size_mb(app: Any, args: argparse.Namespace) -> float:
 
 def step_append(args: argparse.Namespace) -> dict[str, Any]:
     """Append the synthetic events through the store: each batch encoded by the application's
-    mapper (pydantic JSON) and appended by `LedgerRecorder.insert_events` (hash chain, one
-    executemany), `--per-txn` batches to a write transaction (BEGIN IMMEDIATE ... COMMIT)."""
+    mapper (`PydanticMapper.encode_batch`: pydantic JSON) and appended by
+    `LedgerRecorder.insert_batch` (the bulk `insert_events`: hash chain, one executemany),
+    `--per-txn` batches to a write transaction (BEGIN IMMEDIATE ... COMMIT)."""
     from generate import batches
 
     from ledger.application import Ledger
 
     app = Ledger(_url(args))
-    store, encode = app.store, app.mapper.to_stored_event
+    store, encode = app.store, app.mapper.encode_batch
     total, making, n = 0.0, 0.0, 0
     stream = batches(args.events, size=args.batch, seed=args.seed)
     done = False
@@ -214,7 +215,7 @@ def step_append(args: argparse.Namespace) -> dict[str, Any]:
                 if batch is None:
                     done = True
                     break
-                store.insert_events([encode(e) for e in batch], conn=conn)
+                store.insert_batch(encode(batch), conn=conn)
                 n += len(batch)
         total += time.perf_counter() - t  # with BEGIN IMMEDIATE and COMMIT
     saving = total - making

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -38,6 +38,7 @@ from eventsourcing.persistence import (
     Transcoder,
 )
 from eventsourcing.utils import Environment, EnvType, get_topic, resolve_topic
+from pydantic import TypeAdapter
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
@@ -68,6 +69,46 @@ class StampedEvent(StoredEvent):
     """A stored event that also says when it was recorded (microseconds since the epoch)."""
 
     recorded_at: int | None = None
+
+
+_new_object = object.__new__
+_set_attribute = object.__setattr__
+
+
+def _stamped(originator_id: UUID, originator_version: int, topic: str, state: bytes,
+             recorded_at: int | None) -> StampedEvent:
+    """`StampedEvent(...)` without the frozen dataclass's `__init__` (one `object.__setattr__`
+    per field): the instance's `__dict__` is set in one go, to the same fields and values."""
+    stored: StampedEvent = _new_object(StampedEvent)
+    _set_attribute(stored, "__dict__", {
+        "originator_id": originator_id, "originator_version": originator_version,
+        "topic": topic, "state": state, "recorded_at": recorded_at})
+    return stored
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedBatch:
+    """Events encoded for a bulk append (`PydanticMapper.encode_batch`), one list per field of
+    their `StampedEvent`s, in the same order: what `LedgerRecorder.insert_batch` appends."""
+
+    originator_ids: list[UUID | str]
+    originator_versions: list[int]
+    topics: list[str]
+    states: list[bytes]
+    recorded_at: list[int | None]
+
+    def __len__(self) -> int:
+        return len(self.originator_ids)
+
+    @classmethod
+    def of(cls, stored_events: Sequence[StoredEvent]) -> EncodedBatch:
+        """The columns of stored events (`recorded_at` None where an event has none)."""
+        return cls([e.originator_id for e in stored_events],
+                   [e.originator_version for e in stored_events],
+                   [e.topic for e in stored_events], [e.state for e in stored_events],
+                   [getattr(e, "recorded_at", None) for e in stored_events])
+
+
 EVENTS_TABLE = "ledger_events"
 
 
@@ -297,12 +338,23 @@ class LedgerRecorder(ApplicationRecorder):
         **kwargs: Any,
     ) -> Sequence[int] | None:
         """Append events at the next positions with their chained hashes; return the positions."""
-        if conn is not None:
-            return self._append(conn, stored_events)
-        with self.transaction() as c:
-            return self._append(c, stored_events)
+        return self.insert_batch(EncodedBatch.of(stored_events), conn=conn)
 
-    def _append(self, conn: Connection, stored_events: Sequence[StoredEvent]) -> list[int]:
+    def insert_batch(self, batch: EncodedBatch, *, conn: Connection | None = None) -> list[int]:
+        """`insert_events` for a batch encoded by `PydanticMapper.encode_batch`: the bulk path,
+        with the same checks, chain and rows, and no object per event."""
+        if conn is not None:
+            return self._append(conn, batch)
+        with self.transaction() as c:
+            return self._append(c, batch)
+
+    def _append(self, conn: Connection, batch: EncodedBatch) -> list[int]:
+        ids, versions, topics, states = (batch.originator_ids, batch.originator_versions,
+                                         batch.topics, batch.states)
+        stamps = batch.recorded_at
+        count = len(ids)
+        if not len(versions) == len(topics) == len(states) == len(stamps) == count:
+            raise ValueError("an encoded batch needs one value of each field per event")
         t = self.table
         last = conn.execute(
             sa.select(t.c.position, t.c.hash, t.c.recorded_at).order_by(t.c.position.desc()).limit(1)
@@ -310,16 +362,7 @@ class LedgerRecorder(ApplicationRecorder):
         position, digest = (last.position, last.hash) if last else (0, GENESIS_HASH)
         latest: int | None = last.recorded_at if last else None
         first = position + 1
-        # The chain is computed inline (the same bytes as `chain_hash`) and, on SQLite, the rows go
-        # to the driver as tuples in the column types SQLAlchemy would bind (the UUID as 32 hex
-        # digits): one prepared statement, no per-row type processing.
-        sqlite = self.dialect == "sqlite"
-        rows: list[Any] = []
-        add = rows.append
-        sha256 = hashlib.sha256
-        previous = bytes.fromhex(digest)
-        for e in stored_events:
-            stamp = getattr(e, "recorded_at", None)
+        for stamp in stamps:  # all checked before anything is written
             if stamp is not None:
                 if latest is not None and stamp < latest:
                     raise RecordedTimeBehind(
@@ -327,28 +370,60 @@ class LedgerRecorder(ApplicationRecorder):
                         f"last ({from_micros(latest).isoformat()}); nothing recorded"
                     )
                 latest = stamp
+        if not count:
+            return []
+        # The chain is computed inline (the same bytes as `chain_hash`), into columns: no object
+        # per event outlives its turn of the loop, so the cyclic collector has nothing to scan.
+        uuids = (cast(list[UUID], ids) if set(map(type, ids)) == {UUID}
+                 else [_as_uuid(oid) for oid in ids])
+        # Each id's canonical text (what `str(UUID)` gives: the chain hashes it) and its 32 hex
+        # digits (`UUID.hex`: how SQLAlchemy binds a UUID on SQLite), all at once: pydantic
+        # writes a list of UUIDs as JSON from their 128-bit values, `["8-4-4-4-12",...]`.
+        listed = _UUID_LIST.dump_json(uuids)[2:-2]
+        texts = listed.split(b'","')
+        hexes = listed.replace(b"-", b"").decode().split('","')
+        if not len(texts) == len(hexes) == count:
+            raise ValueError("an originator id did not encode as one UUID")
+        digests: list[str] = []
+        add_digest = digests.append
+        topic_bytes: dict[str, bytes] = {}
+        sha256 = hashlib.sha256
+        previous = bytes.fromhex(digest)
+        for text, version, topic, state in zip(texts, versions, topics, states, strict=True):
             position += 1
-            oid = e.originator_id if type(e.originator_id) is UUID else _as_uuid(e.originator_id)
-            hx = f"{oid.int:032x}"  # UUID.hex; str(UUID) is the same digits, hyphenated
+            encoded_topic = topic_bytes.get(topic)
+            if encoded_topic is None:
+                encoded_topic = topic_bytes[topic] = topic.encode()
             h = sha256(previous)
-            h.update(f"{position}\x00{hx[:8]}-{hx[8:12]}-{hx[12:16]}-{hx[16:20]}-{hx[20:]}\x00"
-                     f"{e.originator_version}\x00{e.topic}\x00".encode())
-            h.update(e.state)
+            h.update(b"%d\x00%b\x00%d\x00%b\x00" % (position, text, version, encoded_topic))
+            h.update(state)
             previous = h.digest()
-            digest = previous.hex()
-            if sqlite:
-                add((position, hx, e.originator_version, e.topic, e.state, digest, stamp))
-            else:
-                add({"position": position, "originator_id": oid,
-                     "originator_version": e.originator_version, "topic": e.topic,
-                     "state": e.state, "hash": digest, "recorded_at": stamp})
-        if rows:
-            if sqlite:
-                conn.exec_driver_sql(self._insert_sql, rows)
-            else:
-                conn.execute(self.table.insert(), rows)
-            self._remember_head(conn, Fingerprint(position, digest))
-        return list(range(first, position + 1))
+            add_digest(previous.hex())
+        positions = range(first, position + 1)
+        if self.dialect == "sqlite":
+            # The rows go to the driver as they are zipped (one prepared INSERT), in the column
+            # types SQLAlchemy would bind (the UUID as 32 hex digits); errors are worded as
+            # `transaction` words SQLAlchemy's.
+            cursor = cast(sqlite3.Connection, conn.connection.dbapi_connection).cursor()
+            try:
+                cursor.executemany(self._insert_sql, zip(
+                    positions, hexes, versions, topics, states, digests, stamps, strict=True))
+            except sqlite3.IntegrityError as e:
+                raise IntegrityError(_one_line(e)) from e
+            except sqlite3.OperationalError as e:
+                raise OperationalError(_one_line(e)) from e
+            except sqlite3.DatabaseError as e:
+                raise StoreError(f"the database refused the write: {_one_line(e)}") from e
+            finally:
+                cursor.close()
+        else:
+            conn.execute(self.table.insert(), [
+                {"position": p, "originator_id": oid, "originator_version": version,
+                 "topic": topic, "state": state, "hash": hashed, "recorded_at": stamp}
+                for p, oid, version, topic, state, hashed, stamp in zip(
+                    positions, uuids, versions, topics, states, digests, stamps, strict=True)])
+        self._remember_head(conn, Fingerprint(position, digests[-1]))
+        return list(positions)
 
     def _remember_head(self, conn: Connection, head: Fingerprint) -> None:
         h = self.head_table
@@ -865,6 +940,8 @@ def _one_line(e: BaseException) -> str:
 
 _IDENTITY = frozenset({"originator_id", "originator_version"})
 """The fields a stored event keeps in its own columns rather than in its JSON."""
+_EXCLUDE_IDENTITY: dict[str, bool] = dict.fromkeys(_IDENTITY, True)
+_UUID_LIST = TypeAdapter(list[UUID])
 
 
 class PydanticMapper(Mapper[UUID]):
@@ -872,15 +949,24 @@ class PydanticMapper(Mapper[UUID]):
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         """Encode an event's fields, except its stream identity, as compact JSON."""
-        # The model's serializer directly: the bytes of `model_dump_json(exclude=...).encode()`.
-        state = domain_event.__pydantic_serializer__.to_json(domain_event, exclude=_IDENTITY)
-        return StampedEvent(
-            originator_id=domain_event.originator_id,
-            originator_version=domain_event.originator_version,
-            topic=get_topic(type(domain_event)),
-            state=state,
-            recorded_at=micros(domain_event.timestamp),
-        )
+        # The model's serializer directly: the bytes of `model_dump_json(exclude=...).encode()`
+        # (the exclusion given as a dict: pydantic-core converts a set or frozenset on every call).
+        return _stamped(
+            domain_event.originator_id, domain_event.originator_version,
+            get_topic(type(domain_event)),
+            domain_event.__pydantic_serializer__.to_json(domain_event, exclude=_EXCLUDE_IDENTITY),
+            (domain_event.timestamp - EPOCH) // _MICROSECOND)  # micros(timestamp), inline
+
+    def encode_batch(self, domain_events: Sequence[Any]) -> EncodedBatch:
+        """`to_stored_event` for a batch, as the columns `LedgerRecorder.insert_batch` appends:
+        the same fields and bytes, without a `StoredEvent` object per event."""
+        return EncodedBatch(
+            [e.originator_id for e in domain_events],
+            [e.originator_version for e in domain_events],
+            [get_topic(type(e)) for e in domain_events],
+            [e.__pydantic_serializer__.to_json(e, exclude=_EXCLUDE_IDENTITY)
+             for e in domain_events],
+            [(e.timestamp - EPOCH) // _MICROSECOND for e in domain_events])
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         """Validate stored JSON back into its event class (dates, enums and tuples restored)."""
