@@ -349,20 +349,9 @@ def step_asat(args: argparse.Namespace) -> dict[str, Any]:
     app = _open(args)
     model = ReadModel(app)
     questions = _questions(args, app, args.questions)
-    for q in questions[:3]:  # warm the statement caches; not counted
-        _answer(model, q)
-    times, renders, sizes = [], [], []
-    for q in questions:
-        seconds, render, _, actions = _answer(model, q)
-        times.append(seconds * 1000)
-        renders.append(render * 1000)
-        sizes.append(actions)
+    result = _latencies(model, questions)
     app.close()
-    times.sort()
-    renders.sort()
-    return {"questions": len(times), "p50_ms": _pct(times, 50), "p99_ms": _pct(times, 99),
-            "max_ms": round(times[-1], 3), "render_p50_ms": _pct(renders, 50),
-            "median_actions": statistics.median(sizes), "max_actions": max(sizes)}
+    return result
 
 
 def step_replay(args: argparse.Namespace) -> dict[str, Any]:
