@@ -30,7 +30,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from ledger import events as ev
+from ledger.domain import events as ev
 
 DEFAULT_SEED = 20160725
 START = date(2000, 1, 1)

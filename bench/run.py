@@ -301,8 +301,8 @@ def _questions(args: argparse.Namespace, app: Any, count: int) -> list[tuple[str
     """Random (audit, as at D, as known on K) inside the ledger: an audit with actions, D within
     its plan's life (from its first action, up to two years on, not after the ledger's last day),
     K at the end of D (what a committee could have been told), some time later, or now."""
+    from ledger.domain.values import from_micros
     from ledger.projections.replay import end_of_day
-    from ledger.store import from_micros
 
     rng = random.Random(args.seed + 1)
     with app.store.engine.connect() as conn:
@@ -608,7 +608,7 @@ def _writers_round(args: argparse.Namespace, n: int, mode: str, url: str) -> dic
     Each writer gets ready (opens the ledger, makes its events), says so on stdout and waits for
     a line on stdin; the clock runs from the moment all are told to go until the last finishes."""
     from ledger.application import Ledger
-    from ledger.errors import ChainBroken
+    from ledger.domain.errors import ChainBroken
 
     total = args.writer_events if mode == "events" else args.writer_commands
     with Ledger(url) as app:  # the tables, made once before anyone writes
@@ -731,7 +731,7 @@ def step_pg_writer(args: argparse.Namespace) -> dict[str, Any]:
     from pydantic import AwareDatetime, TypeAdapter
 
     from ledger.application import Ledger
-    from ledger.store import micros
+    from ledger.domain.values import micros
 
     k = args.writer_index
     app = Ledger(args.pg_url, create=False)

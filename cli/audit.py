@@ -7,7 +7,7 @@ from datetime import date
 import click
 
 from ledger.cli.common import LedgerClickError, Session, echo_recorded, on_option, pass_session
-from ledger.events import Assurance, AuditKind
+from ledger.domain.events import Assurance, AuditKind
 
 
 @click.group("audit")

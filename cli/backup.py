@@ -9,7 +9,7 @@ import click
 
 from ledger.application import Ledger
 from ledger.cli.common import LedgerClickError, Session, db_url, pass_session
-from ledger.errors import LedgerError
+from ledger.domain.errors import LedgerError
 from ledger.store import sqlite_path
 
 

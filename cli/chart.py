@@ -10,7 +10,7 @@ import click
 
 from ledger.cli.common import DATE, DATETIME, LedgerClickError, Session, pass_session
 from ledger.cli.htmlout import meeting_label, write_bytes
-from ledger.errors import UnknownRef
+from ledger.domain.errors import UnknownRef
 from ledger.projections.replay import Timeline
 from ledger.projections.report import iso_utc
 
@@ -38,7 +38,7 @@ def command(session: Session, start: date | None, end: date | None, audit: str |
     if extension not in ("svg", "png"):
         raise LedgerClickError(f"-o {output}: the chart is written as .svg or .png", 2)
     fmt: Literal["svg", "png"] = "svg" if extension == "svg" else "png"
-    from ledger.projections.chart import burnup, draw
+    from ledger.projections.render.chart import burnup, draw
 
     horizon = known or datetime.now(UTC)
     app = session.ledger(write=False)

@@ -15,9 +15,10 @@ import sqlalchemy as sa
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from ledger.application import DEFAULT_URL, Ledger, Logged
-from ledger.errors import LedgerError, StoreError
-from ledger.events import check_ref
+from ledger.application import DEFAULT_URL, Ledger
+from ledger.domain.errors import LedgerError, StoreError
+from ledger.domain.events import check_ref
+from ledger.domain.values import Logged
 from ledger.projections.describe import summary
 from ledger.projections.readmodel import ReadModel
 from ledger.projections.replay import end_of_day

@@ -6,7 +6,7 @@ import click
 
 from ledger.cli.common import Session, pass_session
 from ledger.projections.readmodel import ReadModel, metadata
-from ledger.roles import grant
+from ledger.store.roles import grant
 
 
 @click.group("db")

@@ -8,11 +8,10 @@ import shlex
 
 import click
 
-from ledger.aggregates import Meeting
-from ledger.application import Ledger
-from ledger.cli import scenario
+from ledger.application import Ledger, scenario
 from ledger.cli.common import LedgerClickError, Session, db_url, pass_session, read_model
-from ledger.errors import StoreError
+from ledger.domain.errors import StoreError
+from ledger.domain.records import Meeting
 from ledger.projections.report import Report, build_meeting_report, digest, render, reproduce
 from ledger.store import sqlite_path
 

@@ -17,7 +17,7 @@ from ledger.projections.replay import Timeline
 from ledger.projections.report import CSV_COLUMNS, Report, _action_json
 
 if TYPE_CHECKING:
-    from ledger.projections.chart import Point
+    from ledger.projections.render.chart import Point
 
 
 def meeting_label(held_on: date) -> str:
@@ -28,7 +28,7 @@ def meeting_label(held_on: date) -> str:
 def chart_points(app: Ledger, report: Report) -> tuple[list[Point], list[tuple[date, str]]]:
     """The burn-up from the first action's date to the as-at date, on the report's horizon,
     and the meetings in that span."""
-    from ledger.projections.chart import burnup
+    from ledger.projections.render.chart import burnup
 
     timeline = Timeline.build(app.stream(), report.position.as_known_on)
     as_at = report.position.as_at
@@ -46,7 +46,7 @@ def write_html(app: Ledger, report: Report, output: str | None) -> None:
     """Render `report` as one self-contained HTML file with its burn-up; needs -o FILE."""
     if output is None:
         raise LedgerClickError("--format html writes a file: give -o FILE.html", 2)
-    from ledger.projections.html import to_html
+    from ledger.projections.render.html import to_html
 
     points, meetings = chart_points(app, report)
     write_output(to_html(report, points, meetings), output)

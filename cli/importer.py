@@ -17,11 +17,8 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from ledger import events as ev
-from ledger.aggregates import Action, Audit, Recommendation
-from ledger.application import LOCAL_TZ, Ledger, Logged
-from ledger.cli.common import DATE, LedgerClickError, Session, echo_recorded, pass_session
-from ledger.cli.plan_file import (
+from ledger.application import Ledger
+from ledger.application.plan_file import (
     Cell,
     Plan,
     PlanFileError,
@@ -33,7 +30,11 @@ from ledger.cli.plan_file import (
     parse_yes_no,
     read_plan,
 )
-from ledger.errors import DependenciesNotMet, LedgerError
+from ledger.cli.common import DATE, LedgerClickError, Session, echo_recorded, pass_session
+from ledger.domain import events as ev
+from ledger.domain.errors import DependenciesNotMet, LedgerError
+from ledger.domain.records import Action, Audit, Recommendation
+from ledger.domain.values import LOCAL_TZ, Logged
 from ledger.projections.describe import summary
 
 PROGRESS_ROWS = 300

@@ -7,7 +7,7 @@ from datetime import date
 import click
 
 from ledger.cli.common import Session, echo_recorded, on_option, pass_session
-from ledger.events import Priority, Response
+from ledger.domain.events import Priority, Response
 
 
 @click.group("recommendation")

@@ -7,8 +7,7 @@ from datetime import UTC, date, datetime
 
 import click
 
-from ledger.aggregates import Meeting
-from ledger.application import Ledger, Logged
+from ledger.application import Ledger
 from ledger.cli.common import (
     DATE,
     DATETIME,
@@ -21,7 +20,10 @@ from ledger.cli.common import (
     report_source,
     write_output,
 )
-from ledger.errors import RuleViolation, UnknownRef
+from ledger.domain.chain import Fingerprint
+from ledger.domain.errors import RuleViolation, UnknownRef
+from ledger.domain.records import Meeting
+from ledger.domain.values import Logged
 from ledger.projections.report import (
     FORMATS,
     Report,
@@ -31,7 +33,6 @@ from ledger.projections.report import (
     render,
     reproduce,
 )
-from ledger.store import Fingerprint
 
 
 @click.group("report")

@@ -7,7 +7,7 @@ from datetime import date
 import click
 
 from ledger.cli.common import DATE, LedgerClickError, Session, echo_recorded, pass_session
-from ledger.events import ResolutionKind
+from ledger.domain.events import ResolutionKind
 
 
 @click.group("resolution")

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ledger.cli.common import Session, format_option, pass_session
-from ledger.errors import UnknownRef
+from ledger.domain.errors import UnknownRef
 from ledger.projections.describe import summary
 from ledger.projections.report import iso_utc
 

@@ -10,9 +10,9 @@ from datetime import date
 
 import click
 
-from ledger.application import Logged
 from ledger.cli.common import DATE, Session, format_option, pass_session
-from ledger.errors import UnknownRef
+from ledger.domain.errors import UnknownRef
+from ledger.domain.values import Logged
 from ledger.projections.trail import COLUMNS, select, trail_row
 
 

@@ -10,8 +10,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ledger.cli.common import LedgerClickError, Session, format_option, pass_session
-from ledger.errors import ChainBroken
-from ledger.store import Fingerprint
+from ledger.domain.chain import Fingerprint
+from ledger.domain.errors import ChainBroken
 
 
 @click.command("verify")

@@ -1,1 +1,1 @@
-"""Read models and reports: pure functions of the event stream."""
+"""Read-side projections: the pure replay, the report model, the SQL read model, renderers."""

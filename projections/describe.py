@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from ledger import events as ev
+from ledger.domain import events as ev
 
 BASE_FIELDS = frozenset(ev.LedgerEvent.model_fields)
 

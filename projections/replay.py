@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from ledger import events as ev
-from ledger.application import Logged
-from ledger.store import EMPTY, Fingerprint
+from ledger.domain import events as ev
+from ledger.domain.chain import EMPTY, Fingerprint
+from ledger.domain.values import Logged
 
 END_OF_DAY = time(23, 59, 59, 999999)
 

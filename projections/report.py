@@ -15,9 +15,9 @@ from typing import Any, Protocol, cast
 from rich.console import Console
 from rich.table import Table
 
-from ledger import events as ev
-from ledger.application import Logged
-from ledger.errors import UnknownRef
+from ledger.domain import events as ev
+from ledger.domain.errors import UnknownRef
+from ledger.domain.values import Logged
 from ledger.projections.replay import (
     ActionState,
     MeetingInfo,

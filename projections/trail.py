@@ -6,8 +6,8 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
 
-from ledger import events as ev
-from ledger.application import Logged
+from ledger.domain import events as ev
+from ledger.domain.values import Logged
 from ledger.projections.describe import details, summary
 from ledger.projections.report import iso_utc
 

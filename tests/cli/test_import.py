@@ -20,13 +20,13 @@ import openpyxl
 import pytest
 from click.testing import CliRunner, Result
 
-from ledger import events as ev
-from ledger.aggregates import Action
 from ledger.application import Ledger
+from ledger.application.plan_file import normalise_header, parse_date, read_plan
 from ledger.cli import main
 from ledger.cli.common import LedgerGroup, Session
 from ledger.cli.importer import command as import_command
-from ledger.cli.plan_file import normalise_header, parse_date, read_plan
+from ledger.domain import events as ev
+from ledger.domain.records import Action
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 ACTOR = "J Smith"

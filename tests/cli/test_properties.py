@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from ledger.application import Ledger
 from ledger.cli import main
-from ledger.store import Fingerprint
+from ledger.domain.chain import Fingerprint
 
 ACTOR = "J Smith"
 T = TypeVar("T")

@@ -19,8 +19,7 @@ from typing import Any
 
 import pytest
 
-from ledger.application import Ledger
-from ledger.cli import scenario
+from ledger.application import Ledger, scenario
 from ledger.cli.htmlout import write_html
 from ledger.projections.report import build_meeting_report, to_json
 

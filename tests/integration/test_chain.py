@@ -16,11 +16,12 @@ from uuid import UUID
 import pytest
 import sqlalchemy as sa
 
-from ledger import events as ev
-from ledger.aggregates import Action
 from ledger.application import Ledger
-from ledger.errors import ChainBroken
-from ledger.store import GENESIS_HASH, Fingerprint, chain_hash, sqlite_path
+from ledger.domain import events as ev
+from ledger.domain.chain import GENESIS_HASH, Fingerprint, chain_hash
+from ledger.domain.errors import ChainBroken
+from ledger.domain.records import Action
+from ledger.store import sqlite_path
 
 EVENTS = "ledger_events"
 HEAD = "ledger_events_head"

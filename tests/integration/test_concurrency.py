@@ -22,10 +22,10 @@ from typing import Any
 
 import pytest
 
-from ledger import events as ev
-from ledger.aggregates import Action
 from ledger.application import Ledger
-from ledger.errors import ConcurrentChange
+from ledger.domain import events as ev
+from ledger.domain.errors import ConcurrentChange
+from ledger.domain.records import Action
 from ledger.projections.readmodel import ReadModel
 from ledger.projections.report import build_report, to_json
 
@@ -38,10 +38,10 @@ WORKER = textwrap.dedent(
     """
     import json, os, random, sys, time
     from datetime import date, timedelta
-    from ledger import events as ev
-    from ledger.aggregates import Action
+    from ledger.domain import events as ev
+    from ledger.domain.records import Action
     from ledger.application import Ledger
-    from ledger.errors import ConcurrentChange, LedgerError, RuleViolation
+    from ledger.domain.errors import ConcurrentChange, LedgerError, RuleViolation
 
     url, k, n, refs, go = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4].split(","), sys.argv[5]
     base = date.fromisoformat(sys.argv[6])

@@ -11,8 +11,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from ledger.application import Ledger
-from ledger.cli import scenario
+from ledger.application import Ledger, scenario
 from ledger.projections import readmodel
 from ledger.projections.readmodel import ReadModel
 

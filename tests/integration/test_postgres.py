@@ -17,15 +17,15 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner, Result
 
-from ledger import events as ev
-from ledger.aggregates import Action
 from ledger.application import Ledger
 from ledger.cli import main, scenario
-from ledger.errors import ChainBroken
+from ledger.domain import events as ev
+from ledger.domain.chain import Fingerprint
+from ledger.domain.errors import ChainBroken
+from ledger.domain.records import Action
 from ledger.projections.readmodel import ReadModel
 from ledger.projections.replay import end_of_day
 from ledger.projections.report import build_meeting_report, build_report, to_json
-from ledger.store import Fingerprint
 
 EVENTS = "ledger_events"
 

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ledger.application import Ledger
-from ledger.errors import LedgerError, UnknownRef
+from ledger.domain.errors import LedgerError, UnknownRef
 from ledger.projections.readmodel import ReadModel
 from ledger.projections.report import build_meeting_report, build_report, to_json
 

@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 
-from ledger import events as ev
-from ledger.aggregates import Action, Milestone
 from ledger.application import Ledger
-from ledger.errors import ConcurrentChange, DuplicateRef, StoreError
-from ledger.store import Fingerprint, sqlite_path
+from ledger.domain import events as ev
+from ledger.domain.chain import Fingerprint
+from ledger.domain.errors import ConcurrentChange, DuplicateRef, StoreError
+from ledger.domain.records import Action, Milestone
+from ledger.store import sqlite_path
 
 
 def populate(app: Ledger) -> None:

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from ledger import events as ev
-from ledger.aggregates import Action
 from ledger.application import Ledger
-from ledger.errors import ConcurrentChange, DuplicateRef, RecordedTimeBehind
+from ledger.domain import events as ev
+from ledger.domain.errors import ConcurrentChange, DuplicateRef, RecordedTimeBehind
+from ledger.domain.records import Action
 from tests.conftest import Clock
 
 

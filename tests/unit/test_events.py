@@ -10,11 +10,12 @@ from uuid import uuid4
 
 import pytest
 
-from ledger import events as ev
-from ledger.aggregates import Action, Audit
-from ledger.application import Ledger, Logged
-from ledger.errors import InvalidInput, StoreError
-from ledger.store import Fingerprint
+from ledger.application import Ledger
+from ledger.domain import events as ev
+from ledger.domain.chain import Fingerprint
+from ledger.domain.errors import InvalidInput, StoreError
+from ledger.domain.records import Action, Audit
+from ledger.domain.values import Logged
 
 
 class Scenario:

@@ -21,13 +21,12 @@ import openpyxl
 import pytest
 from click.testing import CliRunner, Result
 
-from ledger.application import Ledger
-from ledger.cli import scenario
+from ledger.application import Ledger, scenario
 from ledger.cli.chart import command as chart_command
 from ledger.cli.common import LedgerGroup, Session
 from ledger.cli.htmlout import chart_points, write_html, write_xlsx, xlsx_bytes
-from ledger.projections.chart import burnup, draw
-from ledger.projections.html import to_html
+from ledger.projections.render.chart import burnup, draw
+from ledger.projections.render.html import to_html
 from ledger.projections.replay import Timeline, end_of_day
 from ledger.projections.report import Report, build_meeting_report, build_report, to_json
 

@@ -19,9 +19,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger import events as ev
-from ledger.application import Ledger, Logged
-from ledger.errors import LedgerError
+from ledger.application import Ledger
+from ledger.domain import events as ev
+from ledger.domain.errors import LedgerError
+from ledger.domain.values import Logged
 from ledger.projections.replay import Timeline
 from ledger.projections.report import build_report, to_json
 

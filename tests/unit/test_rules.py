@@ -9,10 +9,9 @@ from typing import Any
 
 import pytest
 
-from ledger import events as ev
-from ledger.aggregates import Action, Meeting, Milestone
 from ledger.application import Ledger
-from ledger.errors import (
+from ledger.domain import events as ev
+from ledger.domain.errors import (
     DependenciesNotMet,
     DuplicateRef,
     IllegalTransition,
@@ -21,6 +20,7 @@ from ledger.errors import (
     RuleViolation,
     UnknownRef,
 )
+from ledger.domain.records import Action, Meeting, Milestone
 
 
 def refused(app: Ledger, error: type[LedgerError], call: Callable[[], Any], *names: str) -> LedgerError:

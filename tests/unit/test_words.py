@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from ledger import events as ev
 from ledger.application import Ledger
+from ledger.domain import events as ev
 from ledger.projections.replay import Totals
 from ledger.projections.report import build_meeting_report, build_report
 from ledger.projections.words import (

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from ledger.errors import InvalidInput, StoreError
+from ledger.domain.errors import InvalidInput, StoreError
 
 
 def grant(engine: Engine, *, officer: str, auditor: str, writer: str | None,

@@ -32,9 +32,11 @@ from eventsourcing.persistence import Tracking
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import Connection
 
-from ledger import events as ev
 from ledger.application import Ledger
-from ledger.errors import StoreError
+from ledger.domain import events as ev
+from ledger.domain.chain import Fingerprint
+from ledger.domain.errors import StoreError
+from ledger.domain.values import FOREVER, micros
 from ledger.projections.replay import (
     ActionState,
     MeetingInfo,
@@ -42,7 +44,7 @@ from ledger.projections.replay import (
     Request,
     natural_key,
 )
-from ledger.store import FOREVER, Fingerprint, LedgerTrackingRecorder, PydanticMapper, micros
+from ledger.store import LedgerTrackingRecorder, PydanticMapper
 
 NAME = "readmodel"
 BEGINNING = date(1, 1, 1)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from ledger import events as ev
+from ledger.domain import events as ev
 
 HEADER_SCAN = 20
 """How many rows from the top to look in for the header row (plans often have a title above)."""

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
@@ -37,31 +37,18 @@ from eventsourcing.persistence import (
     TrackingRecorder,
     Transcoder,
 )
-from eventsourcing.utils import Environment, EnvType, get_topic, resolve_topic
+from eventsourcing.utils import Environment, EnvType
 from pydantic import TypeAdapter
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 
-from ledger.errors import ChainBroken, InvalidInput, RecordedTimeBehind, RuleViolation, StoreError
+from ledger.domain import events as ev
+from ledger.domain.chain import EMPTY, GENESIS_HASH, Fingerprint, chain_hash, link
+from ledger.domain.errors import ChainBroken, InvalidInput, RecordedTimeBehind, RuleViolation, StoreError
+from ledger.domain.values import EPOCH, MICROSECOND, from_micros, micros
 
-GENESIS_HASH = "0" * 64
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-FOREVER = 2**62
-"""Recorded times are kept as integer microseconds since 1970 (UTC); FOREVER is 'not yet'."""
-
-
-_MICROSECOND = timedelta(microseconds=1)
-
-
-def micros(t: datetime) -> int:
-    """A timezone-aware time as integer microseconds since the epoch."""
-    return (t - EPOCH) // _MICROSECOND
-
-
-def from_micros(n: int) -> datetime:
-    """The inverse of `micros`."""
-    return EPOCH + timedelta(microseconds=n)
+_MICROSECOND = MICROSECOND
 
 
 @dataclass(frozen=True)
@@ -110,51 +97,6 @@ class EncodedBatch:
 
 
 EVENTS_TABLE = "ledger_events"
-
-
-@dataclass(frozen=True)
-class Fingerprint:
-    """The ledger's identity at a point: the last position and the chain's hash there."""
-
-    position: int
-    hash: str
-
-    def __str__(self) -> str:
-        return f"{self.position}:{self.hash}"
-
-    @classmethod
-    def parse(cls, text: str) -> Fingerprint:
-        """Parse `POSITION:HASH` as printed by reports and `ledger verify`."""
-        position, sep, digest = text.strip().partition(":")
-        if not sep or not position.isdigit() or len(digest) != 64:
-            raise ValueError(f"fingerprint {text!r} is not POSITION:HASH (64 hex digits)")
-        try:
-            bytes.fromhex(digest)
-        except ValueError:
-            raise ValueError(f"fingerprint {text!r} has a hash that is not hex") from None
-        return cls(int(position), digest.lower())
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON form used in every report."""
-        return {"position": self.position, "hash": self.hash}
-
-
-EMPTY = Fingerprint(0, GENESIS_HASH)
-
-
-def chain_hash(
-    previous: str, position: int, originator_id: UUID | str, version: int, topic: str, state: bytes
-) -> str:
-    """SHA-256 of the previous hash, the event's position, identity, topic and stored bytes."""
-    h = hashlib.sha256(bytes.fromhex(previous))
-    h.update(f"{position}\x00{originator_id}\x00{version}\x00{topic}\x00".encode())
-    h.update(state)
-    return h.hexdigest()
-
-
-def is_sqlite(url: str | sa.URL) -> bool:
-    """True for any SQLite URL (file or memory)."""
-    return sa.make_url(url).get_backend_name() == "sqlite"
 
 
 def sqlite_path(url: str | sa.URL) -> str | None:
@@ -372,8 +314,8 @@ class LedgerRecorder(ApplicationRecorder):
                 latest = stamp
         if not count:
             return []
-        # The chain is computed inline (the same bytes as `chain_hash`), into columns: no object
-        # per event outlives its turn of the loop, so the cyclic collector has nothing to scan.
+        # The chain is computed into columns: no object per event outlives its turn of the
+        # loop, so the cyclic collector has nothing to scan.
         uuids = (cast(list[UUID], ids) if set(map(type, ids)) == {UUID}
                  else [_as_uuid(oid) for oid in ids])
         # Each id's canonical text (what `str(UUID)` gives: the chain hashes it) and its 32 hex
@@ -387,17 +329,13 @@ class LedgerRecorder(ApplicationRecorder):
         digests: list[str] = []
         add_digest = digests.append
         topic_bytes: dict[str, bytes] = {}
-        sha256 = hashlib.sha256
         previous = bytes.fromhex(digest)
         for text, version, topic, state in zip(texts, versions, topics, states, strict=True):
             position += 1
             encoded_topic = topic_bytes.get(topic)
             if encoded_topic is None:
                 encoded_topic = topic_bytes[topic] = topic.encode()
-            h = sha256(previous)
-            h.update(b"%d\x00%b\x00%d\x00%b\x00" % (position, text, version, encoded_topic))
-            h.update(state)
-            previous = h.digest()
+            previous = link(previous, position, text, version, encoded_topic, state)
             add_digest(previous.hex())
         positions = range(first, position + 1)
         if self.dialect == "sqlite":
@@ -684,7 +622,6 @@ class LedgerRecorder(ApplicationRecorder):
         """
         digest, expected_position = GENESIS_HASH, 1
         previous = bytes.fromhex(digest)
-        sha256 = hashlib.sha256
         for page in self.iter_pages():
             for position, oid, version, topic, state, stored, _ in page:
                 if position != expected_position:
@@ -693,18 +630,17 @@ class LedgerRecorder(ApplicationRecorder):
                         f"the next stored position is {position}",
                         expected_position,
                     )
-                # `chain_hash`, inline: the id and state as the typed row would give them.
-                h = sha256(previous)
-                h.update(f"{position}\x00{_uuid_text(oid)}\x00{version}\x00{topic}\x00".encode())
-                h.update(_stored_bytes(state))
-                recomputed = h.hexdigest()
+                # The id and state as the typed row would give them.
+                link_digest = link(previous, position, _uuid_text(oid).encode(), version,
+                                   topic.encode(), _stored_bytes(state))
+                recomputed = link_digest.hex()
                 if recomputed != stored:
                     row = self._row_at(position)
                     raise ChainBroken(
                         f"chain broken at position {position}: {self._diagnose(row, digest)}",
                         position,
                     )
-                digest, previous = recomputed, h.digest()
+                digest, previous = recomputed, link_digest
                 if expect is not None and position == expect.position and digest != expect.hash:
                     raise ChainBroken(
                         f"chain does not contain the published fingerprint {expect}: the history "
@@ -953,7 +889,7 @@ class PydanticMapper(Mapper[UUID]):
         # (the exclusion given as a dict: pydantic-core converts a set or frozenset on every call).
         return _stamped(
             domain_event.originator_id, domain_event.originator_version,
-            get_topic(type(domain_event)),
+            ev.topic_of(type(domain_event)),
             domain_event.__pydantic_serializer__.to_json(domain_event, exclude=_EXCLUDE_IDENTITY),
             (domain_event.timestamp - EPOCH) // _MICROSECOND)  # micros(timestamp), inline
 
@@ -963,7 +899,7 @@ class PydanticMapper(Mapper[UUID]):
         return EncodedBatch(
             [e.originator_id for e in domain_events],
             [e.originator_version for e in domain_events],
-            [get_topic(type(e)) for e in domain_events],
+            [ev.topic_of(type(e)) for e in domain_events],
             [e.__pydantic_serializer__.to_json(e, exclude=_EXCLUDE_IDENTITY)
              for e in domain_events],
             [(e.timestamp - EPOCH) // _MICROSECOND for e in domain_events])
@@ -971,7 +907,7 @@ class PydanticMapper(Mapper[UUID]):
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         """Validate stored JSON back into its event class (dates, enums and tuples restored)."""
         try:
-            cls = resolve_topic(stored_event.topic)
+            cls = ev.event_class(stored_event.topic)
             state = stored_event.state
             if (type(state) is bytes and state[:1] == b"{" and state[-1:] == b"}"
                     and type(stored_event.originator_id) is UUID
@@ -1007,7 +943,7 @@ class PydanticMapper(Mapper[UUID]):
         if (type(originator_id) is str and type(state) is bytes and type(originator_version) is int
                 and state[:1] == b"{" and state[-1:] == b"}" and _HEX32.fullmatch(originator_id)):
             try:
-                return resolve_topic(topic).model_validate_json(
+                return ev.event_class(topic).model_validate_json(
                     b'%s,"originator_id":"%s","originator_version":%d}' % (
                         state[:-1], originator_id.encode(), originator_version))
             except Exception:  # the general path below decides, and words the error

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from ledger.application import Ledger
-from ledger.events import Assurance, AuditKind, Priority
+from ledger.domain.events import Assurance, AuditKind, Priority
 from ledger.projections.report import build_meeting_report, digest, presentation, render
 
 DEMO_SUFFIX = "(demo)"

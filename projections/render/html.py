@@ -12,7 +12,7 @@ import re
 from datetime import date
 from html import escape
 
-from ledger.projections.chart import Point, draw
+from ledger.projections.render.chart import Point, draw
 from ledger.projections.replay import Totals
 from ledger.projections.report import Report, _sections
 from ledger.projections.words import long_date

@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any, ClassVar, TypeVar
 
-from ledger import events as ev
-from ledger.errors import IllegalTransition, InvalidInput, RuleViolation
+from ledger.domain import events as ev
+from ledger.domain.errors import IllegalTransition, InvalidInput, RuleViolation
 
 R = TypeVar("R", bound="Record")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, ClassVar
+from typing import Annotated
 from uuid import UUID, uuid5
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
@@ -154,7 +154,6 @@ class LedgerEvent(BaseModel):
     actor: Name
     effective: date
 
-    creates: ClassVar[bool] = False
 
     @property
     def recorded(self) -> datetime:
@@ -165,7 +164,6 @@ class LedgerEvent(BaseModel):
 class AuditRecorded(LedgerEvent):
     """An audit or assessment was received; `effective` is its date."""
 
-    creates: ClassVar[bool] = True
     title: Text
     kind: AuditKind
     areas: dict[Name, Assurance] = Field(default_factory=dict)
@@ -174,7 +172,6 @@ class AuditRecorded(LedgerEvent):
 class RecommendationMade(LedgerEvent):
     """An audit made a recommendation and management responded to it."""
 
-    creates: ClassVar[bool] = True
     audit: Ref
     text: Text
     priority: Priority
@@ -185,7 +182,6 @@ class RecommendationMade(LedgerEvent):
 class ActionAdded(LedgerEvent):
     """An action was added to the plan for one or more recommendations."""
 
-    creates: ClassVar[bool] = True
     recommendations: tuple[Ref, ...] = Field(min_length=1)
     text: Text
     owner: Name | None = None
@@ -236,7 +232,6 @@ class ActionNoted(LedgerEvent):
 class MilestoneSet(LedgerEvent):
     """Something actions wait on that is not itself an action."""
 
-    creates: ClassVar[bool] = True
     text: Text
 
 
@@ -249,7 +244,6 @@ class MilestoneAchieved(LedgerEvent):
 class MeetingScheduled(LedgerEvent):
     """A committee meeting was scheduled or held on `held_on` (may be in the future)."""
 
-    creates: ClassVar[bool] = True
     committee: Name
     held_on: date
 
@@ -303,3 +297,22 @@ ALL_EVENTS: tuple[type[LedgerEvent], ...] = (
     ActionReopened, ActionAssigned, ActionRescheduled, ActionNoted, MilestoneSet,
     MilestoneAchieved, MeetingScheduled, ResolutionPassed, ReportReceived, ReportPresented,
 )
+
+
+TOPIC_MODULE = "ledger.events"
+"""Stored events name their class as `ledger.events:ClassName`: a stable name inside the hashed
+row, so moving the module that defines the classes never changes the chain."""
+_BY_TOPIC: dict[str, type[LedgerEvent]] = {f"{TOPIC_MODULE}:{c.__name__}": c for c in ALL_EVENTS}
+
+
+def topic_of(cls: type[LedgerEvent]) -> str:
+    """The stored topic of an event class."""
+    return f"{TOPIC_MODULE}:{cls.__name__}"
+
+
+def event_class(topic: str) -> type[LedgerEvent]:
+    """The event class a stored topic names; `ValueError` for a topic the ledger never writes."""
+    try:
+        return _BY_TOPIC[topic]
+    except KeyError:
+        raise ValueError(f"unknown event topic {topic!r}") from None

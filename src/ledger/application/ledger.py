@@ -16,28 +16,18 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, ParamSpec, TextIO, TypeVar, cast
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import InfrastructureFactory, IntegrityError, OperationalError
 from eventsourcing.utils import Environment
 from pydantic import ValidationError, validate_call
 
-from ledger import events as ev
-from ledger.aggregates import (
-    Action,
-    Audit,
-    Meeting,
-    Milestone,
-    Recommendation,
-    Record,
-    project_record,
-)
-from ledger.errors import (
+from ledger.domain import events as ev
+from ledger.domain.chain import EMPTY, Fingerprint
+from ledger.domain.errors import (
     ConcurrentChange,
     DependenciesNotMet,
     DuplicateRef,
@@ -48,9 +38,17 @@ from ledger.errors import (
     StoreError,
     UnknownRef,
 )
+from ledger.domain.records import (
+    Action,
+    Audit,
+    Meeting,
+    Milestone,
+    Recommendation,
+    Record,
+    project_record,
+)
+from ledger.domain.values import LOCAL_TZ, Logged
 from ledger.store import (
-    EMPTY,
-    Fingerprint,
     LedgerInfrastructure,
     LedgerRecorder,
     PydanticMapper,
@@ -59,7 +57,6 @@ from ledger.store import (
 )
 
 Clock = Callable[[], datetime]
-LOCAL_TZ = ZoneInfo("Europe/London")
 DEFAULT_URL = "sqlite:///ledger.db"
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -69,15 +66,6 @@ R = TypeVar("R", bound=Record)
 def system_clock() -> datetime:
     """The recorded-time clock: now, in UTC."""
     return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class Logged:
-    """An event as the log holds it: its global position, the chain hash there, the event."""
-
-    position: int
-    hash: str
-    event: ev.LedgerEvent
 
 
 def explain(error: ValidationError, names: Sequence[str] = ()) -> str:

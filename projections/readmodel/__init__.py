@@ -1,0 +1,5 @@
+"""The SQL read model: tables, the batch writer that keeps them, and the questions they answer."""
+
+from ledger.projections.readmodel.model import NAME, ReadModel, Status, metadata
+
+__all__ = ["NAME", "ReadModel", "Status", "metadata"]

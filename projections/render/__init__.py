@@ -1,0 +1,1 @@
+"""Renderers: a report model in words, tables and charts (text, markdown, csv, json, html, xlsx)."""

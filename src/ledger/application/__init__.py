@@ -1,0 +1,5 @@
+"""The application: the Ledger's commands, the unit of work, and the use cases built on them."""
+
+from ledger.application.ledger import DEFAULT_URL, Ledger, system_clock
+
+__all__ = ["DEFAULT_URL", "Ledger", "system_clock"]

@@ -1,0 +1,1 @@
+"""The domain: events, records and their rules, errors, and shared values. No I/O."""
