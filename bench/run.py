@@ -332,7 +332,8 @@ def _questions(args: argparse.Namespace, app: Any, count: int) -> list[tuple[str
 def _answer(source: Any, question: tuple[str, date, datetime]) -> tuple[float, float, str, int]:
     """One audit's report: seconds to build it (the as-at question: every figure and action
     worked out), seconds to render it as JSON, the JSON, and its number of actions."""
-    from ledger.projections.report import build_report, to_json
+    from ledger.projections.render import to_json
+    from ledger.projections.report import build_report
 
     audit, as_at, known = question
     t = time.perf_counter()

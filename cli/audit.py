@@ -6,7 +6,7 @@ from datetime import date
 
 import click
 
-from ledger.cli.common import LedgerClickError, Session, echo_recorded, on_option, pass_session
+from ledger.cli.common import BadValueError, Session, echo_recorded, on_option, pass_session
 from ledger.domain.events import Assurance, AuditKind
 
 
@@ -25,11 +25,11 @@ def _areas(values: tuple[str, ...]) -> dict[str, Assurance]:
     for value in values:
         name, sep, rating = value.rpartition("=")
         if not sep or not name.strip():
-            raise LedgerClickError(f"--area {value!r} is not NAME=RATING", 2)
+            raise BadValueError(f"--area {value!r} is not NAME=RATING")
         if rating not in {a.value for a in Assurance}:
-            raise LedgerClickError(
+            raise BadValueError(
                 f"--area {value!r}: rating {rating!r} is not one of "
-                f"{', '.join(a.value for a in Assurance)}", 2)
+                f"{', '.join(a.value for a in Assurance)}")
         areas[name.strip()] = Assurance(rating)
     return areas
 

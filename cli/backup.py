@@ -8,7 +8,7 @@ import sys
 import click
 
 from ledger.application import Ledger
-from ledger.cli.common import LedgerClickError, Session, db_url, pass_session
+from ledger.cli.common import BadValueError, RefusedError, Session, click_error, db_url, pass_session
 from ledger.domain.errors import LedgerError
 from ledger.store import sqlite_path
 
@@ -32,7 +32,7 @@ def export(session: Session, file: str) -> None:
             with open(file, "w", encoding="utf-8") as out:
                 head = app.export(out)
         except OSError as e:
-            raise LedgerClickError(f"cannot write {file}: {e.strerror}", 1) from None
+            raise RefusedError(f"cannot write {file}: {e.strerror}") from None
     click.echo(f"exported {head.position} events; fingerprint {head}", err=True)
 
 
@@ -56,7 +56,7 @@ def restore(session: Session, file: str, target: str | None) -> None:
     try:
         fh = open(file, encoding="utf-8")  # noqa: SIM115 - closed below
     except OSError as e:
-        raise LedgerClickError(f"cannot read {file}: {e.strerror}", 1) from None
+        raise RefusedError(f"cannot read {file}: {e.strerror}") from None
     try:
         with fh, Ledger(url) as app:
             head = app.restore(fh)
@@ -66,9 +66,9 @@ def restore(session: Session, file: str, target: str | None) -> None:
                 if os.path.exists(path + suffix):
                     os.remove(path + suffix)
         if isinstance(e, UnicodeDecodeError):
-            raise LedgerClickError(f"{file} is not UTF-8 text", 2) from None
-        raise LedgerClickError(f"{file}: {e}; nothing was restored",
-                               getattr(e, "exit_code", 1)) from None
+            raise BadValueError(f"{file} is not UTF-8 text") from None
+        raise click_error(f"{file}: {e}; nothing was restored",
+                          getattr(e, "exit_code", 1)) from None
     click.echo(f"restored {head.position} events into {url}; chain verified; fingerprint {head}")
 
 

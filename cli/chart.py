@@ -8,11 +8,9 @@ from typing import Literal
 
 import click
 
-from ledger.cli.common import DATE, DATETIME, LedgerClickError, Session, pass_session
-from ledger.cli.htmlout import meeting_label, write_bytes
-from ledger.domain.errors import UnknownRef
-from ledger.projections.replay import Timeline
-from ledger.projections.report import iso_utc
+from ledger.application.reporting import burnup_chart
+from ledger.cli.common import DATE, DATETIME, BadValueError, Session, pass_session
+from ledger.cli.output import write_bytes
 
 
 @click.command("chart")
@@ -36,24 +34,10 @@ def command(session: Session, start: date | None, end: date | None, audit: str |
     """
     extension = os.path.splitext(output)[1].lower().lstrip(".")
     if extension not in ("svg", "png"):
-        raise LedgerClickError(f"-o {output}: the chart is written as .svg or .png", 2)
+        raise BadValueError(f"-o {output}: the chart is written as .svg or .png")
     fmt: Literal["svg", "png"] = "svg" if extension == "svg" else "png"
-    from ledger.projections.render.chart import burnup, draw
-
-    horizon = known or datetime.now(UTC)
     app = session.ledger(write=False)
-    timeline = Timeline.build(app.stream(), horizon)
-    last = end or horizon.date()
-    if audit is not None and audit not in timeline.audits:
-        raise UnknownRef(f"no audit {audit} as known on {iso_utc(horizon)}")
-    if start is None:
-        added = [a.added_on for a in timeline.position(last).for_audit(audit)]
-        if not added:
-            raise UnknownRef(f"no actions as at {last}: nothing to chart")
-        start = min(added)
-    if last < start:
-        raise LedgerClickError(f"--to {last} is before --from {start}", 2)
-    points = burnup(timeline, start, last, audit)
-    meetings = [(m.held_on, meeting_label(m.held_on)) for m in timeline.meeting_list()
-                if start <= m.held_on <= last]
-    write_bytes(draw(points, meetings, fmt), output)
+    chart = burnup_chart(app, start=start, end=end, audit=audit, known=known or datetime.now(UTC))
+    from ledger.projections.render.chart import draw  # matplotlib, only when drawing
+
+    write_bytes(draw(chart.points, chart.meetings, fmt), output)

@@ -5,24 +5,24 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 import click
-import sqlalchemy as sa
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from ledger.application import DEFAULT_URL, Ledger
-from ledger.domain.errors import LedgerError, StoreError
+from ledger.application import DEFAULT_URL, Ledger, reporting
+from ledger.domain.errors import LedgerError
 from ledger.domain.events import check_ref
 from ledger.domain.values import Logged
 from ledger.projections.describe import summary
 from ledger.projections.readmodel import ReadModel
 from ledger.projections.replay import end_of_day
-from ledger.projections.report import ReplaySource, Source
+from ledger.projections.report import Source
 from ledger.store import sqlite_path
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -41,7 +41,7 @@ class BadValueError(click.ClickException):
     exit_code = 2
 
 
-def LedgerClickError(message: str, exit_code: int) -> click.ClickException:
+def click_error(message: str, exit_code: int) -> click.ClickException:
     """The click exception for a message and the exit code it deserves (1 or 2)."""
     return BadValueError(message) if exit_code == 2 else RefusedError(message)
 
@@ -81,9 +81,8 @@ class Session:
     def who(self) -> str:
         """The actor for a write, or a usage error saying how to give one."""
         if not self.actor or not self.actor.strip():
-            raise LedgerClickError(
-                "who is recording this? give --actor NAME or set LEDGER_ACTOR", 2
-            )
+            raise BadValueError(
+                "who is recording this? give --actor NAME or set LEDGER_ACTOR")
         return self.actor
 
     def close(self) -> None:
@@ -177,51 +176,28 @@ def echo_recorded(logged: Sequence[Logged], app: Ledger, *, err: bool = False) -
     click.echo(f"fingerprint {app.fingerprint()}", err=err)
 
 
+@contextmanager
+def _progress_bar(total: int) -> Iterator[Callable[[int], None]]:
+    with Progress(TextColumn("catching up the read model"), BarColumn(),
+                  MofNCompleteColumn(), console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("catch-up", total=total)
+        yield lambda done: bar.update(task, completed=done)
+
+
+def _warn(message: str) -> None:
+    click.echo(message, err=True)
+
+
 def report_source(app: Ledger) -> Source:
-    """Where reports come from: the read model, caught up first; if this database role may not
-    write it and it is behind, the pure replay of the log (slower, never stale)."""
-    try:
-        return read_model(app)
-    except (StoreError, sa.exc.DBAPIError) as e:
-        try:
-            behind = ReadModel(app).status().lag
-        except (LedgerError, sa.exc.DBAPIError):
-            behind = -1
-        if behind == 0:
-            return ReadModel(app)
-        why = str(getattr(e, "orig", None) or e).strip().splitlines()[0]
-        click.echo(f"note: the read model cannot be brought up to date here ({why}); "
-                   "answering from the log instead", err=True)
-        return ReplaySource(app.stream)
+    """Where reports come from (`ledger.application.reporting.report_source`), with a progress
+    bar on a terminal and notes on stderr."""
+    return reporting.report_source(app, warn=_warn,
+                                   progress=_progress_bar if sys.stderr.isatty() else None)
 
 
 def read_model(app: Ledger) -> ReadModel:
-    """The SQL read model, caught up with the log first so a report is never stale."""
-    model = ReadModel(app)
-    model.create()
-    lag = model.status().lag if sys.stderr.isatty() else 0
-    if lag > 20_000:
-        with Progress(TextColumn("catching up the read model"), BarColumn(),
-                      MofNCompleteColumn(), console=Console(stderr=True), transient=True) as bar:
-            task = bar.add_task("catch-up", total=lag)
-            start = model.status().position
-            model.catch_up(progress=lambda n: bar.update(task, completed=n - start))
-    else:
-        model.catch_up()
-    return model
-
-
-def write_output(text: str, output: str | None) -> None:
-    """Write to a file when -o is given, else to stdout."""
-    if output is None:
-        click.echo(text, nl=not text.endswith("\n"))
-        return
-    try:
-        with open(output, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-    except OSError as e:
-        raise LedgerClickError(f"cannot write {output}: {e.strerror}", 1) from None
-    click.echo(f"wrote {output}", err=True)
+    """The SQL read model, caught up first, with a progress bar on a terminal."""
+    return reporting.open_read_model(app, _progress_bar if sys.stderr.isatty() else None)
 
 
 class LedgerGroup(click.Group):
@@ -233,7 +209,7 @@ class LedgerGroup(click.Group):
         except LedgerError as e:
             if isinstance(ctx.obj, Session):
                 ctx.obj.discard_created()
-            raise LedgerClickError(str(e), e.exit_code) from None
+            raise click_error(str(e), e.exit_code) from None
 
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True,
@@ -261,9 +237,3 @@ class LedgerGroup(click.Group):
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
-
-
-def env_default(name: str) -> str | None:
-    """An environment variable, if set and not empty."""
-    value = os.environ.get(name)
-    return value if value else None

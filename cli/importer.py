@@ -30,7 +30,7 @@ from ledger.application.plan_file import (
     parse_yes_no,
     read_plan,
 )
-from ledger.cli.common import DATE, LedgerClickError, Session, echo_recorded, pass_session
+from ledger.cli.common import DATE, RefusedError, Session, echo_recorded, pass_session
 from ledger.domain import events as ev
 from ledger.domain.errors import DependenciesNotMet, LedgerError
 from ledger.domain.records import Action, Audit, Recommendation
@@ -524,7 +524,7 @@ def command(session: Session, path: str, audit: str | None, sheet: str | None,
 
 def _refuse(errors: list[str], name: str) -> NoReturn:
     if len(errors) == 1:
-        raise LedgerClickError(f"{errors[0]}; nothing recorded", 1)
+        raise RefusedError(f"{errors[0]}; nothing recorded")
     for line in errors:
         click.echo(line, err=True)
-    raise LedgerClickError(f"{name}: {len(errors)} errors (listed above); nothing recorded", 1)
+    raise RefusedError(f"{name}: {len(errors)} errors (listed above); nothing recorded")

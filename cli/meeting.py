@@ -6,20 +6,21 @@ from datetime import date, datetime
 
 import click
 
+from ledger.application.presenting import present as present_paper
 from ledger.cli.common import (
     DATETIME,
     REF,
-    LedgerClickError,
+    BadValueError,
     Session,
     echo_recorded,
     format_option,
     on_option,
     pass_session,
     report_source,
-    write_output,
 )
-from ledger.cli.report import record_presentation
-from ledger.projections.report import FORMATS, build_meeting_report, render
+from ledger.cli.output import write_html, write_output
+from ledger.projections.render import FORMATS, render
+from ledger.projections.report import build_meeting_report
 
 
 @click.group("meeting")
@@ -75,18 +76,19 @@ def report(session: Session, meeting: str, known: datetime | None, fmt: str,
       ledger meeting report 2016-10-24 --format html -o october.html
     """
     if fulfils and not present:
-        raise LedgerClickError("--fulfils needs --present", 2)
+        raise BadValueError("--fulfils needs --present")
     actor = session.who() if present else None
     app = session.ledger(write=present)
     built = build_meeting_report(report_source(app), meeting, as_known_on=known)
     if fmt == "html":
         if present:
-            raise LedgerClickError("--present records text, markdown, json or csv papers", 2)
-        from ledger.cli.htmlout import write_html  # lazy: matplotlib
-
+            raise BadValueError("--present records text, markdown, json or csv papers")
         write_html(app, built, output)
         return
-    text = render(built, fmt)
     if actor:
-        record_presentation(app, meeting, built, fmt, text, actor, fulfils)
+        paper = present_paper(app, meeting, built, fmt, actor=actor, fulfils=fulfils)
+        echo_recorded(paper.recorded, app, err=True)
+        text = paper.text
+    else:
+        text = render(built, fmt)
     write_output(text, output)

@@ -2,37 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import click
 
-from ledger.application import Ledger
+from ledger.application.presenting import present, reproduce_presented
 from ledger.cli.common import (
     DATE,
     DATETIME,
     REF,
-    LedgerClickError,
+    BadValueError,
     Session,
     echo_recorded,
     format_option,
     pass_session,
     report_source,
-    write_output,
 )
-from ledger.domain.chain import Fingerprint
-from ledger.domain.errors import RuleViolation, UnknownRef
-from ledger.domain.records import Meeting
-from ledger.domain.values import Logged
-from ledger.projections.report import (
-    FORMATS,
-    Report,
-    build_report,
-    digest,
-    presentation,
-    render,
-    reproduce,
-)
+from ledger.cli.output import write_html, write_output, write_xlsx
+from ledger.projections.render import FORMATS, render
+from ledger.projections.report import build_report
 
 
 @click.group("report")
@@ -74,34 +62,26 @@ def as_at(session: Session, as_at: date, known: datetime | None, since: date | N
       ledger report as-at 2016-10-24 --format xlsx -o actions.xlsx
     """
     if fulfils and not present_at:
-        raise LedgerClickError("--fulfils needs --present-at", 2)
+        raise BadValueError("--fulfils needs --present-at")
     actor = session.who() if present_at else None
     app = session.ledger(write=bool(present_at))
     horizon = known or datetime.now(UTC)
     report = build_report(report_source(app), as_at, as_known_on=horizon, since=since, audit=audit)
     if fmt in ("html", "xlsx"):
         if present_at:
-            raise LedgerClickError("--present-at records text, markdown, json or csv papers", 2)
-        from ledger.cli.htmlout import write_html, write_xlsx  # lazy: matplotlib, openpyxl
-
+            raise BadValueError("--present-at records text, markdown, json or csv papers")
         if fmt == "html":
             write_html(app, report, output)
         else:
             write_xlsx(report, output)
         return
-    text = render(report, fmt)
     if present_at and actor:
-        record_presentation(app, present_at, report, fmt, text, actor, fulfils)
+        paper = present(app, present_at, report, fmt, actor=actor, fulfils=fulfils)
+        echo_recorded(paper.recorded, app, err=True)
+        text = paper.text
+    else:
+        text = render(report, fmt)
     write_output(text, output)
-
-
-def record_presentation(app: Ledger, meeting: str, report: Report, fmt: str, text: str,
-                        actor: str, fulfils: str | None) -> None:
-    """Record a ReportPresented event for a rendered report (what was said goes to stderr)."""
-    logged = app.present_report(meeting, parameters=presentation(report, fmt),
-                                fingerprint=report.position.fingerprint, sha256=digest(text),
-                                fulfils=fulfils, actor=actor)
-    echo_recorded(logged, app, err=True)
 
 
 @command.command("as-presented")
@@ -123,27 +103,9 @@ def as_presented(session: Session, meeting: str, number: int | None, fmt: str | 
       ledger report as-presented 2016-07-25 --number 1 -o july-papers.md
     """
     app = session.ledger(write=False)
-    held = app.get(meeting, Meeting)
-    if not held.presented:
-        raise UnknownRef(f"no report was presented to {meeting}")
-    chosen = held.presented[-1] if number is None else next(
-        (p for p in held.presented if p.number == number), None)
-    if chosen is None:
-        raise UnknownRef(f"no report {number} was presented to {meeting} "
-                         f"(there are {len(held.presented)})")
-    app.verify(expect=Fingerprint(chosen.position, chosen.chain_hash))
-
-    def trail() -> Iterator[Logged]:
-        return app.stream(upto=chosen.position)
-
-    original = reproduce(trail, chosen.parameters)
-    if digest(original) != chosen.sha256:
-        raise RuleViolation(
-            f"report {chosen.number} presented to {meeting} does not reproduce: sha256 "
-            f"{digest(original)} but {chosen.sha256} was recorded")
-    text = original if fmt is None or fmt == chosen.parameters["format"] else reproduce(
-        trail, chosen.parameters, fmt)
-    write_output(text, output)
+    again = reproduce_presented(app, meeting, number, fmt)
+    chosen = again.paper
+    write_output(again.text, output)
     click.echo(f"report {chosen.number} presented to {meeting} (recorded {chosen.timestamp:%Y-%m-%d}"
                f" by {chosen.actor}) reproduced byte-identical from the trail up to "
                f"{chosen.position}:{chosen.chain_hash[:12]}…; sha256 {chosen.sha256}", err=True)

@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime
 import click
 
 from ledger.cli.common import DATE, DATETIME, Session, format_option, pass_session, report_source
-from ledger.projections.report import iso_utc, requests_json
+from ledger.projections.render.data import requests_json
+from ledger.projections.report import iso_utc
 
 
 @click.command("requests")

@@ -6,7 +6,7 @@ from datetime import date
 
 import click
 
-from ledger.cli.common import DATE, LedgerClickError, Session, echo_recorded, pass_session
+from ledger.cli.common import DATE, BadValueError, Session, echo_recorded, pass_session
 from ledger.domain.events import ResolutionKind
 
 
@@ -49,8 +49,8 @@ def add(session: Session, meeting: str, number: int, text: str, kind: str | None
     """
     actor = session.who()
     if sum(x is not None for x in (due_at, due_by, after)) > 1:
-        raise LedgerClickError(
-            "give only one of --report-due-at, --report-due-by and --report-after", 2)
+        raise BadValueError(
+            "give only one of --report-due-at, --report-due-by and --report-after")
     app = session.ledger(write=True)
     echo_recorded(app.add_resolution(
         meeting, number, text=text, kind=ResolutionKind(kind) if kind else None, minute=minute, further_to=further_to,

@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from ledger.cli.common import LedgerClickError, Session, format_option, pass_session
+from ledger.cli.common import BadValueError, Session, format_option, pass_session
 from ledger.domain.chain import Fingerprint
 from ledger.domain.errors import ChainBroken
 
@@ -33,7 +33,7 @@ def command(session: Session, expect: str | None, fmt: str) -> None:
     try:
         expected = Fingerprint.parse(expect) if expect else None
     except ValueError as e:
-        raise LedgerClickError(f"--expect: {e}", 2) from None
+        raise BadValueError(f"--expect: {e}") from None
     app = session.ledger(write=False)
     try:
         if sys.stderr.isatty():

@@ -1,9 +1,9 @@
 """The burn-up chart: actions completed, in progress and not started over time, meetings marked.
 
-`burnup` computes the points from the pure replay (the same totals the reports give, one point a
-day, or a week over long spans); `draw` renders them with matplotlib (Agg, no display) as SVG or
-PNG bytes that are the same every time for the same points: fixed hash salt, no date in the
-metadata, text drawn as paths so no font file is needed to view it.
+`draw` renders the points of `ledger.projections.burnup` with matplotlib's object API (a `Figure`
+of its own: no pyplot, no global backend) as SVG or PNG bytes that are the same every time for
+the same points: fixed hash salt, no date in the metadata, text drawn as paths so no font file is
+needed to view it.
 """
 
 from __future__ import annotations
@@ -12,59 +12,38 @@ import io
 from datetime import date, timedelta
 from typing import Literal
 
-import matplotlib
-
-matplotlib.use("Agg")
-
+import matplotlib as mpl
 import matplotlib.dates as mdates
-import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
-from ledger.projections.replay import Timeline, Totals
-
-WEEKLY_AFTER_DAYS = 400
-"""Spans longer than this get one point a week (and always the last day)."""
+from ledger.projections.burnup import Point
 
 EPOCH = date(1970, 1, 1)
 """matplotlib's date epoch (set explicitly when drawing): x values are days since it."""
 COLOURS = {"completed": "#2e7d32", "in_progress": "#f9a825", "not_started": "#b0bec5"}
 LABELS = {"completed": "Completed", "in_progress": "In progress", "not_started": "Not started"}
-Point = tuple[date, Totals]
-
-
-def burnup(timeline: Timeline, start: date, end: date, audit: str | None = None) -> list[Point]:
-    """Totals as at each day from `start` to `end` (each week when the span is long)."""
-    if end < start:
-        return []
-    step = timedelta(days=7 if (end - start).days > WEEKLY_AFTER_DAYS else 1)
-    days = []
-    day = start
-    while day < end:
-        days.append(day)
-        day += step
-    days.append(end)
-    return [(d, timeline.position(d).totals(audit)) for d in days]
 
 
 def draw(points: list[Point], meetings: list[tuple[date, str]],
          fmt: Literal["svg", "png"] = "svg", title: str | None = None) -> bytes:
     """The burn-up as SVG or PNG bytes: stacked areas, meeting dates as dashed lines."""
-    with plt.rc_context({"svg.hashsalt": "ledger-burnup", "svg.fonttype": "path",
+    # rc_context sets these for this drawing only and restores them after (the SVG writer reads
+    # its hash salt and font type from rcParams; there is no per-figure setting for them).
+    with mpl.rc_context({"svg.hashsalt": "ledger-burnup", "svg.fonttype": "path",
                          "date.epoch": "1970-01-01T00:00:00",
                          "font.family": "DejaVu Sans", "font.size": 9,
                          "axes.spines.top": False, "axes.spines.right": False}):
-        fig, ax = plt.subplots(figsize=(9, 3.6), dpi=100)
-        try:
-            _plot(ax, points, meetings, title)
-            fig.tight_layout()
-            out = io.BytesIO()
-            if fmt == "svg":
-                fig.savefig(out, format="svg", metadata={"Date": None})
-            else:
-                fig.savefig(out, format="png", dpi=150, metadata={"Software": None})
-            return out.getvalue()
-        finally:
-            plt.close(fig)
+        fig = Figure(figsize=(9, 3.6), dpi=100)
+        ax = fig.subplots()
+        _plot(ax, points, meetings, title)
+        fig.tight_layout()
+        out = io.BytesIO()
+        if fmt == "svg":
+            fig.savefig(out, format="svg", metadata={"Date": None})
+        else:
+            fig.savefig(out, format="png", dpi=150, metadata={"Software": None})
+        return out.getvalue()
 
 
 def _plot(ax: Axes, points: list[Point], meetings: list[tuple[date, str]],

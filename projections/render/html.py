@@ -12,9 +12,11 @@ import re
 from datetime import date
 from html import escape
 
-from ledger.projections.render.chart import Point, draw
+from ledger.projections.burnup import Point
+from ledger.projections.render.chart import draw
+from ledger.projections.render.text import sections
 from ledger.projections.replay import Totals
-from ledger.projections.report import Report, _sections
+from ledger.projections.report import Report
 from ledger.projections.words import long_date
 
 COUNTS = (("actions", "Actions"), ("completed", "Completed"), ("in_progress", "In progress"),
@@ -150,7 +152,7 @@ def to_html(report: Report, burnup: list[Point] | None,
         out.append(f'<figcaption id="burnup-caption">Actions completed, in progress and not '
                    f"started{escape(span)}; dashed lines mark committee meetings.</figcaption>")
         out += ["</figure>", "</section>"]
-    for heading, columns, rows, empty in _sections(report):
+    for heading, columns, rows, empty in sections(report):
         out += _table(heading, columns, rows, empty)
     out += [
         '<section id="fingerprint">',

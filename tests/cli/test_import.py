@@ -44,7 +44,7 @@ STATUS_OF = {"completed": "completed", "in progress": "in_progress", "not starte
 
 def group() -> click.Group:
     """A root group holding the import command, as `ledger` will once it is registered."""
-    root = LedgerGroup(name="ledger")
+    root = LedgerGroup(name="ledger", context_settings={"help_option_names": ["-h", "--help"]})
     root.add_command(import_command)
     return root
 

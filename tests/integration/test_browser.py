@@ -20,8 +20,9 @@ from typing import Any
 import pytest
 
 from ledger.application import Ledger, scenario
-from ledger.cli.htmlout import write_html
-from ledger.projections.report import build_meeting_report, to_json
+from ledger.cli.output import write_html
+from ledger.projections.render import to_json
+from ledger.projections.report import build_meeting_report
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")

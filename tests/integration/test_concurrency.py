@@ -27,7 +27,8 @@ from ledger.domain import events as ev
 from ledger.domain.errors import ConcurrentChange
 from ledger.domain.records import Action
 from ledger.projections.readmodel import ReadModel
-from ledger.projections.report import build_report, to_json
+from ledger.projections.render import to_json
+from ledger.projections.report import build_report
 
 WORKERS = 8
 COMMANDS = 500

@@ -17,15 +17,16 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner, Result
 
-from ledger.application import Ledger
-from ledger.cli import main, scenario
+from ledger.application import Ledger, scenario
+from ledger.cli import main
 from ledger.domain import events as ev
 from ledger.domain.chain import Fingerprint
 from ledger.domain.errors import ChainBroken
 from ledger.domain.records import Action
 from ledger.projections.readmodel import ReadModel
+from ledger.projections.render import to_json
 from ledger.projections.replay import end_of_day
-from ledger.projections.report import build_meeting_report, build_report, to_json
+from ledger.projections.report import build_meeting_report, build_report
 
 EVENTS = "ledger_events"
 

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from ledger.application import Ledger
 from ledger.domain.errors import LedgerError, UnknownRef
 from ledger.projections.readmodel import ReadModel
-from ledger.projections.report import build_meeting_report, build_report, to_json
+from ledger.projections.render import to_json
+from ledger.projections.report import build_meeting_report, build_report
 
 START = date(2016, 1, 1)
 

@@ -22,13 +22,17 @@ import pytest
 from click.testing import CliRunner, Result
 
 from ledger.application import Ledger, scenario
+from ledger.application.reporting import report_burnup
 from ledger.cli.chart import command as chart_command
 from ledger.cli.common import LedgerGroup, Session
-from ledger.cli.htmlout import chart_points, write_html, write_xlsx, xlsx_bytes
-from ledger.projections.render.chart import burnup, draw
+from ledger.cli.output import write_html, write_xlsx
+from ledger.projections.burnup import burnup
+from ledger.projections.render import to_json
+from ledger.projections.render.chart import draw
 from ledger.projections.render.html import to_html
+from ledger.projections.render.xlsx import xlsx_bytes
 from ledger.projections.replay import Timeline, end_of_day
-from ledger.projections.report import Report, build_meeting_report, build_report, to_json
+from ledger.projections.report import Report, build_meeting_report, build_report
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +53,7 @@ def october(demo: tuple[str, Ledger]) -> Report:
 
 @pytest.fixture(scope="module")
 def page(demo: tuple[str, Ledger], october: Report) -> str:
-    points, meetings = chart_points(demo[1], october)
+    points, meetings = report_burnup(demo[1], october)
     return to_html(october, points, meetings)
 
 
@@ -104,7 +108,7 @@ def test_html_is_one_self_contained_document(page: str) -> None:
 
 def test_html_is_the_same_every_time(demo: tuple[str, Ledger], october: Report,
                                      page: str) -> None:
-    points, meetings = chart_points(demo[1], october)
+    points, meetings = report_burnup(demo[1], october)
     assert to_html(october, points, meetings) == page
 
 
@@ -153,7 +157,7 @@ def test_html_without_a_chart_or_a_previous_meeting(demo: tuple[str, Ledger]) ->
 # -- the chart --------------------------------------------------------------------------------
 
 def test_burnup_ends_at_the_report_totals(demo: tuple[str, Ledger], october: Report) -> None:
-    points, meetings = chart_points(demo[1], october)
+    points, meetings = report_burnup(demo[1], october)
     assert points[0][0] == date(2016, 3, 15)
     assert points[-1] == (date(2016, 10, 24), october.totals)
     assert len(points) == (date(2016, 10, 24) - date(2016, 3, 15)).days + 1
@@ -176,7 +180,7 @@ def test_burnup_is_weekly_over_long_spans(demo: tuple[str, Ledger]) -> None:
 @pytest.mark.parametrize("fmt", ["svg", "png"])
 def test_chart_bytes_are_the_same_every_time(demo: tuple[str, Ledger], october: Report,
                                              fmt: Any) -> None:
-    points, meetings = chart_points(demo[1], october)
+    points, meetings = report_burnup(demo[1], october)
     first = draw(points, meetings, fmt)
     assert first == draw(points, meetings, fmt)
     if fmt == "svg":
@@ -215,7 +219,7 @@ def test_xlsx_action_list_matches_the_json(october: Report, tmp_path: Path) -> N
 
 
 def run_chart(url: str, *args: str) -> Result:
-    root = LedgerGroup(name="ledger")
+    root = LedgerGroup(name="ledger", context_settings={"help_option_names": ["-h", "--help"]})
     root.add_command(chart_command)
     session = Session(url=url)
     try:

@@ -23,8 +23,9 @@ from ledger.application import Ledger
 from ledger.domain import events as ev
 from ledger.domain.errors import LedgerError
 from ledger.domain.values import Logged
+from ledger.projections.render import to_json
 from ledger.projections.replay import Timeline
-from ledger.projections.report import build_report, to_json
+from ledger.projections.report import build_report
 
 # ============================================================================================
 # The oracle

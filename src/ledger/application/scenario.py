@@ -21,9 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from ledger.application import Ledger
+from ledger.application.ledger import Ledger
+from ledger.application.presenting import present as present_paper
 from ledger.domain.events import Assurance, AuditKind, Priority
-from ledger.projections.report import build_meeting_report, digest, presentation, render
+from ledger.projections.report import build_meeting_report
 
 DEMO_SUFFIX = "(demo)"
 OFFICER = f"IG Manager {DEMO_SUFFIX}"
@@ -224,10 +225,7 @@ def build(app: Ledger, clock: SimulatedClock, say: Callable[[str], None] = print
 def present(app: Ledger, meeting: str, fulfils: str | None = None) -> None:
     """Record the meeting's paper as presented: computed now, from the trail so far."""
     report = build_meeting_report(app.stream, meeting, as_known_on=app.clock())
-    text = render(report, PAPER_FORMAT)
-    app.present_report(meeting, parameters=presentation(report, PAPER_FORMAT),
-                       fingerprint=report.position.fingerprint, sha256=digest(text),
-                       fulfils=fulfils, actor=CLERK)
+    present_paper(app, meeting, report, PAPER_FORMAT, actor=CLERK, fulfils=fulfils)
 
 
 def _july(app: Ledger) -> None:

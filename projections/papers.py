@@ -1,0 +1,42 @@
+"""Presented papers: the parameters that re-render a report exactly, the re-rendering, the digest."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime
+
+from ledger.projections.render import render
+from ledger.projections.report import LogSource, Report, build_meeting_report, build_report
+
+
+def presentation(report: Report, fmt: str) -> dict[str, str | None]:
+    """The parameters that re-render `report` exactly: kind, clocks, scope and format."""
+    return {
+        "kind": "meeting" if report.meeting else "as-at",
+        "meeting": report.meeting.ref if report.meeting else None,
+        "as_at": report.position.as_at.isoformat(),
+        "as_known_on": report.position.as_known_on.isoformat(),
+        "since": report.since.as_at.isoformat() if report.since and not report.meeting else None,
+        "audit": report.audit,
+        "format": fmt,
+    }
+
+
+def reproduce(log: LogSource, parameters: dict[str, str | None], fmt: str | None = None) -> str:
+    """Render a presented report again from the same trail and parameters."""
+    known = datetime.fromisoformat(str(parameters["as_known_on"]))
+    out_format = fmt or str(parameters["format"])
+    if parameters["kind"] == "meeting":
+        report = build_meeting_report(log, str(parameters["meeting"]), as_known_on=known)
+    else:
+        since = parameters.get("since")
+        report = build_report(log, date.fromisoformat(str(parameters["as_at"])),
+                              as_known_on=known,
+                              since=date.fromisoformat(since) if since else None,
+                              audit=parameters.get("audit"))
+    return render(report, out_format)
+
+
+def digest(text: str) -> str:
+    """SHA-256 of a rendered report's UTF-8 bytes."""
+    return hashlib.sha256(text.encode()).hexdigest()

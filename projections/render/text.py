@@ -1,0 +1,112 @@
+"""The report as a paper: Markdown for the minutes, plain text for a terminal (tables by rich)."""
+
+from __future__ import annotations
+
+import io
+from typing import NamedTuple
+
+from rich.console import Console
+from rich.table import Table
+
+from ledger.projections.replay import Totals
+from ledger.projections.report import STATUS_WORDS, Report
+
+
+class Section(NamedTuple):
+    """One table of a paper: its heading, columns, rows, and what to say when it is empty."""
+
+    heading: str
+    columns: list[str]
+    rows: list[list[str]]
+    empty: str
+
+
+def _totals_rows(groups: dict[str, Totals]) -> list[list[str]]:
+    return [[k, str(t.actions), str(t.completed), str(t.in_progress), str(t.not_started)]
+            for k, t in groups.items()]
+
+
+def sections(report: Report) -> list[Section]:
+    """Every table of the report, in the order a paper shows them."""
+    counts = ["Actions", "Completed", "In progress", "Not started"]
+    audits = report.position.audits
+    by_audit = [[ref, audits[ref].title, *row[1:]]
+                for ref, row in zip(report.by_audit(), _totals_rows(report.by_audit()),
+                                    strict=True)]
+    tables = [
+        Section("By audit", ["Audit", "Title", *counts], by_audit, "No audits."),
+        Section("By priority", ["Priority", *counts], _totals_rows(report.by_priority()),
+         "No actions."),
+        Section("By owner", ["Owner", *counts], _totals_rows(report.by_owner()), "No actions."),
+        Section("Overdue actions", ["Action", "Owner", "Due", "Status", "Days overdue"],
+         [[a.ref, a.owner or "", str(a.due), STATUS_WORDS[a.status],
+           str((report.position.as_at - a.due).days if a.due else "")]
+          for a in report.overdue()], "No action was overdue."),
+        Section("Blocked actions", ["Action", "Status", "Waiting on"],
+         [[a.ref, STATUS_WORDS[a.status],
+           ", ".join(report.position.describe_dependency(d) for d in a.blocked_by)]
+          for a in report.blocked()], "No action was waiting on another."),
+        Section("Outstanding committee requests", ["Requested", "Resolution", "Report", "Due", "Overdue"],
+         [[f"{r.committee}, {r.requested_on}", f"{r.meeting}/{r.number}"
+           + (f" (minute {r.minute})" if r.minute else ""), r.text, r.due_words,
+           "yes" if r.overdue else "no"] for r in report.requests],
+         "No committee request was outstanding."),
+    ]
+    if report.meeting is not None and report.meeting.resolutions:
+        tables.insert(0, Section(
+            "Resolutions of this meeting", ["No.", "Minute", "Kind", "Resolution"],
+            [[str(r.number), (r.minute or "") + (f" (further to {r.further_to})"
+                                                  if r.further_to else ""),
+              r.kind.value, r.text] for r in report.meeting.resolutions],
+            "No resolutions recorded yet."))
+    return tables
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(report: Report) -> str:
+    """The paper for the minutes: paragraph first, then the tables, the clocks, the fingerprint."""
+    lines = [f"# {report.title}", "", f"*{report.clocks()}*", ""]
+    paragraphs = report.paragraphs() or ["There were no actions in the ledger at that date."]
+    for para in paragraphs:
+        lines += [para, ""]
+    for heading, columns, rows, empty in sections(report):
+        lines += [f"## {heading}", ""]
+        if not rows:
+            lines += [empty, ""]
+            continue
+        lines.append("| " + " | ".join(columns) + " |")
+        lines.append("|" + "|".join("---" for _ in columns) + "|")
+        lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows]
+        lines.append("")
+    lines += ["## Fingerprint", "", report.fingerprint_words(), ""]
+    return "\n".join(lines)
+
+
+def to_text(report: Report, width: int = 100) -> str:
+    """The same paper for a terminal, tables drawn by rich."""
+    out = io.StringIO()
+    console = Console(file=out, width=width, color_system=None, force_terminal=False,
+                      highlight=False, emoji=False)
+    console.print(report.title, style="bold")
+    console.print(report.clocks())
+    console.print()
+    for para in report.paragraphs() or ["There were no actions in the ledger at that date."]:
+        console.print(para)
+        console.print()
+    for heading, columns, rows, empty in sections(report):
+        if not rows:
+            console.print(f"{heading}: {empty}")
+            console.print()
+            continue
+        table = Table(title=heading, title_justify="left")
+        for c in columns:
+            table.add_column(c, overflow="fold")
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+        console.print()
+    console.print(report.fingerprint_words())
+    return out.getvalue()
