@@ -1,38 +1,52 @@
 # Two commands for a fresh machine with python3 (>= 3.11) and make:
-#   make demo   builds .venv, installs the project, runs `ledger demo`
-#   make test   builds .venv, installs with test extras, runs the whole suite, mypy and ruff
+#   make demo   builds .venv with the runtime dependencies only, installs ledger, runs `ledger demo`
+#   make test   adds the test extras, runs the whole suite, the layer contracts, mypy and ruff
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 SOURCES := $(shell find src projections cli -name '*.py' 2>/dev/null) pyproject.toml
+EDITABLE := --config-settings editable_mode=strict
 
 .PHONY: demo test lint unit clean bench
 
-$(VENV)/.deps: pyproject.toml
+$(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "ledger needs Python >= 3.11; found " + sys.version.split()[0])'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]" --config-settings editable_mode=strict
+
+# Runtime dependencies: what `ledger` needs to run (no test tools, no browser driver).
+$(VENV)/.runtime: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e . $(EDITABLE)
+	@touch $@
+
+# Test extras on top: pytest, hypothesis, mypy, ruff, import-linter, playwright, build.
+$(VENV)/.test: $(VENV)/.runtime
+	$(BIN)/python -m pip install --quiet -e ".[test]" $(EDITABLE)
 	@touch $@
 
 # The strict editable install is a link tree: reinstall (without deps) when files come or go.
-$(VENV)/.installed: $(VENV)/.deps $(SOURCES)
-	$(BIN)/python -m pip install --quiet --no-deps -e . --config-settings editable_mode=strict
+$(VENV)/.installed: $(VENV)/.runtime $(SOURCES)
+	$(BIN)/python -m pip install --quiet --no-deps -e . $(EDITABLE)
 	@touch $@
 
 demo: $(VENV)/.installed
 	$(BIN)/ledger demo
+	@echo
+	@echo "ledger is installed in $(BIN). To type 'ledger' in this shell:"
+	@echo "  . $(BIN)/activate        (or: export PATH=\"$$PWD/$(BIN):\$$PATH\")"
 
-test: $(VENV)/.installed
+test: $(VENV)/.test $(VENV)/.installed
 	$(BIN)/python -m pytest -q
 	$(MAKE) lint
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.test $(VENV)/.installed
+	$(BIN)/lint-imports
 	$(BIN)/mypy -p ledger
 	$(BIN)/ruff check .
 
-unit: $(VENV)/.installed
-	$(BIN)/python -m pytest -q tests/unit
+# The fast tier: in-memory unit tests, no slow ones (under a minute).
+unit: $(VENV)/.test $(VENV)/.installed
+	$(BIN)/python -m pytest -q -m "not slow" tests/unit
 
 # Benchmarks at scale (bench/README.md): make bench EVENTS=100000
 # PostgreSQL too: make bench PG_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test

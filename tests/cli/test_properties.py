@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
+import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
@@ -227,6 +228,7 @@ def run(runner: CliRunner, db: str, actor: str | None, args: list[str]) -> tuple
     return result.exit_code, result.stdout, result.stderr
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(sequence=st.lists(commands, min_size=1, max_size=25))
 def test_every_command_is_recorded_whole_or_refused_cleanly(

@@ -67,6 +67,7 @@ def run_worker(url: str, mode: str, kill_after: int | None) -> tuple[bool, int]:
     return proc.returncode == 0, committed
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", ["rebuild", "catch_up"])
 def test_killed_at_random_points_then_rerun_equals_a_clean_rebuild(ledger_file: str,
                                                                    mode: str) -> None:

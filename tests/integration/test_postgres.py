@@ -147,6 +147,7 @@ def many_actions(n: int, start: datetime) -> list[Action]:
     return made
 
 
+@pytest.mark.slow
 def test_one_transaction_of_40000_events_is_saved_whole(small: Ledger) -> None:
     """A bulk write well past the size at which eventsourcing.postgres never returned (25,000)."""
     app = small

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -118,6 +119,7 @@ def reports_agree(app: Ledger, model: ReadModel, dates: list[date],
                 build_meeting_report(app.stream, meeting, as_known_on=known))
 
 
+@pytest.mark.slow
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps=st.lists(step, min_size=3, max_size=30),
        dates=st.lists(st.integers(0, 500), min_size=1, max_size=3),

@@ -478,6 +478,7 @@ def run_commands(app: Ledger, clock: Any, steps: list[tuple[Any, ...]]) -> None:
             pass
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.data())

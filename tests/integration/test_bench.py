@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+pytestmark = pytest.mark.slow
+
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 TINY = ["--events", "2000", "--questions", "10", "--replays", "2", "--batch", "500",
         "--per-txn", "2", "--save-events", "1000"]
