@@ -492,7 +492,7 @@ def command(session: Session, path: str, audit: str | None, sheet: str | None,
     try:
         plan = read_plan(path, sheet)
     except PlanFileError as e:
-        _refuse(e.errors, os.path.basename(path))
+        _refuse(e.problems, os.path.basename(path))
     app = session.ledger(write=not dry_run)
     console = Console(stderr=True)
     show = len(plan.rows) > PROGRESS_ROWS and console.is_terminal
