@@ -11,11 +11,11 @@ from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 import click
-import sqlalchemy as sa
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from ledger.application import DEFAULT_URL, Ledger
+from ledger.application.store_errors import database_errors
 from ledger.domain.errors import LedgerError, StoreError
 from ledger.domain.events import check_ref
 from ledger.domain.values import Logged
@@ -181,15 +181,17 @@ def report_source(app: Ledger) -> Source:
     """Where reports come from: the read model, caught up first; if this database role may not
     write it and it is behind, the pure replay of the log (slower, never stale)."""
     try:
-        return read_model(app)
-    except (StoreError, sa.exc.DBAPIError) as e:
+        with database_errors():
+            return read_model(app)
+    except StoreError as e:
         try:
-            behind = ReadModel(app).status().lag
-        except (LedgerError, sa.exc.DBAPIError):
+            with database_errors():
+                behind = ReadModel(app).status().lag
+        except LedgerError:
             behind = -1
         if behind == 0:
             return ReadModel(app)
-        why = str(getattr(e, "orig", None) or e).strip().splitlines()[0]
+        why = str(e).strip().splitlines()[0]
         click.echo(f"note: the read model cannot be brought up to date here ({why}); "
                    "answering from the log instead", err=True)
         return ReplaySource(app.stream)
