@@ -2,169 +2,54 @@
 
 Each command loads the records it needs, checks every rule, and saves all resulting events in one
 `save()`: one transaction, so a refused or failed command records nothing. Library errors are
-re-raised as `LedgerError`s here; only the CLI turns those into exit codes.
+re-raised as `LedgerError`s (`validation`, `store_errors`); only the CLI turns those into exit
+codes. Reading the log is `reading.LedgerLog`'s; transactions are the `unit_of_work`'s.
 """
 
 from __future__ import annotations
 
-import functools
-import inspect
-import json
-import os
-import random
 import re
-import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from datetime import UTC, date, datetime
-from typing import Any, ParamSpec, TextIO, TypeVar, cast
-from uuid import UUID
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from datetime import date, datetime
+from typing import TypeVar, cast
 
-from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import InfrastructureFactory, IntegrityError, OperationalError
-from eventsourcing.utils import Environment
-from pydantic import ValidationError, validate_call
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import OperationalError
 
+from ledger.application.commands import command
+from ledger.application.reading import LedgerLog
+from ledger.application.retry import DEFAULT_RETRY, RetryPolicy
+from ledger.application.store_errors import saving
+from ledger.application.unit_of_work import Clock, UnitOfWork, system_clock
 from ledger.domain import events as ev
-from ledger.domain.chain import EMPTY, Fingerprint
+from ledger.domain.chain import Fingerprint
 from ledger.domain.errors import (
-    ConcurrentChange,
     DependenciesNotMet,
     DuplicateRef,
     InvalidInput,
-    LedgerError,
-    RecordedTimeBehind,
     RuleViolation,
     StoreError,
     UnknownRef,
 )
-from ledger.domain.records import (
-    Action,
-    Audit,
-    Meeting,
-    Milestone,
-    Recommendation,
-    Record,
-    project_record,
-)
+from ledger.domain.records import Action, Audit, Meeting, Milestone, Recommendation, Record, project_record
 from ledger.domain.values import LOCAL_TZ, Logged
-from ledger.store import (
-    LedgerInfrastructure,
-    LedgerRecorder,
-    PydanticMapper,
-    export_record,
-    sqlite_path,
-)
 
-Clock = Callable[[], datetime]
 DEFAULT_URL = "sqlite:///ledger.db"
-P = ParamSpec("P")
-T = TypeVar("T")
 R = TypeVar("R", bound=Record)
 
 
-def system_clock() -> datetime:
-    """The recorded-time clock: now, in UTC."""
-    return datetime.now(UTC)
-
-
-def explain(error: ValidationError, names: Sequence[str] = ()) -> str:
-    """One line naming the first invalid field and what is wrong with it."""
-    first = error.errors()[0]
-    parts = [names[p] if isinstance(p, int) and p < len(names) and i == 0 else str(p)
-             for i, p in enumerate(first["loc"])]
-    where = ".".join(parts) or "input"
-    msg = first["msg"].removeprefix("Value error, ")
-    value = first.get("input")
-    shown = f" {value!r}" if isinstance(value, str | int | float) and len(repr(value)) < 60 else ""
-    if shown and repr(value) in msg:
-        shown = ""
-    return f"invalid {where}{shown}: {msg}"
-
-
-RETRIES = 5
-LATE_RETRIES = 50
-
-
-def _in_transaction(args: Any) -> bool:
-    return bool(args) and getattr(args[0], "_pending", None) is not None
-
-
-def command(fn: Callable[P, T]) -> Callable[P, T]:
-    """Validate a command's arguments with pydantic; invalid values become `InvalidInput`."""
-    validated = validate_call(fn)
-    names = list(inspect.signature(fn).parameters)
-
-    @functools.wraps(fn)
-    def run(*args: P.args, **kwargs: P.kwargs) -> T:
-        conflict: ConcurrentChange | None = None
-        attempt = late = 0
-        while True:
-            try:
-                return validated(*args, **kwargs)
-            except ValidationError as e:
-                raise InvalidInput(explain(e, names)) from None
-            except RecordedTimeBehind:
-                # Another writer committed a later time between our reading and our append:
-                # nothing conflicts, so re-stamp and go again (on a budget of its own).
-                late += 1
-                if late >= LATE_RETRIES or _in_transaction(args):
-                    raise
-                time.sleep(random.uniform(0, 0.005))
-            except ConcurrentChange as e:
-                # Another writer changed what we read: read again and, if still valid, retry.
-                attempt += 1
-                if attempt >= RETRIES or _in_transaction(args):
-                    raise
-                conflict = e
-                time.sleep(random.uniform(0, 0.01 * attempt))
-            except RuleViolation as e:
-                if conflict is not None:  # valid when read, no longer valid after the change
-                    raise conflict from e
-                raise
-        raise AssertionError("unreachable")
-
-    return run
-
-
-class Ledger(Application[UUID]):
+class Ledger(LedgerLog):
     """The record of audits, recommendations, actions, milestones, meetings and resolutions."""
 
     name = "Ledger"
 
     def __init__(self, url: str = DEFAULT_URL, *, clock: Clock = system_clock,
-                 create: bool = True) -> None:
-        path = sqlite_path(url)
-        if not create and path is not None and not os.path.exists(path):
-            raise StoreError(f"no ledger at {path} (record something first, or run ledger demo)")
-        self.url = url
+                 create: bool = True, retry: RetryPolicy = DEFAULT_RETRY) -> None:
         self.clock = clock
-        self._pending: dict[str, Record] | None = None
-        self._ordered: list[ev.LedgerEvent] = []
-        self._ordered_ids: set[int] = set()
-        # Inside a transaction: records read from the store (None: not there) and the ledger's
-        # last recorded time, read once. Nothing of ours is saved until the end, and a change by
-        # another writer is still caught then, by the store's version and recorded-time checks.
-        self._read: dict[str, Record | None] = {}
-        self._last: list[datetime | None] = []
-        try:
-            super().__init__(env={"PERSISTENCE_MODULE": "ledger.store"})
-            if not create and not self.store.has_table():
-                raise StoreError(f"no ledger in {url}")
-            self.store.create_table()  # idempotent; adds tables a newer version introduced
-        except LedgerError:
-            raise
-        except Exception as e:
-            raise StoreError(f"cannot open ledger {url}: {str(e).splitlines()[0]}") from e
-
-    def construct_factory(self, env: Environment) -> InfrastructureFactory[Any]:
-        """Wire in the ledger's own SQLAlchemy Core store."""
-        return LedgerInfrastructure(env, url=self.url)
-
-    @property
-    def store(self) -> LedgerRecorder:
-        """The hash-chained recorder."""
-        return cast(LedgerRecorder, self.recorder)
+        self.retry = retry
+        self._work = UnitOfWork()
+        super().__init__(url, create=create)
 
     def __enter__(self) -> Ledger:
         return self
@@ -172,56 +57,28 @@ class Ledger(Application[UUID]):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- helpers ------------------------------------------------------------------------------
-    def _now(self) -> tuple[datetime, date]:
-        """The recorded time for a command: the clock, but never before the ledger's last event,
-        so recorded times rise with position and "as known on" is always a prefix of the log."""
-        now = self.clock()
-        if now.tzinfo is None:
-            raise InvalidInput("the clock must give timezone-aware times")
-        now = now.astimezone(UTC)
-        if self._pending is None:
-            last = self.store.last_recorded_at()
-        else:
-            if not self._last:
-                self._last.append(self.store.last_recorded_at())
-            last = self._last[0]
-        if last is not None and now < last:
-            now = last
-        return now, now.astimezone(LOCAL_TZ).date()
+    # -- the unit of work ---------------------------------------------------------------------
+    @property
+    def in_transaction(self) -> bool:
+        """Whether a `transaction()` is open."""
+        return self._work.is_open
 
-    @contextmanager
-    def transaction(self, *, dry_run: bool = False) -> Iterator[list[Logged]]:
+    def transaction(self, *, dry_run: bool = False,
+                    at: datetime | None = None) -> AbstractContextManager[list[Logged]]:
         """Run several commands as one: all their events are saved together at the end, or none.
 
         Inside, commands see each other's changes. Yields the list that receives what was
         recorded (positions 0 while pending, or throughout with `dry_run`, which saves nothing).
+        `at` pins the clock for the transaction: every command inside is recorded at that time.
         """
-        if self._pending is not None:
-            raise RuntimeError("transactions do not nest")
-        self._pending = {}
-        self._ordered = []
-        self._ordered_ids = set()
-        self._read = {}
-        self._last = []
-        recorded: list[Logged] = []
-        try:
-            yield recorded
-            records = list(self._pending.values())
-            events = list(self._ordered)  # in the order the commands ran: recorded times rise
-            self._pending = None
-            if dry_run:
-                recorded[:] = [Logged(0, "", e) for e in events]
-            elif events:
-                for r in records:
-                    r.collect_events()
-                recorded[:] = self._save_events(records, events)
-        finally:
-            self._pending = None
-            self._ordered = []
-            self._ordered_ids = set()
-            self._read = {}
-            self._last = []
+        # The commit is looked up when it runs: every save goes through `_save_events`.
+        return self._work.transaction(lambda records, events: self._save_events(records, events),
+                                      dry_run=dry_run, at=at)
+
+    def _now(self) -> tuple[datetime, date]:
+        """The recorded time for a command (never before the ledger's last event) and its day."""
+        now = self._work.recorded_time(self.clock, self.store.last_recorded_at)
+        return now, now.astimezone(LOCAL_TZ).date()
 
     def find(self, ref: str) -> Record | None:
         """The record with this ref, of whatever kind, or None."""
@@ -229,20 +86,15 @@ class Ledger(Application[UUID]):
             ev.check_ref(ref)
         except ValueError as e:
             raise InvalidInput(str(e)) from None
-        if self._pending is not None:
-            if ref in self._pending:
-                return self._pending[ref]
-            if ref in self._read:
-                return self._read[ref]
+        return self._work.find(ref, self._load)
+
+    def _load(self, ref: str) -> Record | None:
         try:
-            record: Record | None = self.repository.get(ev.record_id(ref),
-                                                        projector_func=project_record)
+            record: Record = self.repository.get(ev.record_id(ref), projector_func=project_record)
         except AggregateNotFoundError:
-            record = None
+            return None
         except OperationalError as e:
             raise StoreError(f"cannot read the ledger: {e}") from e
-        if self._pending is not None:
-            self._read[ref] = record
         return record
 
     def get(self, ref: str, kind: type[R]) -> R:
@@ -260,36 +112,16 @@ class Ledger(Application[UUID]):
             raise DuplicateRef(f"ref {ref} is already used by {_article(existing.kind)} {existing.kind}")
 
     def _save(self, *records: Record) -> list[Logged]:
-        if self._pending is not None:
-            fresh = []
-            for r in records:
-                self._pending[r.ref] = r
-                fresh += [e for e in r._pending if id(e) not in self._ordered_ids]
-            self._ordered += fresh
-            self._ordered_ids.update(id(e) for e in fresh)
-            return [Logged(0, "", e) for e in fresh]
+        """Save the records' new events now, or, in a transaction, stage them for its end."""
+        if self._work.is_open:
+            return self._work.stage(records)
         events = [e for r in records for e in r.collect_events()]
         return self._save_events(records, events)
 
     def _save_events(self, records: Sequence[Record], events: Sequence[ev.LedgerEvent]) -> list[Logged]:
-        pending = {r.ref: r.version for r in records}
-        try:
+        """Append the events in one store transaction: the one path every save takes."""
+        with saving({r.ref: r.version for r in records}, self.find):
             recordings = self.save(*events)
-        except RecordedTimeBehind:
-            raise RecordedTimeBehind(f"{', '.join(pending)}: another officer recorded first; "
-                                     "nothing recorded") from None
-        except IntegrityError:
-            for ref, version in pending.items():
-                current = self.find(ref)
-                if current is not None and version == 1:
-                    raise DuplicateRef(f"ref {ref} was taken by another writer; nothing recorded") from None
-                if current is not None and current.version >= version:
-                    now = f" (now {current.status})" if isinstance(current, Action | Milestone) else ""
-                    raise ConcurrentChange(
-                        f"{ref} changed since it was read{now}; nothing recorded") from None
-            raise ConcurrentChange("the ledger changed during the command; nothing recorded") from None
-        except OperationalError as e:
-            raise StoreError(f"cannot write to the ledger: {str(e).splitlines()[0]}") from e
         return [
             Logged(r.notification.id, "", cast(ev.LedgerEvent, r.domain_event)) for r in recordings
         ]
@@ -548,68 +380,6 @@ class Ledger(Application[UUID]):
                 f"{where}: {fulfils} was already fulfilled by {source.received[int(num)]}"
             )
         return source
-
-    # -- reading ------------------------------------------------------------------------------
-    def fingerprint(self) -> Fingerprint:
-        """The ledger's fingerprint now."""
-        return self.store.head()
-
-    def verify(self, expect: Fingerprint | None = None,
-               progress: Callable[[int], None] | None = None) -> Fingerprint:
-        """Recompute the hash chain; raise `ChainBroken` at the first bad position."""
-        return self.store.verify(expect=expect, progress=progress)
-
-    def stream(self, *, upto: int | None = None, batch: int = 2000) -> Iterator[Logged]:
-        """Every event in position order, streamed a page at a time."""
-        decode = cast(PydanticMapper, self.mapper).from_row
-        for page in self.store.iter_pages(stop=upto, batch=batch):
-            for position, oid, version, topic, state, digest, _ in page:
-                yield Logged(position, digest, cast(ev.LedgerEvent, decode(oid, version, topic, state)))
-
-    def export(self, out: TextIO) -> Fingerprint:
-        """Write every stored event, in order, with its position and hash, one JSON per line."""
-        head = EMPTY
-        for row in self.store.iter_rows():
-            out.write(json.dumps(export_record(row), separators=(",", ":")) + "\n")
-            head = Fingerprint(row.position, row.hash)
-        return head
-
-    def restore(self, lines: Iterable[str]) -> Fingerprint:
-        """Load an export into this (empty) ledger, verifying the chain; all or nothing."""
-
-        def records() -> Iterator[tuple[int, dict[str, Any]]]:
-            for n, line in enumerate(lines, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as e:
-                    raise InvalidInput(f"line {n}: not JSON ({e.msg})") from None
-                if not isinstance(record, dict):
-                    raise InvalidInput(f"line {n}: not a JSON object")
-                yield n, record
-
-        try:
-            return self.store.restore(records(), check=self.mapper.to_domain_event)
-        except IntegrityError as e:
-            raise InvalidInput(f"the file repeats an event: {e}") from None
-
-    def history(self, ref: str) -> list[Logged]:
-        """Every event of one record, in order."""
-        try:
-            ev.check_ref(ref)
-        except ValueError as e:
-            raise InvalidInput(str(e)) from None
-        return [Logged(r.position, r.hash, self._decode(r))
-                for r in self.store.rows_for(ev.record_id(ref))]
-
-    def _decode(self, row: Any) -> ev.LedgerEvent:
-        """The event of a stored row (typed, from `iter_rows`, or a tuple from `iter_pages`)."""
-        if isinstance(row, tuple) and not hasattr(row, "_fields"):
-            _, oid, version, topic, state, *_ = row
-        else:
-            oid, version, topic, state = row.originator_id, row.originator_version, row.topic, row.state
-        return cast(ev.LedgerEvent, cast(PydanticMapper, self.mapper).from_row(oid, version, topic, state))
 
 
 def _article(word: str) -> str:

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ledger.domain import events as ev
+from ledger.domain.errors import PlanRefused
 
 HEADER_SCAN = 20
 """How many rows from the top to look in for the header row (plans often have a title above)."""
@@ -87,12 +88,8 @@ _LONG = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+)\.?,?\s+(\d{4})")
 DATE_FORMS = "2016-07-25, 25/07/2016 or 25 July 2016"
 
 
-class PlanFileError(Exception):
-    """The file cannot be read as a plan; `errors` holds one line per problem."""
-
-    def __init__(self, errors: list[str]) -> None:
-        super().__init__("; ".join(errors))
-        self.errors = errors
+class PlanFileError(PlanRefused):
+    """The file cannot be read as a plan; `problems` holds one line per problem."""
 
 
 def normalise_header(text: str) -> str:

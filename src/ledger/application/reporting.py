@@ -8,9 +8,8 @@ from contextlib import AbstractContextManager
 from datetime import date, datetime
 from typing import NamedTuple
 
-import sqlalchemy as sa
-
 from ledger.application.ledger import Ledger
+from ledger.application.store_errors import database_errors
 from ledger.domain.errors import InvalidInput, LedgerError, StoreError, UnknownRef
 from ledger.projections.burnup import Point, burnup
 from ledger.projections.readmodel import ReadModel
@@ -43,15 +42,17 @@ def report_source(app: Ledger, *, warn: Callable[[str], None],
     """The read model, caught up; if this database role may not write it and it is behind, the
     pure replay of the log (slower, never stale), after saying why through `warn`."""
     try:
-        return open_read_model(app, progress)
-    except (StoreError, sa.exc.DBAPIError) as e:
+        with database_errors():
+            return open_read_model(app, progress)
+    except StoreError as e:
         try:
-            behind = ReadModel(app).status().lag
-        except (LedgerError, sa.exc.DBAPIError):
+            with database_errors():
+                behind = ReadModel(app).status().lag
+        except LedgerError:
             behind = -1
         if behind == 0:
             return ReadModel(app)
-        why = str(getattr(e, "orig", None) or e).strip().splitlines()[0]
+        why = str(e).strip().splitlines()[0]
         warn(f"note: the read model cannot be brought up to date here ({why}); "
              "answering from the log instead")
         return ReplaySource(app.stream)

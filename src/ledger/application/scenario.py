@@ -145,6 +145,20 @@ def build(app: Ledger, clock: SimulatedClock, say: Callable[[str], None] = print
     """Record the whole story in `app`, moving `clock` as it goes."""
     rng = random.Random(2016)
     say("Recording the ICO data protection audit and its action plan (March 2016) ...")
+    lives = _ico_plan(app, clock, rng)
+    ifc_lives = _ifc_plan(app, rng)
+    _status_changes(app, clock, lives, ifc_lives, say)
+    late = next(life for life in lives if life.completed_recorded)
+    assert late.completed is not None
+    clock.on(CORRECTION_RECORDED, hour=10)
+    say(f"Recording a back-dated correction on {CORRECTION_RECORDED.day} {CORRECTION_RECORDED:%B %Y}: {late.ref} "
+        f"was in fact completed on {late.completed.day} {late.completed:%B %Y} ...")
+    app.complete_action(late.ref, on=late.completed, actor=OFFICER,
+                        evidence="Completion certificate found on file after the October meeting")
+
+
+def _ico_plan(app: Ledger, clock: SimulatedClock, rng: random.Random) -> list[Life]:
+    """The two audits, the milestone, and the ICO recommendations and actions; their lives."""
     app.add_audit(ICO, title="ICO data protection audit", kind=AuditKind.ICO_AUDIT, on=date(2015, 10, 30),
                   areas={"governance": Assurance.LIMITED,
                          "training and awareness": Assurance.LIMITED,
@@ -170,6 +184,11 @@ def build(app: Ledger, clock: SimulatedClock, say: Callable[[str], None] = print
                             f"{life.ref.rsplit('.', 1)[0]}",
                        owner=owners[life.ref], due=due, depends_on=list(life.depends_on),
                        on=date(2016, 3, 15), actor=OFFICER)
+    return lives
+
+
+def _ifc_plan(app: Ledger, rng: random.Random) -> list[Life]:
+    """The In-Form Consult recommendations and actions; their lives."""
     ifc_lives = []
     for code, priority, words, count in IFC_RECOMMENDATIONS:
         rec = f"IFC-{code}"
@@ -183,7 +202,12 @@ def build(app: Ledger, clock: SimulatedClock, say: Callable[[str], None] = print
             start = _day(rng, "2016-05-01", "2016-10-20") if rng.random() < 0.6 else None
             done = (start + timedelta(days=40)) if start and rng.random() < 0.4 else None
             ifc_lives.append(Life(ref, start, done if done and done < date(2016, 10, 22) else None))
+    return ifc_lives
 
+
+def _status_changes(app: Ledger, clock: SimulatedClock, lives: list[Life], ifc_lives: list[Life],
+                    say: Callable[[str], None]) -> None:
+    """Every status change, reschedule and meeting, each recorded on its day."""
     # Every status change, in effective-date order, recorded on its day (the correction later).
     changes: list[tuple[date, int, str, str]] = []
     for life in lives + ifc_lives:
@@ -212,14 +236,6 @@ def build(app: Ledger, clock: SimulatedClock, say: Callable[[str], None] = print
         else:
             say(f"Recording the {COMMITTEE} meeting of {day.day} {day:%B %Y} ...")
             meetings[day](app)
-
-    late = next(life for life in lives if life.completed_recorded)
-    assert late.completed is not None
-    clock.on(CORRECTION_RECORDED, hour=10)
-    say(f"Recording a back-dated correction on {CORRECTION_RECORDED.day} {CORRECTION_RECORDED:%B %Y}: {late.ref} "
-        f"was in fact completed on {late.completed.day} {late.completed:%B %Y} ...")
-    app.complete_action(late.ref, on=late.completed, actor=OFFICER,
-                        evidence="Completion certificate found on file after the October meeting")
 
 
 def present(app: Ledger, meeting: str, fulfils: str | None = None) -> None:

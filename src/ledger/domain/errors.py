@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class LedgerError(Exception):
     """Base of every error the ledger raises on purpose; its message is one line for the user."""
@@ -41,6 +43,14 @@ class ConcurrentChange(RuleViolation):
 
 class RecordedTimeBehind(ConcurrentChange):
     """Another writer recorded a later time first; the command is retried with a new reading."""
+
+
+class PlanRefused(LedgerError):
+    """An action plan that cannot be read or imported; `problems` holds one line per problem."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = list(problems)
 
 
 class StoreError(LedgerError):
