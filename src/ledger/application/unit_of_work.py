@@ -108,7 +108,7 @@ class UnitOfWork:
         fresh: list[ev.LedgerEvent] = []
         for r in records:
             self._staged[r.ref] = r
-            fresh += [e for e in r._pending if id(e) not in self._ordered_ids]
+            fresh += [e for e in r.pending_events if id(e) not in self._ordered_ids]
         self._ordered += fresh
         self._ordered_ids.update(id(e) for e in fresh)
         return [Logged(0, "", e) for e in fresh]

@@ -32,6 +32,11 @@ class Record:
         self._pending: list[ev.LedgerEvent] = []
 
     # -- eventsourcing protocol -----------------------------------------------------------
+    @property
+    def pending_events(self) -> tuple[ev.LedgerEvent, ...]:
+        """The events triggered on this record and not yet saved, oldest first."""
+        return tuple(self._pending)
+
     def collect_events(self) -> list[ev.LedgerEvent]:
         """Hand over the events not yet saved."""
         collected, self._pending = self._pending, []
