@@ -17,8 +17,8 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner, Result
 
-from ledger.application import Ledger
-from ledger.cli import main, scenario
+from ledger.application import Ledger, scenario
+from ledger.cli import main
 from ledger.domain import events as ev
 from ledger.domain.chain import Fingerprint
 from ledger.domain.errors import ChainBroken
@@ -192,7 +192,7 @@ def test_a_large_catch_up_refreshes_the_planner_statistics(
         small: Ledger, engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     """Without statistics (autovacuum off, as on the CI server) PostgreSQL scans whole tables
     for an as-at question; a catch-up of many events runs ANALYZE on the read model."""
-    from ledger.projections import readmodel
+    from ledger.projections.readmodel import model as readmodel
 
     def analysed() -> dict[str, float]:
         with engine.connect() as conn:

@@ -18,7 +18,8 @@ import sqlalchemy as sa
 from click.testing import CliRunner, Result
 from sqlalchemy.pool import NullPool
 
-from ledger.cli import main, scenario
+from ledger.application import scenario
+from ledger.cli import main
 from ledger.projections.readmodel import metadata as readmodel_metadata
 
 EVENTS, HEAD, TRACKING = "ledger_events", "ledger_events_head", "ledger_tracking"
@@ -269,7 +270,7 @@ def test_the_projection_writer_keeps_the_read_model(roles: Roles) -> None:
 def test_a_large_catch_up_by_the_projection_writer_is_not_refused_its_analyze(
         roles: Roles, monkeypatch: pytest.MonkeyPatch) -> None:
     """Only a table's owner may ANALYZE it: the writer's catch-up gets a warning, not an error."""
-    from ledger.projections import readmodel
+    from ledger.projections.readmodel import model as readmodel
 
     monkeypatch.setattr(readmodel, "ANALYZE_AFTER", 1)
     rebuilt = cli(roles.url(roles.writer), "projections", "rebuild", actor=None)
