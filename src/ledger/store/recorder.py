@@ -7,15 +7,11 @@ transaction that holds the table's write lock, so the chain is gap-free under co
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import json
-import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
@@ -43,57 +39,14 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 
-from ledger.domain import events as ev
 from ledger.domain.chain import EMPTY, GENESIS_HASH, Fingerprint, chain_hash, link
 from ledger.domain.errors import ChainBroken, InvalidInput, RecordedTimeBehind, RuleViolation, StoreError
-from ledger.domain.values import EPOCH, MICROSECOND, from_micros, micros
+from ledger.domain.values import from_micros, micros
+from ledger.store.codecs import as_bytes, as_uuid, restored_row, stored_bytes, uuid_text
+from ledger.store.errors import one_line, reading, writing
+from ledger.store.mapper import EncodedBatch, PydanticMapper
 
-_MICROSECOND = MICROSECOND
-
-
-@dataclass(frozen=True)
-class StampedEvent(StoredEvent):
-    """A stored event that also says when it was recorded (microseconds since the epoch)."""
-
-    recorded_at: int | None = None
-
-
-_new_object = object.__new__
-_set_attribute = object.__setattr__
-
-
-def _stamped(originator_id: UUID, originator_version: int, topic: str, state: bytes,
-             recorded_at: int | None) -> StampedEvent:
-    """`StampedEvent(...)` without the frozen dataclass's `__init__` (one `object.__setattr__`
-    per field): the instance's `__dict__` is set in one go, to the same fields and values."""
-    stored: StampedEvent = _new_object(StampedEvent)
-    _set_attribute(stored, "__dict__", {
-        "originator_id": originator_id, "originator_version": originator_version,
-        "topic": topic, "state": state, "recorded_at": recorded_at})
-    return stored
-
-
-@dataclass(frozen=True, slots=True)
-class EncodedBatch:
-    """Events encoded for a bulk append (`PydanticMapper.encode_batch`), one list per field of
-    their `StampedEvent`s, in the same order: what `LedgerRecorder.insert_batch` appends."""
-
-    originator_ids: list[UUID | str]
-    originator_versions: list[int]
-    topics: list[str]
-    states: list[bytes]
-    recorded_at: list[int | None]
-
-    def __len__(self) -> int:
-        return len(self.originator_ids)
-
-    @classmethod
-    def of(cls, stored_events: Sequence[StoredEvent]) -> EncodedBatch:
-        """The columns of stored events (`recorded_at` None where an event has none)."""
-        return cls([e.originator_id for e in stored_events],
-                   [e.originator_version for e in stored_events],
-                   [e.topic for e in stored_events], [e.state for e in stored_events],
-                   [getattr(e, "recorded_at", None) for e in stored_events])
+_UUID_LIST = TypeAdapter(list[UUID])
 
 
 EVENTS_TABLE = "ledger_events"
@@ -199,7 +152,7 @@ def _notification(row: Any) -> Notification:
         originator_id=row.originator_id,
         originator_version=row.originator_version,
         topic=row.topic,
-        state=_as_bytes(row.state),
+        state=as_bytes(row.state),
     )
 
 
@@ -242,7 +195,7 @@ class LedgerRecorder(ApplicationRecorder):
                     for ddl in _append_only_ddl(self.dialect, self.table.name):
                         conn.exec_driver_sql(ddl)
         except sa.exc.SQLAlchemyError as e:
-            raise StoreError(f"cannot create the ledger's tables: {_one_line(e)}") from e
+            raise StoreError(f"cannot create the ledger's tables: {one_line(e)}") from e
 
     def drop_table(self) -> None:
         """Drop the events table (used only to rebuild a demo ledger)."""
@@ -254,26 +207,19 @@ class LedgerRecorder(ApplicationRecorder):
         try:
             return sa.inspect(self.engine).has_table(self.table.name)
         except sa.exc.SQLAlchemyError as e:
-            raise StoreError(f"cannot open the database: {_one_line(e)}") from e
+            raise StoreError(f"cannot open the database: {one_line(e)}") from e
 
     # -- writing ------------------------------------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """A write transaction holding the append lock; commit on success, roll back on error."""
-        try:
-            with self.write_engine.begin() as conn:
-                if self.dialect == "postgresql":
-                    # An advisory lock serialises appends without needing UPDATE rights on the
-                    # table (LOCK TABLE ... EXCLUSIVE would), so officers can be insert-only.
-                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
-                                 {"key": self.lock_key})
-                yield conn
-        except sa.exc.IntegrityError as e:
-            raise IntegrityError(_one_line(e)) from e
-        except sa.exc.OperationalError as e:
-            raise OperationalError(_one_line(e)) from e
-        except sa.exc.DBAPIError as e:  # e.g. permission denied for a read-only role
-            raise StoreError(f"the database refused the write: {_one_line(e)}") from e
+        with writing(), self.write_engine.begin() as conn:
+            if self.dialect == "postgresql":
+                # An advisory lock serialises appends without needing UPDATE rights on the
+                # table (LOCK TABLE ... EXCLUSIVE would), so officers can be insert-only.
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
+                             {"key": self.lock_key})
+            yield conn
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], *, conn: Connection | None = None,
@@ -317,7 +263,7 @@ class LedgerRecorder(ApplicationRecorder):
         # The chain is computed into columns: no object per event outlives its turn of the
         # loop, so the cyclic collector has nothing to scan.
         uuids = (cast(list[UUID], ids) if set(map(type, ids)) == {UUID}
-                 else [_as_uuid(oid) for oid in ids])
+                 else [as_uuid(oid) for oid in ids])
         # Each id's canonical text (what `str(UUID)` gives: the chain hashes it) and its 32 hex
         # digits (`UUID.hex`: how SQLAlchemy binds a UUID on SQLite), all at once: pydantic
         # writes a list of UUIDs as JSON from their 128-bit values, `["8-4-4-4-12",...]`.
@@ -347,11 +293,11 @@ class LedgerRecorder(ApplicationRecorder):
                 cursor.executemany(self._insert_sql, zip(
                     positions, hexes, versions, topics, states, digests, stamps, strict=True))
             except sqlite3.IntegrityError as e:
-                raise IntegrityError(_one_line(e)) from e
+                raise IntegrityError(one_line(e)) from e
             except sqlite3.OperationalError as e:
-                raise OperationalError(_one_line(e)) from e
+                raise OperationalError(one_line(e)) from e
             except sqlite3.DatabaseError as e:
-                raise StoreError(f"the database refused the write: {_one_line(e)}") from e
+                raise StoreError(f"the database refused the write: {one_line(e)}") from e
             finally:
                 cursor.close()
         else:
@@ -428,13 +374,8 @@ class LedgerRecorder(ApplicationRecorder):
 
     @contextmanager
     def _reading(self) -> Iterator[Connection]:
-        try:
-            with self.engine.connect() as conn:
-                yield conn
-        except sa.exc.OperationalError as e:
-            raise OperationalError(_one_line(e)) from e
-        except sa.exc.DBAPIError as e:
-            raise StoreError(f"the database refused the read: {_one_line(e)}") from e
+        with reading(), self.engine.connect() as conn:
+            yield conn
 
     def select_events(
         self,
@@ -448,7 +389,7 @@ class LedgerRecorder(ApplicationRecorder):
         """The stored events of one aggregate, by version."""
         t = self.table
         q = sa.select(t.c.originator_id, t.c.originator_version, t.c.topic, t.c.state).where(
-            t.c.originator_id == _as_uuid(originator_id)
+            t.c.originator_id == as_uuid(originator_id)
         )
         if gt is not None:
             q = q.where(t.c.originator_version > gt)
@@ -463,7 +404,7 @@ class LedgerRecorder(ApplicationRecorder):
                     originator_id=r.originator_id,
                     originator_version=r.originator_version,
                     topic=r.topic,
-                    state=_as_bytes(r.state),
+                    state=as_bytes(r.state),
                 )
                 for r in conn.execute(q)
             ]
@@ -544,7 +485,7 @@ class LedgerRecorder(ApplicationRecorder):
                         rows = conn.connection.dbapi_connection.execute(  # type: ignore[union-attr]
                             sql, params).fetchall()
                     except sqlite3.Error as e:
-                        raise OperationalError(_one_line(e)) from e
+                        raise OperationalError(one_line(e)) from e
             else:
                 q = sa.select(t).where(t.c.position > after)
                 if stop is not None:
@@ -572,7 +513,7 @@ class LedgerRecorder(ApplicationRecorder):
                 )
             digest, position, pending = GENESIS_HASH, 0, []
             for line, record in records:
-                row = _restored_row(line, record)
+                row = restored_row(line, record)
                 if row["position"] != position + 1:
                     raise InvalidInput(
                         f"line {line}: position {row['position']} where {position + 1} was "
@@ -592,7 +533,7 @@ class LedgerRecorder(ApplicationRecorder):
                                                   originator_version=row["originator_version"],
                                                   topic=row["topic"], state=row["state"]))
                     except Exception as e:
-                        raise InvalidInput(f"line {line}: not a ledger event: {_one_line(e)}") from e
+                        raise InvalidInput(f"line {line}: not a ledger event: {one_line(e)}") from e
                     stamp = getattr(event, "timestamp", None)
                     row["recorded_at"] = micros(stamp) if isinstance(stamp, datetime) else None
                 pending.append(row)
@@ -608,7 +549,7 @@ class LedgerRecorder(ApplicationRecorder):
     def rows_for(self, originator_id: UUID | str) -> list[Any]:
         """Every stored row (with position and hash) of one record, in version order."""
         t = self.table
-        q = sa.select(t).where(t.c.originator_id == _as_uuid(originator_id))
+        q = sa.select(t).where(t.c.originator_id == as_uuid(originator_id))
         with self._reading() as conn:
             return list(conn.execute(q.order_by(t.c.originator_version)))
 
@@ -631,8 +572,8 @@ class LedgerRecorder(ApplicationRecorder):
                         expected_position,
                     )
                 # The id and state as the typed row would give them.
-                link_digest = link(previous, position, _uuid_text(oid).encode(), version,
-                                   topic.encode(), _stored_bytes(state))
+                link_digest = link(previous, position, uuid_text(oid).encode(), version,
+                                   topic.encode(), stored_bytes(state))
                 recomputed = link_digest.hex()
                 if recomputed != stored:
                     row = self._row_at(position)
@@ -691,7 +632,7 @@ class LedgerRecorder(ApplicationRecorder):
         def fits(candidate: Any, position: int, prev: str) -> bool:
             return bool(chain_hash(prev, position, candidate.originator_id,
                                    candidate.originator_version, candidate.topic,
-                                   _as_bytes(candidate.state)) == candidate.hash)
+                                   as_bytes(candidate.state)) == candidate.hash)
 
         following = self._row_at(p + 1)
         if following is not None and fits(following, p + 1, row.hash):
@@ -800,158 +741,6 @@ class PollingSubscription(Subscription[ApplicationRecorder]):
             if not self._buffer:
                 time.sleep(self._interval)
         raise StopIteration
-
-
-def export_record(row: Any) -> dict[str, Any]:
-    """A stored row as one JSON-ready object of an export file."""
-    state = _as_bytes(row.state)
-    try:
-        text: dict[str, Any] = {"state": state.decode("utf-8")}
-    except UnicodeDecodeError:
-        text = {"state_base64": base64.b64encode(state).decode()}
-    return {"position": row.position, "hash": row.hash, "originator_id": str(row.originator_id),
-            "originator_version": row.originator_version, "topic": row.topic, **text}
-
-
-def _restored_row(line: int, record: dict[str, Any]) -> dict[str, Any]:
-    try:
-        if "state_base64" in record:
-            state = base64.b64decode(record["state_base64"], validate=True)
-        else:
-            state = str(record["state"]).encode("utf-8")
-        row = {
-            "position": int(record["position"]),
-            "originator_id": UUID(str(record["originator_id"])),
-            "originator_version": int(record["originator_version"]),
-            "topic": str(record["topic"]),
-            "state": state,
-            "hash": str(record["hash"]),
-        }
-    except KeyError as e:
-        raise InvalidInput(f"line {line}: missing field {e.args[0]!r}") from None
-    except (ValueError, TypeError) as e:
-        raise InvalidInput(f"line {line}: bad value: {_one_line(e)}") from None
-    return row
-
-
-def _as_bytes(value: Any) -> bytes:
-    """Stored state as bytes, even if someone rewrote the column as text."""
-    return value.encode() if isinstance(value, str) else bytes(value)
-
-
-def _as_uuid(value: UUID | str) -> UUID:
-    return value if isinstance(value, UUID) else UUID(str(value))
-
-
-_HEX32 = re.compile(r"[0-9a-f]{32}")
-
-
-def _uuid_text(value: Any) -> str:
-    """A stored originator id in its canonical text, as `str()` of the typed row's UUID gives:
-    sliced from the 32 lower-case hex digits the store writes on SQLite, else through UUID (which
-    raises for a malformed id, as reading the typed row does)."""
-    if type(value) is str and _HEX32.fullmatch(value):
-        return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
-    return str(value if isinstance(value, UUID) else UUID(value))
-
-
-def _stored_bytes(value: Any) -> bytes:
-    """Stored state as the typed row gives it (`bytes(value)`, which refuses text)."""
-    return value if type(value) is bytes else bytes(value)
-
-
-def _why(e: BaseException) -> str:
-    errors = getattr(e, "errors", None)
-    if callable(errors):
-        first = errors()[0]
-        return f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
-    return _one_line(e)
-
-
-def _one_line(e: BaseException) -> str:
-    orig = getattr(e, "orig", None)
-    text = str(orig if orig is not None else e)
-    return text.strip().splitlines()[0] if text.strip() else type(e).__name__
-
-
-_IDENTITY = frozenset({"originator_id", "originator_version"})
-"""The fields a stored event keeps in its own columns rather than in its JSON."""
-_EXCLUDE_IDENTITY: dict[str, bool] = dict.fromkeys(_IDENTITY, True)
-_UUID_LIST = TypeAdapter(list[UUID])
-
-
-class PydanticMapper(Mapper[UUID]):
-    """Maps frozen pydantic events to stored bytes (their JSON) and back, types intact."""
-
-    def to_stored_event(self, domain_event: Any) -> StoredEvent:
-        """Encode an event's fields, except its stream identity, as compact JSON."""
-        # The model's serializer directly: the bytes of `model_dump_json(exclude=...).encode()`
-        # (the exclusion given as a dict: pydantic-core converts a set or frozenset on every call).
-        return _stamped(
-            domain_event.originator_id, domain_event.originator_version,
-            ev.topic_of(type(domain_event)),
-            domain_event.__pydantic_serializer__.to_json(domain_event, exclude=_EXCLUDE_IDENTITY),
-            (domain_event.timestamp - EPOCH) // _MICROSECOND)  # micros(timestamp), inline
-
-    def encode_batch(self, domain_events: Sequence[Any]) -> EncodedBatch:
-        """`to_stored_event` for a batch, as the columns `LedgerRecorder.insert_batch` appends:
-        the same fields and bytes, without a `StoredEvent` object per event."""
-        return EncodedBatch(
-            [e.originator_id for e in domain_events],
-            [e.originator_version for e in domain_events],
-            [ev.topic_of(type(e)) for e in domain_events],
-            [e.__pydantic_serializer__.to_json(e, exclude=_EXCLUDE_IDENTITY)
-             for e in domain_events],
-            [(e.timestamp - EPOCH) // _MICROSECOND for e in domain_events])
-
-    def to_domain_event(self, stored_event: StoredEvent) -> Any:
-        """Validate stored JSON back into its event class (dates, enums and tuples restored)."""
-        try:
-            cls = ev.event_class(stored_event.topic)
-            state = stored_event.state
-            if (type(state) is bytes and state[:1] == b"{" and state[-1:] == b"}"
-                    and type(stored_event.originator_id) is UUID
-                    and type(stored_event.originator_version) is int):
-                # Fast path: the stream identity is appended to the stored JSON object (a later
-                # key wins, as the assignment below does) and pydantic parses and validates the
-                # bytes in one pass. Anything unusual takes the general path, which also gives
-                # the error message.
-                try:
-                    return cls.model_validate_json(
-                        b'%s,"originator_id":"%s","originator_version":%d}' % (
-                            state[:-1], str(stored_event.originator_id).encode(),
-                            stored_event.originator_version))
-                except Exception:  # the general path below decides, and words the error
-                    pass
-            data = json.loads(state)
-            data["originator_id"] = stored_event.originator_id
-            data["originator_version"] = stored_event.originator_version
-            return cls.model_validate(data)
-        except Exception as e:
-            raise StoreError(
-                f"cannot decode stored event {stored_event.originator_id} "
-                f"v{stored_event.originator_version} ({stored_event.topic}): {_why(e)}"
-            ) from e
-
-
-    def from_row(self, originator_id: Any, originator_version: Any, topic: str, state: Any) -> Any:
-        """`to_domain_event` for a stored row's values as the driver returns them (`iter_pages`).
-
-        On SQLite the id is the stored 32 hex digits: it goes into the JSON as it is (pydantic
-        parses it), so no UUID object is made twice. The result, and any error, is the one
-        `to_domain_event` gives for the typed row."""
-        if (type(originator_id) is str and type(state) is bytes and type(originator_version) is int
-                and state[:1] == b"{" and state[-1:] == b"}" and _HEX32.fullmatch(originator_id)):
-            try:
-                return ev.event_class(topic).model_validate_json(
-                    b'%s,"originator_id":"%s","originator_version":%d}' % (
-                        state[:-1], originator_id.encode(), originator_version))
-            except Exception:  # the general path below decides, and words the error
-                pass
-        oid = originator_id if isinstance(originator_id, UUID) else UUID(originator_id)
-        return self.to_domain_event(StoredEvent(
-            originator_id=oid, originator_version=originator_version, topic=topic,
-            state=_stored_bytes(state)))
 
 
 class LedgerInfrastructure(InfrastructureFactory[TrackingRecorder]):
