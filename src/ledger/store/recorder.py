@@ -40,11 +40,12 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 
 from ledger.domain.chain import EMPTY, GENESIS_HASH, Fingerprint, chain_hash, link
-from ledger.domain.errors import ChainBroken, InvalidInput, RecordedTimeBehind, RuleViolation, StoreError
+from ledger.domain.errors import InvalidInput, RecordedTimeBehind, RuleViolation, StoreError
 from ledger.domain.values import from_micros, micros
-from ledger.store.codecs import as_bytes, as_uuid, restored_row, stored_bytes, uuid_text
+from ledger.store.codecs import as_bytes, as_uuid, restored_row
 from ledger.store.errors import one_line, reading, writing
 from ledger.store.mapper import EncodedBatch, PydanticMapper
+from ledger.store.verify import verify as verify_chain
 
 _UUID_LIST = TypeAdapter(list[UUID])
 
@@ -561,99 +562,13 @@ class LedgerRecorder(ApplicationRecorder):
         Also checks the head the store remembers (a truncated tail) and, with `expect`, a
         fingerprint published earlier (a rewrite whose author recomputed every later hash).
         """
-        digest, expected_position = GENESIS_HASH, 1
-        previous = bytes.fromhex(digest)
-        for page in self.iter_pages():
-            for position, oid, version, topic, state, stored, _ in page:
-                if position != expected_position:
-                    raise ChainBroken(
-                        f"chain broken at position {expected_position}: event missing (deleted); "
-                        f"the next stored position is {position}",
-                        expected_position,
-                    )
-                # The id and state as the typed row would give them.
-                link_digest = link(previous, position, uuid_text(oid).encode(), version,
-                                   topic.encode(), stored_bytes(state))
-                recomputed = link_digest.hex()
-                if recomputed != stored:
-                    row = self._row_at(position)
-                    raise ChainBroken(
-                        f"chain broken at position {position}: {self._diagnose(row, digest)}",
-                        position,
-                    )
-                digest, previous = recomputed, link_digest
-                if expect is not None and position == expect.position and digest != expect.hash:
-                    raise ChainBroken(
-                        f"chain does not contain the published fingerprint {expect}: the history "
-                        f"up to position {expect.position} was rewritten and its hashes recomputed",
-                        expect.position,
-                    )
-                if progress is not None:
-                    progress(position)
-                expected_position += 1
-        head = Fingerprint(expected_position - 1, digest)
-        if expect is not None and expect.position > head.position:
-            raise ChainBroken(
-                f"chain ends at position {head.position} but fingerprint {expect} was published: "
-                "the tail was truncated",
-                head.position + 1,
-            )
-        remembered = self.remembered_head()
-        if remembered is not None and remembered.position > head.position:
-            raise ChainBroken(
-                f"chain ends at position {head.position} but the ledger remembers writing up to "
-                f"{remembered.position}: the tail was truncated",
-                head.position + 1,
-            )
-        if remembered is not None and remembered.position == head.position and (
-                remembered.hash != head.hash):
-            raise ChainBroken(
-                f"the chain's head hash differs from the one the ledger remembers at position "
-                f"{head.position}: the history was rewritten and its hashes recomputed",
-                head.position,
-            )
-        if remembered is not None and remembered.position < head.position:
-            raise ChainBroken(
-                f"events after position {remembered.position} were not appended by the ledger "
-                "(inserted behind its back)",
-                remembered.position + 1,
-            )
-        return head
+        return verify_chain(self, expect, progress)
 
-    def _row_at(self, position: int) -> Any:
+    def row_at(self, position: int) -> Any:
+        """The stored row (typed) at `position`, or None."""
         t = self.table
         with self._reading() as conn:
             return conn.execute(sa.select(t).where(t.c.position == position)).first()
-
-    def _diagnose(self, row: Any, previous: str, window: int = 10_000) -> str:
-        """Say what most likely happened at the first row whose hash does not verify."""
-        p = row.position
-
-        def fits(candidate: Any, position: int, prev: str) -> bool:
-            return bool(chain_hash(prev, position, candidate.originator_id,
-                                   candidate.originator_version, candidate.topic,
-                                   as_bytes(candidate.state)) == candidate.hash)
-
-        following = self._row_at(p + 1)
-        if following is not None and fits(following, p + 1, row.hash):
-            return ("the event's stored bytes were modified (its stored hash, and the next "
-                    "event's link to it, are unchanged)")
-        for later in self.iter_rows(start=p + 1, stop=p + window, batch=1000):
-            if not fits(later, p, previous):
-                continue
-            # `later` is the event that belongs at p; is the event at p the one that belongs there?
-            q = later.position
-            before_q = later if q == p + 1 else self._row_at(q - 1)
-            if before_q is not None and fits(row, q, before_q.hash):
-                return f"events {p} and {q} were swapped"
-            if q == p + 1:
-                return "an event was inserted here (the events after it moved up one position)"
-            return (f"the event that belongs here is stored at position {q}: events were "
-                    "inserted or reordered")
-        if following is None and not fits(row, p, previous):
-            return "the last event's stored bytes were modified or it was replaced"
-        return ("the event does not follow the one before it: an event was deleted and the rest "
-                "moved down, or this one was replaced")
 
 
 class LedgerTrackingRecorder(TrackingRecorder):
