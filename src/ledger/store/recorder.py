@@ -1,4 +1,4 @@
-"""The event store: an eventsourcing `ApplicationRecorder` on SQLAlchemy Core with a hash chain.
+"""The hash-chained recorder: an eventsourcing `ApplicationRecorder` on SQLAlchemy Core.
 
 Every stored event gets the next position in one global sequence and a SHA-256 hash over its
 stored bytes chained to the previous event's hash, computed and inserted in the same
@@ -7,200 +7,27 @@ transaction that holds the table's write lock, so the chain is gap-free under co
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
-import re
-import sqlite3
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from eventsourcing.persistence import (
-    AggregateRecorder,
-    ApplicationRecorder,
-    InfrastructureFactory,
-    IntegrityError,
-    JSONTranscoder,
-    Mapper,
-    Notification,
-    OperationalError,
-    ProcessRecorder,
-    StoredEvent,
-    Subscription,
-    Tracking,
-    TrackingRecorder,
-    Transcoder,
-)
-from eventsourcing.utils import Environment, EnvType
-from pydantic import TypeAdapter
-from sqlalchemy import event as sa_event
+from eventsourcing.persistence import ApplicationRecorder, Notification, StoredEvent, Subscription
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.pool import StaticPool
 
-from ledger.domain import events as ev
-from ledger.domain.chain import EMPTY, GENESIS_HASH, Fingerprint, chain_hash, link
-from ledger.domain.errors import ChainBroken, InvalidInput, RecordedTimeBehind, RuleViolation, StoreError
-from ledger.domain.values import EPOCH, MICROSECOND, from_micros, micros
-
-_MICROSECOND = MICROSECOND
-
-
-@dataclass(frozen=True)
-class StampedEvent(StoredEvent):
-    """A stored event that also says when it was recorded (microseconds since the epoch)."""
-
-    recorded_at: int | None = None
-
-
-_new_object = object.__new__
-_set_attribute = object.__setattr__
-
-
-def _stamped(originator_id: UUID, originator_version: int, topic: str, state: bytes,
-             recorded_at: int | None) -> StampedEvent:
-    """`StampedEvent(...)` without the frozen dataclass's `__init__` (one `object.__setattr__`
-    per field): the instance's `__dict__` is set in one go, to the same fields and values."""
-    stored: StampedEvent = _new_object(StampedEvent)
-    _set_attribute(stored, "__dict__", {
-        "originator_id": originator_id, "originator_version": originator_version,
-        "topic": topic, "state": state, "recorded_at": recorded_at})
-    return stored
-
-
-@dataclass(frozen=True, slots=True)
-class EncodedBatch:
-    """Events encoded for a bulk append (`PydanticMapper.encode_batch`), one list per field of
-    their `StampedEvent`s, in the same order: what `LedgerRecorder.insert_batch` appends."""
-
-    originator_ids: list[UUID | str]
-    originator_versions: list[int]
-    topics: list[str]
-    states: list[bytes]
-    recorded_at: list[int | None]
-
-    def __len__(self) -> int:
-        return len(self.originator_ids)
-
-    @classmethod
-    def of(cls, stored_events: Sequence[StoredEvent]) -> EncodedBatch:
-        """The columns of stored events (`recorded_at` None where an event has none)."""
-        return cls([e.originator_id for e in stored_events],
-                   [e.originator_version for e in stored_events],
-                   [e.topic for e in stored_events], [e.state for e in stored_events],
-                   [getattr(e, "recorded_at", None) for e in stored_events])
-
-
-EVENTS_TABLE = "ledger_events"
-
-
-def sqlite_path(url: str | sa.URL) -> str | None:
-    """The file a SQLite URL points at, or None for memory databases and other backends."""
-    u = sa.make_url(url)
-    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
-        return None
-    return u.database
-
-
-CACHE_KB = 65536
-"""SQLite page cache per connection, in KiB."""
-
-
-def make_engine(url: str | sa.URL) -> Engine:
-    """Create an engine with the ledger's connection settings for the URL's backend."""
-    u = sa.make_url(url)
-    if u.get_backend_name() != "sqlite":
-        return sa.create_engine(u, pool_pre_ping=True)
-    if sqlite_path(u) is None:
-        engine = sa.create_engine(
-            u, poolclass=StaticPool, connect_args={"check_same_thread": False}
-        )
-    else:
-        engine = sa.create_engine(u, connect_args={"timeout": 60})
-
-    @sa_event.listens_for(engine, "connect")
-    def _connect(dbapi_conn: Any, _record: Any) -> None:
-        # Take transaction control away from pysqlite so BEGIN IMMEDIATE can be issued.
-        dbapi_conn.isolation_level = None
-        cur = dbapi_conn.cursor()
-        if sqlite_path(u) is not None:
-            cur.execute("PRAGMA journal_mode=WAL")
-            # A 64 MB page cache (the default is 2 MB) keeps the B-trees that bulk appends and
-            # read-model rebuilds insert into at random (the stream index of a million events is
-            # about 50 MB) in memory: a speed setting only, filled as pages are used.
-            cur.execute(f"PRAGMA cache_size=-{CACHE_KB}")
-        cur.execute("PRAGMA synchronous=FULL")
-        cur.execute("PRAGMA busy_timeout=60000")
-        cur.close()
-
-    @sa_event.listens_for(engine, "begin")
-    def _begin(conn: Connection) -> None:
-        write = conn.get_execution_options().get("ledger_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
-
-    return engine
-
-
-def _events_table(metadata: sa.MetaData, name: str) -> sa.Table:
-    return sa.Table(
-        name,
-        metadata,
-        sa.Column("position", sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-                  primary_key=True, autoincrement=False),
-        sa.Column("originator_id", sa.Uuid(), nullable=False),
-        sa.Column("originator_version", sa.Integer(), nullable=False),
-        sa.Column("topic", sa.Text(), nullable=False),
-        sa.Column("state", sa.LargeBinary(), nullable=False),
-        sa.Column("hash", sa.String(64), nullable=False),
-        sa.Column("recorded_at", sa.BigInteger(), nullable=True),
-        sa.UniqueConstraint("originator_id", "originator_version", name=f"{name}_aggregate_uq"),
-        sa.Index(f"{name}_recorded_at", "recorded_at"),
-    )
-
-
-def _head_table(metadata: sa.MetaData, name: str) -> sa.Table:
-    """One row remembering the last position and hash appended: a truncated tail shows."""
-    return sa.Table(
-        f"{name}_head",
-        metadata,
-        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False),
-        sa.Column("position", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("hash", sa.String(64), nullable=False),
-    )
-
-
-def _append_only_ddl(dialect: str, table: str) -> list[str]:
-    if dialect == "sqlite":
-        return [
-            f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table} "
-            f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {op} refused'); END"
-            for op in ("UPDATE", "DELETE")
-        ]
-    if dialect == "postgresql":
-        return [
-            f"CREATE OR REPLACE FUNCTION {table}_append_only() RETURNS trigger "
-            f"LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '{table} is append-only: %% refused', "
-            f"TG_OP; END $$",
-            f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
-            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON {table} "
-            f"FOR EACH STATEMENT EXECUTE FUNCTION {table}_append_only()",
-        ]
-    return []
-
-
-def _notification(row: Any) -> Notification:
-    return Notification(
-        id=row.position,
-        originator_id=row.originator_id,
-        originator_version=row.originator_version,
-        topic=row.topic,
-        state=_as_bytes(row.state),
-    )
+from ledger.domain.chain import EMPTY, GENESIS_HASH, Fingerprint, chain_hash
+from ledger.domain.errors import InvalidInput, RuleViolation, StoreError
+from ledger.domain.values import from_micros, micros
+from ledger.store.append import chain_batch
+from ledger.store.codecs import as_bytes, as_uuid, restored_row
+from ledger.store.engine import backend_for, for_writing
+from ledger.store.errors import one_line, reading, writing
+from ledger.store.mapper import EncodedBatch
+from ledger.store.schema import EVENTS_TABLE, events_table, head_table
+from ledger.store.tracking import PollingSubscription
+from ledger.store.verify import verify as verify_chain
 
 
 class LedgerRecorder(ApplicationRecorder):
@@ -208,22 +35,17 @@ class LedgerRecorder(ApplicationRecorder):
 
     def __init__(self, engine: Engine, table_name: str = EVENTS_TABLE) -> None:
         self.engine = engine
-        self.write_engine = engine.execution_options(ledger_write=True)
+        self.write_engine = for_writing(engine)
         self.metadata = sa.MetaData()
-        self.table = _events_table(self.metadata, table_name)
-        self.head_table = _head_table(self.metadata, table_name)
-        self.dialect = engine.dialect.name
-        t = self.table
+        self.table = t = events_table(self.metadata, table_name)
+        self.head_table = head_table(self.metadata, table_name)
+        self.backend = backend_for(engine, self.table)
+        self._last = (sa.select(t.c.position, t.c.hash, t.c.recorded_at)
+                      .order_by(t.c.position.desc()).limit(1))
         self._known_on = (
             sa.select(t.c.position, t.c.hash)
             .where(t.c.recorded_at <= sa.bindparam("known", type_=sa.BigInteger()))
             .order_by(t.c.recorded_at.desc(), t.c.position.desc()).limit(1))
-        self._insert_sql = (
-            f"INSERT INTO {table_name} (position, originator_id, originator_version, topic, "
-            "state, hash, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-        )
-        self.lock_key = int.from_bytes(hashlib.sha256(table_name.encode()).digest()[:8], "big",
-                                       signed=True)
 
     # -- schema -------------------------------------------------------------------------------
     def create_table(self) -> None:
@@ -239,10 +61,10 @@ class LedgerRecorder(ApplicationRecorder):
             with self.write_engine.begin() as conn:
                 self.metadata.create_all(conn, tables=missing)
                 if self.table in missing:
-                    for ddl in _append_only_ddl(self.dialect, self.table.name):
+                    for ddl in self.backend.append_only_ddl():
                         conn.exec_driver_sql(ddl)
         except sa.exc.SQLAlchemyError as e:
-            raise StoreError(f"cannot create the ledger's tables: {_one_line(e)}") from e
+            raise StoreError(f"cannot create the ledger's tables: {one_line(e)}") from e
 
     def drop_table(self) -> None:
         """Drop the events table (used only to rebuild a demo ledger)."""
@@ -254,26 +76,15 @@ class LedgerRecorder(ApplicationRecorder):
         try:
             return sa.inspect(self.engine).has_table(self.table.name)
         except sa.exc.SQLAlchemyError as e:
-            raise StoreError(f"cannot open the database: {_one_line(e)}") from e
+            raise StoreError(f"cannot open the database: {one_line(e)}") from e
 
     # -- writing ------------------------------------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """A write transaction holding the append lock; commit on success, roll back on error."""
-        try:
-            with self.write_engine.begin() as conn:
-                if self.dialect == "postgresql":
-                    # An advisory lock serialises appends without needing UPDATE rights on the
-                    # table (LOCK TABLE ... EXCLUSIVE would), so officers can be insert-only.
-                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
-                                 {"key": self.lock_key})
-                yield conn
-        except sa.exc.IntegrityError as e:
-            raise IntegrityError(_one_line(e)) from e
-        except sa.exc.OperationalError as e:
-            raise OperationalError(_one_line(e)) from e
-        except sa.exc.DBAPIError as e:  # e.g. permission denied for a read-only role
-            raise StoreError(f"the database refused the write: {_one_line(e)}") from e
+        with writing(), self.write_engine.begin() as conn:
+            self.backend.lock(conn)
+            yield conn
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], *, conn: Connection | None = None,
@@ -291,77 +102,15 @@ class LedgerRecorder(ApplicationRecorder):
             return self._append(c, batch)
 
     def _append(self, conn: Connection, batch: EncodedBatch) -> list[int]:
-        ids, versions, topics, states = (batch.originator_ids, batch.originator_versions,
-                                         batch.topics, batch.states)
-        stamps = batch.recorded_at
-        count = len(ids)
-        if not len(versions) == len(topics) == len(states) == len(stamps) == count:
-            raise ValueError("an encoded batch needs one value of each field per event")
-        t = self.table
-        last = conn.execute(
-            sa.select(t.c.position, t.c.hash, t.c.recorded_at).order_by(t.c.position.desc()).limit(1)
-        ).first()
-        position, digest = (last.position, last.hash) if last else (0, GENESIS_HASH)
-        latest: int | None = last.recorded_at if last else None
-        first = position + 1
-        for stamp in stamps:  # all checked before anything is written
-            if stamp is not None:
-                if latest is not None and stamp < latest:
-                    raise RecordedTimeBehind(
-                        f"recorded time {from_micros(stamp).isoformat()} is before the ledger's "
-                        f"last ({from_micros(latest).isoformat()}); nothing recorded"
-                    )
-                latest = stamp
-        if not count:
+        """Chain the batch after the last row (checking its recorded times), insert it."""
+        last = conn.execute(self._last).first()
+        rows = (chain_batch(batch, last.position, last.hash, last.recorded_at) if last
+                else chain_batch(batch, 0, GENESIS_HASH, None))
+        if rows is None:
             return []
-        # The chain is computed into columns: no object per event outlives its turn of the
-        # loop, so the cyclic collector has nothing to scan.
-        uuids = (cast(list[UUID], ids) if set(map(type, ids)) == {UUID}
-                 else [_as_uuid(oid) for oid in ids])
-        # Each id's canonical text (what `str(UUID)` gives: the chain hashes it) and its 32 hex
-        # digits (`UUID.hex`: how SQLAlchemy binds a UUID on SQLite), all at once: pydantic
-        # writes a list of UUIDs as JSON from their 128-bit values, `["8-4-4-4-12",...]`.
-        listed = _UUID_LIST.dump_json(uuids)[2:-2]
-        texts = listed.split(b'","')
-        hexes = listed.replace(b"-", b"").decode().split('","')
-        if not len(texts) == len(hexes) == count:
-            raise ValueError("an originator id did not encode as one UUID")
-        digests: list[str] = []
-        add_digest = digests.append
-        topic_bytes: dict[str, bytes] = {}
-        previous = bytes.fromhex(digest)
-        for text, version, topic, state in zip(texts, versions, topics, states, strict=True):
-            position += 1
-            encoded_topic = topic_bytes.get(topic)
-            if encoded_topic is None:
-                encoded_topic = topic_bytes[topic] = topic.encode()
-            previous = link(previous, position, text, version, encoded_topic, state)
-            add_digest(previous.hex())
-        positions = range(first, position + 1)
-        if self.dialect == "sqlite":
-            # The rows go to the driver as they are zipped (one prepared INSERT), in the column
-            # types SQLAlchemy would bind (the UUID as 32 hex digits); errors are worded as
-            # `transaction` words SQLAlchemy's.
-            cursor = cast(sqlite3.Connection, conn.connection.dbapi_connection).cursor()
-            try:
-                cursor.executemany(self._insert_sql, zip(
-                    positions, hexes, versions, topics, states, digests, stamps, strict=True))
-            except sqlite3.IntegrityError as e:
-                raise IntegrityError(_one_line(e)) from e
-            except sqlite3.OperationalError as e:
-                raise OperationalError(_one_line(e)) from e
-            except sqlite3.DatabaseError as e:
-                raise StoreError(f"the database refused the write: {_one_line(e)}") from e
-            finally:
-                cursor.close()
-        else:
-            conn.execute(self.table.insert(), [
-                {"position": p, "originator_id": oid, "originator_version": version,
-                 "topic": topic, "state": state, "hash": hashed, "recorded_at": stamp}
-                for p, oid, version, topic, state, hashed, stamp in zip(
-                    positions, uuids, versions, topics, states, digests, stamps, strict=True)])
-        self._remember_head(conn, Fingerprint(position, digests[-1]))
-        return list(positions)
+        self.backend.insert(conn, rows)
+        self._remember_head(conn, Fingerprint(rows.positions[-1], rows.hashes[-1]))
+        return list(rows.positions)
 
     def _remember_head(self, conn: Connection, head: Fingerprint) -> None:
         h = self.head_table
@@ -376,13 +125,49 @@ class LedgerRecorder(ApplicationRecorder):
             row = conn.execute(sa.select(h.c.position, h.c.hash).where(h.c.id == 1)).first()
         return None if row is None else Fingerprint(row.position, row.hash)
 
+    def restore(self, records: Iterable[tuple[int, dict[str, Any]]],
+                check: Callable[[StoredEvent], object] | None = None,
+                batch: int = 1000) -> Fingerprint:
+        """Load exported rows into an empty store in one transaction, verifying the chain as it
+        goes; `records` are (line number, row) pairs and errors name the line."""
+        with self.transaction() as conn:
+            head = self._head(conn)
+            if head.position:
+                raise RuleViolation(
+                    f"the target ledger is not empty ({head.position} events): restore needs an "
+                    "empty store"
+                )
+            pending: list[dict[str, Any]] = []
+            for line, record in records:
+                row = _restored(line, record, head, check)
+                head = Fingerprint(row["position"], row["hash"])
+                pending.append(row)
+                if len(pending) >= batch:
+                    conn.execute(self.table.insert(), pending)
+                    pending = []
+            if pending:
+                conn.execute(self.table.insert(), pending)
+            if head.position:
+                self._remember_head(conn, head)
+            return head
+
     # -- reading ------------------------------------------------------------------------------
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        with reading(), self.engine.connect() as conn:
+            yield conn
+
     def _head(self, conn: Connection) -> Fingerprint:
         t = self.table
         row = conn.execute(
             sa.select(t.c.position, t.c.hash).order_by(t.c.position.desc()).limit(1)
         ).first()
         return EMPTY if row is None else Fingerprint(row.position, row.hash)
+
+    def head(self) -> Fingerprint:
+        """The fingerprint of the ledger now: last position and head hash."""
+        with self._reading() as conn:
+            return self._head(conn)
 
     def last_recorded_at(self) -> datetime | None:
         """The recorded time of the last event, if it has one."""
@@ -406,11 +191,6 @@ class LedgerRecorder(ApplicationRecorder):
         row = conn.execute(self._known_on, {"known": micros(known)}).first()
         return EMPTY if row is None else Fingerprint(row.position, row.hash)
 
-    def head(self) -> Fingerprint:
-        """The fingerprint of the ledger now: last position and head hash."""
-        with self._reading() as conn:
-            return self._head(conn)
-
     def fingerprint_at(self, position: int, conn: Connection | None = None) -> Fingerprint:
         """The fingerprint of the prefix ending at `position` (as stored, not verified)."""
         if position == 0:
@@ -426,16 +206,6 @@ class LedgerRecorder(ApplicationRecorder):
             raise StoreError(f"the ledger has no event at position {position}")
         return Fingerprint(position, digest)
 
-    @contextmanager
-    def _reading(self) -> Iterator[Connection]:
-        try:
-            with self.engine.connect() as conn:
-                yield conn
-        except sa.exc.OperationalError as e:
-            raise OperationalError(_one_line(e)) from e
-        except sa.exc.DBAPIError as e:
-            raise StoreError(f"the database refused the read: {_one_line(e)}") from e
-
     def select_events(
         self,
         originator_id: UUID | str,
@@ -448,7 +218,7 @@ class LedgerRecorder(ApplicationRecorder):
         """The stored events of one aggregate, by version."""
         t = self.table
         q = sa.select(t.c.originator_id, t.c.originator_version, t.c.topic, t.c.state).where(
-            t.c.originator_id == _as_uuid(originator_id)
+            t.c.originator_id == as_uuid(originator_id)
         )
         if gt is not None:
             q = q.where(t.c.originator_version > gt)
@@ -463,7 +233,7 @@ class LedgerRecorder(ApplicationRecorder):
                     originator_id=r.originator_id,
                     originator_version=r.originator_version,
                     topic=r.topic,
-                    state=_as_bytes(r.state),
+                    state=as_bytes(r.state),
                 )
                 for r in conn.execute(q)
             ]
@@ -530,27 +300,10 @@ class LedgerRecorder(ApplicationRecorder):
         value as the driver returns it: on SQLite the id is the stored text (32 hex digits) and
         no type processing is done, which is what makes this the fast path (verify, catch-up,
         stream). Use `iter_rows` for rows with typed attributes."""
-        t = self.table
         after = start - 1
-        sql = (f"SELECT position, originator_id, originator_version, topic, state, hash, "
-               f"recorded_at FROM {t.name} WHERE position > ?"
-               + ("" if stop is None else " AND position <= ?") + " ORDER BY position LIMIT ?")
         while True:
-            rows: list[tuple[Any, ...]]
-            if self.dialect == "sqlite":
-                params = (after, batch) if stop is None else (after, stop, batch)
-                with self._reading() as conn:
-                    try:
-                        rows = conn.connection.dbapi_connection.execute(  # type: ignore[union-attr]
-                            sql, params).fetchall()
-                    except sqlite3.Error as e:
-                        raise OperationalError(_one_line(e)) from e
-            else:
-                q = sa.select(t).where(t.c.position > after)
-                if stop is not None:
-                    q = q.where(t.c.position <= stop)
-                with self._reading() as conn:
-                    rows = [tuple(r) for r in conn.execute(q.order_by(t.c.position).limit(batch))]
+            with self._reading() as conn:
+                rows = self.backend.read_page(conn, after, stop, batch)
             if not rows:
                 return
             yield rows
@@ -558,57 +311,16 @@ class LedgerRecorder(ApplicationRecorder):
             if len(rows) < batch:
                 return
 
-    def restore(self, records: Iterable[tuple[int, dict[str, Any]]],
-                check: Callable[[StoredEvent], object] | None = None,
-                batch: int = 1000) -> Fingerprint:
-        """Load exported rows into an empty store in one transaction, verifying the chain as it
-        goes; `records` are (line number, row) pairs and errors name the line."""
-        with self.transaction() as conn:
-            head = self._head(conn)
-            if head.position:
-                raise RuleViolation(
-                    f"the target ledger is not empty ({head.position} events): restore needs an "
-                    "empty store"
-                )
-            digest, position, pending = GENESIS_HASH, 0, []
-            for line, record in records:
-                row = _restored_row(line, record)
-                if row["position"] != position + 1:
-                    raise InvalidInput(
-                        f"line {line}: position {row['position']} where {position + 1} was "
-                        "expected (events missing or out of order)"
-                    )
-                position = row["position"]
-                digest = chain_hash(digest, position, row["originator_id"],
-                                    row["originator_version"], row["topic"], row["state"])
-                if digest != row["hash"]:
-                    raise InvalidInput(
-                        f"line {line}: hash does not match the chain at position {position} "
-                        "(the file was altered)"
-                    )
-                if check is not None:
-                    try:
-                        event = check(StoredEvent(originator_id=row["originator_id"],
-                                                  originator_version=row["originator_version"],
-                                                  topic=row["topic"], state=row["state"]))
-                    except Exception as e:
-                        raise InvalidInput(f"line {line}: not a ledger event: {_one_line(e)}") from e
-                    stamp = getattr(event, "timestamp", None)
-                    row["recorded_at"] = micros(stamp) if isinstance(stamp, datetime) else None
-                pending.append(row)
-                if len(pending) >= batch:
-                    conn.execute(self.table.insert(), pending)
-                    pending = []
-            if pending:
-                conn.execute(self.table.insert(), pending)
-            if position:
-                self._remember_head(conn, Fingerprint(position, digest))
-            return Fingerprint(position, digest)
+    def row_at(self, position: int) -> Any:
+        """The stored row (typed) at `position`, or None."""
+        t = self.table
+        with self._reading() as conn:
+            return conn.execute(sa.select(t).where(t.c.position == position)).first()
 
     def rows_for(self, originator_id: UUID | str) -> list[Any]:
         """Every stored row (with position and hash) of one record, in version order."""
         t = self.table
-        q = sa.select(t).where(t.c.originator_id == _as_uuid(originator_id))
+        q = sa.select(t).where(t.c.originator_id == as_uuid(originator_id))
         with self._reading() as conn:
             return list(conn.execute(q.order_by(t.c.originator_version)))
 
@@ -620,374 +332,44 @@ class LedgerRecorder(ApplicationRecorder):
         Also checks the head the store remembers (a truncated tail) and, with `expect`, a
         fingerprint published earlier (a rewrite whose author recomputed every later hash).
         """
-        digest, expected_position = GENESIS_HASH, 1
-        previous = bytes.fromhex(digest)
-        for page in self.iter_pages():
-            for position, oid, version, topic, state, stored, _ in page:
-                if position != expected_position:
-                    raise ChainBroken(
-                        f"chain broken at position {expected_position}: event missing (deleted); "
-                        f"the next stored position is {position}",
-                        expected_position,
-                    )
-                # The id and state as the typed row would give them.
-                link_digest = link(previous, position, _uuid_text(oid).encode(), version,
-                                   topic.encode(), _stored_bytes(state))
-                recomputed = link_digest.hex()
-                if recomputed != stored:
-                    row = self._row_at(position)
-                    raise ChainBroken(
-                        f"chain broken at position {position}: {self._diagnose(row, digest)}",
-                        position,
-                    )
-                digest, previous = recomputed, link_digest
-                if expect is not None and position == expect.position and digest != expect.hash:
-                    raise ChainBroken(
-                        f"chain does not contain the published fingerprint {expect}: the history "
-                        f"up to position {expect.position} was rewritten and its hashes recomputed",
-                        expect.position,
-                    )
-                if progress is not None:
-                    progress(position)
-                expected_position += 1
-        head = Fingerprint(expected_position - 1, digest)
-        if expect is not None and expect.position > head.position:
-            raise ChainBroken(
-                f"chain ends at position {head.position} but fingerprint {expect} was published: "
-                "the tail was truncated",
-                head.position + 1,
-            )
-        remembered = self.remembered_head()
-        if remembered is not None and remembered.position > head.position:
-            raise ChainBroken(
-                f"chain ends at position {head.position} but the ledger remembers writing up to "
-                f"{remembered.position}: the tail was truncated",
-                head.position + 1,
-            )
-        if remembered is not None and remembered.position == head.position and (
-                remembered.hash != head.hash):
-            raise ChainBroken(
-                f"the chain's head hash differs from the one the ledger remembers at position "
-                f"{head.position}: the history was rewritten and its hashes recomputed",
-                head.position,
-            )
-        if remembered is not None and remembered.position < head.position:
-            raise ChainBroken(
-                f"events after position {remembered.position} were not appended by the ledger "
-                "(inserted behind its back)",
-                remembered.position + 1,
-            )
-        return head
-
-    def _row_at(self, position: int) -> Any:
-        t = self.table
-        with self._reading() as conn:
-            return conn.execute(sa.select(t).where(t.c.position == position)).first()
-
-    def _diagnose(self, row: Any, previous: str, window: int = 10_000) -> str:
-        """Say what most likely happened at the first row whose hash does not verify."""
-        p = row.position
-
-        def fits(candidate: Any, position: int, prev: str) -> bool:
-            return bool(chain_hash(prev, position, candidate.originator_id,
-                                   candidate.originator_version, candidate.topic,
-                                   _as_bytes(candidate.state)) == candidate.hash)
-
-        following = self._row_at(p + 1)
-        if following is not None and fits(following, p + 1, row.hash):
-            return ("the event's stored bytes were modified (its stored hash, and the next "
-                    "event's link to it, are unchanged)")
-        for later in self.iter_rows(start=p + 1, stop=p + window, batch=1000):
-            if not fits(later, p, previous):
-                continue
-            # `later` is the event that belongs at p; is the event at p the one that belongs there?
-            q = later.position
-            before_q = later if q == p + 1 else self._row_at(q - 1)
-            if before_q is not None and fits(row, q, before_q.hash):
-                return f"events {p} and {q} were swapped"
-            if q == p + 1:
-                return "an event was inserted here (the events after it moved up one position)"
-            return (f"the event that belongs here is stored at position {q}: events were "
-                    "inserted or reordered")
-        if following is None and not fits(row, p, previous):
-            return "the last event's stored bytes were modified or it was replaced"
-        return ("the event does not follow the one before it: an event was deleted and the rest "
-                "moved down, or this one was replaced")
+        return verify_chain(self, expect, progress)
 
 
-class LedgerTrackingRecorder(TrackingRecorder):
-    """Remembers, per downstream name, the last notification processed (one row each).
+def _notification(row: Any) -> Notification:
+    return Notification(
+        id=row.position,
+        originator_id=row.originator_id,
+        originator_version=row.originator_version,
+        topic=row.topic,
+        state=as_bytes(row.state),
+    )
 
-    `insert_tracking(..., conn=)` writes in the caller's transaction, so a read model's rows and
-    its position commit together; a position at or below the recorded one is refused.
-    """
 
-    def __init__(self, engine: Engine, table_name: str = "ledger_tracking") -> None:
-        self.engine = engine
-        self.write_engine = engine.execution_options(ledger_write=True)
-        self.metadata = sa.MetaData()
-        self.table = sa.Table(
-            table_name, self.metadata,
-            sa.Column("application_name", sa.String(64), primary_key=True),
-            sa.Column("notification_id", sa.BigInteger(), nullable=False),
+def _restored(line: int, record: dict[str, Any], after: Fingerprint,
+              check: Callable[[StoredEvent], object] | None) -> dict[str, Any]:
+    """The row of an export file's record, checked to follow `after` in the chain and, with
+    `check` (which decodes it), to be a ledger event; its recorded time then set."""
+    row = restored_row(line, record)
+    position = after.position + 1
+    if row["position"] != position:
+        raise InvalidInput(
+            f"line {line}: position {row['position']} where {position} was "
+            "expected (events missing or out of order)"
         )
-
-    def create_table(self) -> None:
-        """Create the tracking table if missing."""
-        with self.write_engine.begin() as conn:
-            self.metadata.create_all(conn)
-
-    def insert_tracking(self, tracking: Tracking, *, conn: Connection | None = None) -> None:
-        """Record that `tracking.notification_id` was processed; refuse going back or repeating."""
-        if conn is None:
-            with self.write_engine.begin() as c:
-                self.insert_tracking(tracking, conn=c)
-            return
-        t = self.table
-        current = conn.execute(sa.select(t.c.notification_id).where(
-            t.c.application_name == tracking.application_name)).scalar_one_or_none()
-        if current is not None and tracking.notification_id <= current:
-            raise IntegrityError(
-                f"{tracking.application_name} already tracked {current}; "
-                f"{tracking.notification_id} would go back or repeat"
-            )
-        if current is None:
-            conn.execute(t.insert().values(application_name=tracking.application_name,
-                                           notification_id=tracking.notification_id))
-        else:
-            conn.execute(t.update().where(t.c.application_name == tracking.application_name)
-                         .values(notification_id=tracking.notification_id))
-
-    def max_tracking_id(self, application_name: str,
-                        conn: Connection | None = None) -> int | None:
-        """The last position processed by `application_name`, or None."""
-        if conn is None:
-            with self.engine.connect() as c:
-                return self.max_tracking_id(application_name, c)
-        t = self.table
-        value = conn.execute(sa.select(t.c.notification_id).where(
-            t.c.application_name == application_name)).scalar_one_or_none()
-        return None if value is None else int(value)
-
-    def forget(self, application_name: str, conn: Connection) -> None:
-        """Drop the tracking row (used when a read model is rebuilt from scratch)."""
-        conn.execute(self.table.delete().where(self.table.c.application_name == application_name))
-
-
-class PollingSubscription(Subscription[ApplicationRecorder]):
-    """Yields notifications after `gt`, polling for new ones until stopped."""
-
-    def __init__(
-        self, recorder: ApplicationRecorder, gt: int | None = None, topics: Sequence[str] = (),
-        interval: float = 0.05,
-    ) -> None:
-        super().__init__(recorder=recorder, gt=gt, topics=topics)
-        self._buffer: list[Notification] = []
-        self._interval = interval
-
-    def __next__(self) -> Notification:
-        while not self._has_been_stopped:
-            if self._buffer:
-                n = self._buffer.pop(0)
-                self._last_notification_id = n.id
-                return n
-            self._buffer = list(
-                self._recorder.select_notifications(
-                    start=self._last_notification_id or 0, limit=500, topics=self._topics,
-                    inclusive_of_start=False,
-                )
-            )
-            if not self._buffer:
-                time.sleep(self._interval)
-        raise StopIteration
-
-
-def export_record(row: Any) -> dict[str, Any]:
-    """A stored row as one JSON-ready object of an export file."""
-    state = _as_bytes(row.state)
-    try:
-        text: dict[str, Any] = {"state": state.decode("utf-8")}
-    except UnicodeDecodeError:
-        text = {"state_base64": base64.b64encode(state).decode()}
-    return {"position": row.position, "hash": row.hash, "originator_id": str(row.originator_id),
-            "originator_version": row.originator_version, "topic": row.topic, **text}
-
-
-def _restored_row(line: int, record: dict[str, Any]) -> dict[str, Any]:
-    try:
-        if "state_base64" in record:
-            state = base64.b64decode(record["state_base64"], validate=True)
-        else:
-            state = str(record["state"]).encode("utf-8")
-        row = {
-            "position": int(record["position"]),
-            "originator_id": UUID(str(record["originator_id"])),
-            "originator_version": int(record["originator_version"]),
-            "topic": str(record["topic"]),
-            "state": state,
-            "hash": str(record["hash"]),
-        }
-    except KeyError as e:
-        raise InvalidInput(f"line {line}: missing field {e.args[0]!r}") from None
-    except (ValueError, TypeError) as e:
-        raise InvalidInput(f"line {line}: bad value: {_one_line(e)}") from None
-    return row
-
-
-def _as_bytes(value: Any) -> bytes:
-    """Stored state as bytes, even if someone rewrote the column as text."""
-    return value.encode() if isinstance(value, str) else bytes(value)
-
-
-def _as_uuid(value: UUID | str) -> UUID:
-    return value if isinstance(value, UUID) else UUID(str(value))
-
-
-_HEX32 = re.compile(r"[0-9a-f]{32}")
-
-
-def _uuid_text(value: Any) -> str:
-    """A stored originator id in its canonical text, as `str()` of the typed row's UUID gives:
-    sliced from the 32 lower-case hex digits the store writes on SQLite, else through UUID (which
-    raises for a malformed id, as reading the typed row does)."""
-    if type(value) is str and _HEX32.fullmatch(value):
-        return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
-    return str(value if isinstance(value, UUID) else UUID(value))
-
-
-def _stored_bytes(value: Any) -> bytes:
-    """Stored state as the typed row gives it (`bytes(value)`, which refuses text)."""
-    return value if type(value) is bytes else bytes(value)
-
-
-def _why(e: BaseException) -> str:
-    errors = getattr(e, "errors", None)
-    if callable(errors):
-        first = errors()[0]
-        return f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
-    return _one_line(e)
-
-
-def _one_line(e: BaseException) -> str:
-    orig = getattr(e, "orig", None)
-    text = str(orig if orig is not None else e)
-    return text.strip().splitlines()[0] if text.strip() else type(e).__name__
-
-
-_IDENTITY = frozenset({"originator_id", "originator_version"})
-"""The fields a stored event keeps in its own columns rather than in its JSON."""
-_EXCLUDE_IDENTITY: dict[str, bool] = dict.fromkeys(_IDENTITY, True)
-_UUID_LIST = TypeAdapter(list[UUID])
-
-
-class PydanticMapper(Mapper[UUID]):
-    """Maps frozen pydantic events to stored bytes (their JSON) and back, types intact."""
-
-    def to_stored_event(self, domain_event: Any) -> StoredEvent:
-        """Encode an event's fields, except its stream identity, as compact JSON."""
-        # The model's serializer directly: the bytes of `model_dump_json(exclude=...).encode()`
-        # (the exclusion given as a dict: pydantic-core converts a set or frozenset on every call).
-        return _stamped(
-            domain_event.originator_id, domain_event.originator_version,
-            ev.topic_of(type(domain_event)),
-            domain_event.__pydantic_serializer__.to_json(domain_event, exclude=_EXCLUDE_IDENTITY),
-            (domain_event.timestamp - EPOCH) // _MICROSECOND)  # micros(timestamp), inline
-
-    def encode_batch(self, domain_events: Sequence[Any]) -> EncodedBatch:
-        """`to_stored_event` for a batch, as the columns `LedgerRecorder.insert_batch` appends:
-        the same fields and bytes, without a `StoredEvent` object per event."""
-        return EncodedBatch(
-            [e.originator_id for e in domain_events],
-            [e.originator_version for e in domain_events],
-            [ev.topic_of(type(e)) for e in domain_events],
-            [e.__pydantic_serializer__.to_json(e, exclude=_EXCLUDE_IDENTITY)
-             for e in domain_events],
-            [(e.timestamp - EPOCH) // _MICROSECOND for e in domain_events])
-
-    def to_domain_event(self, stored_event: StoredEvent) -> Any:
-        """Validate stored JSON back into its event class (dates, enums and tuples restored)."""
+    digest = chain_hash(after.hash, position, row["originator_id"], row["originator_version"],
+                        row["topic"], row["state"])
+    if digest != row["hash"]:
+        raise InvalidInput(
+            f"line {line}: hash does not match the chain at position {position} "
+            "(the file was altered)"
+        )
+    if check is not None:
         try:
-            cls = ev.event_class(stored_event.topic)
-            state = stored_event.state
-            if (type(state) is bytes and state[:1] == b"{" and state[-1:] == b"}"
-                    and type(stored_event.originator_id) is UUID
-                    and type(stored_event.originator_version) is int):
-                # Fast path: the stream identity is appended to the stored JSON object (a later
-                # key wins, as the assignment below does) and pydantic parses and validates the
-                # bytes in one pass. Anything unusual takes the general path, which also gives
-                # the error message.
-                try:
-                    return cls.model_validate_json(
-                        b'%s,"originator_id":"%s","originator_version":%d}' % (
-                            state[:-1], str(stored_event.originator_id).encode(),
-                            stored_event.originator_version))
-                except Exception:  # the general path below decides, and words the error
-                    pass
-            data = json.loads(state)
-            data["originator_id"] = stored_event.originator_id
-            data["originator_version"] = stored_event.originator_version
-            return cls.model_validate(data)
+            event = check(StoredEvent(originator_id=row["originator_id"],
+                                      originator_version=row["originator_version"],
+                                      topic=row["topic"], state=row["state"]))
         except Exception as e:
-            raise StoreError(
-                f"cannot decode stored event {stored_event.originator_id} "
-                f"v{stored_event.originator_version} ({stored_event.topic}): {_why(e)}"
-            ) from e
-
-
-    def from_row(self, originator_id: Any, originator_version: Any, topic: str, state: Any) -> Any:
-        """`to_domain_event` for a stored row's values as the driver returns them (`iter_pages`).
-
-        On SQLite the id is the stored 32 hex digits: it goes into the JSON as it is (pydantic
-        parses it), so no UUID object is made twice. The result, and any error, is the one
-        `to_domain_event` gives for the typed row."""
-        if (type(originator_id) is str and type(state) is bytes and type(originator_version) is int
-                and state[:1] == b"{" and state[-1:] == b"}" and _HEX32.fullmatch(originator_id)):
-            try:
-                return ev.event_class(topic).model_validate_json(
-                    b'%s,"originator_id":"%s","originator_version":%d}' % (
-                        state[:-1], originator_id.encode(), originator_version))
-            except Exception:  # the general path below decides, and words the error
-                pass
-        oid = originator_id if isinstance(originator_id, UUID) else UUID(originator_id)
-        return self.to_domain_event(StoredEvent(
-            originator_id=oid, originator_version=originator_version, topic=topic,
-            state=_stored_bytes(state)))
-
-
-class LedgerInfrastructure(InfrastructureFactory[TrackingRecorder]):
-    """Wires the ledger's recorder and mapper into an eventsourcing application."""
-
-    def __init__(self, env: Environment | EnvType | None, *, url: str) -> None:
-        super().__init__(env)
-        self.engine = make_engine(url)
-        self.recorder = LedgerRecorder(self.engine)
-
-    def mapper(
-        self, transcoder: Transcoder | None = None, mapper_class: Any = None
-    ) -> Mapper[Any]:
-        """The pydantic mapper (the JSON transcoder is unused: pydantic encodes)."""
-        return PydanticMapper(transcoder=transcoder or JSONTranscoder())
-
-    def aggregate_recorder(self, purpose: str = "events") -> AggregateRecorder:
-        """The one recorder: the ledger keeps no snapshots."""
-        return self.recorder
-
-    def application_recorder(self) -> ApplicationRecorder:
-        """The hash-chained recorder."""
-        return self.recorder
-
-    def tracking_recorder(self, tracking_recorder_class: Any = None) -> TrackingRecorder:
-        """The tracking recorder the read models use."""
-        return LedgerTrackingRecorder(self.engine)
-
-    def process_recorder(self) -> ProcessRecorder:
-        """Not used: the ledger is one application."""
-        raise NotImplementedError("the ledger has no process recorder")
-
-    def is_snapshotting_enabled(self) -> bool:
-        """Snapshots are off: streams are short and tuples would not survive them."""
-        return False
-
-    def close(self) -> None:
-        """Dispose of the engine's connections."""
-        self.engine.dispose()
+            raise InvalidInput(f"line {line}: not a ledger event: {one_line(e)}") from e
+        stamp = getattr(event, "timestamp", None)
+        row["recorded_at"] = micros(stamp) if isinstance(stamp, datetime) else None
+    return row

@@ -1,0 +1,57 @@
+"""What the store does differently per database backend, and the portable way (the default).
+
+A recorder picks its backend once, at construction (`ledger.store.engine.backend_for`): its
+methods call the backend's and never branch on the dialect. `SQLiteBackend` and
+`PostgreSQLBackend` override what their database does better or needs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from ledger.store.append import ChainedRows
+
+WRITE_OPTION = "ledger_write"
+"""The execution option that marks an engine's transactions as writes (`engine.for_writing`)."""
+
+
+class Backend:
+    """The portable way, through SQLAlchemy Core: no append lock but the database's own, no
+    append-only triggers."""
+
+    def __init__(self, table: sa.Table) -> None:
+        self.table = table
+
+    @staticmethod
+    def create_engine(url: sa.URL) -> Engine:
+        """An engine with this backend's connection settings."""
+        return sa.create_engine(url, pool_pre_ping=True)
+
+    def append_only_ddl(self) -> list[str]:
+        """Statements that make the events table refuse updates and deletes."""
+        return []
+
+    def lock(self, conn: Connection) -> None:
+        """Serialise appends: runs first in every write transaction of the recorder."""
+
+    def insert(self, conn: Connection, rows: ChainedRows) -> None:
+        """Insert a chained batch in `conn`'s transaction."""
+        conn.execute(self.table.insert(), [
+            {"position": p, "originator_id": oid, "originator_version": version,
+             "topic": topic, "state": state, "hash": hashed, "recorded_at": stamp}
+            for p, oid, version, topic, state, hashed, stamp in zip(
+                rows.positions, rows.uuids, rows.versions, rows.topics, rows.states, rows.hashes,
+                rows.recorded_at, strict=True)])
+
+    def read_page(self, conn: Connection, after: int, stop: int | None,
+                  limit: int) -> list[tuple[Any, ...]]:
+        """Up to `limit` rows after position `after` (up to `stop`), in position order, as plain
+        tuples of the table's columns."""
+        t = self.table
+        q = sa.select(t).where(t.c.position > after)
+        if stop is not None:
+            q = q.where(t.c.position <= stop)
+        return [tuple(r) for r in conn.execute(q.order_by(t.c.position).limit(limit))]

@@ -1,0 +1,125 @@
+"""Chain verification: recompute every hash from the stored rows, check the head the store
+remembers and any fingerprint published earlier, and say what most likely happened at the first
+row that does not verify."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ledger.domain.chain import GENESIS_HASH, Fingerprint, chain_hash, link
+from ledger.domain.errors import ChainBroken
+from ledger.store.codecs import as_bytes, stored_bytes, uuid_text
+
+if TYPE_CHECKING:
+    from ledger.store.recorder import LedgerRecorder
+
+
+def verify(recorder: LedgerRecorder, expect: Fingerprint | None = None,
+           progress: Callable[[int], None] | None = None) -> Fingerprint:
+    """Recompute the chain from the stored rows; return the head or raise `ChainBroken`.
+
+    Also checks the head the store remembers (a truncated tail) and, with `expect`, a
+    fingerprint published earlier (a rewrite whose author recomputed every later hash)."""
+    head = _recompute(recorder, expect, progress)
+    if expect is not None and expect.position > head.position:
+        raise ChainBroken(
+            f"chain ends at position {head.position} but fingerprint {expect} was published: "
+            "the tail was truncated",
+            head.position + 1,
+        )
+    _check_remembered(head, recorder.remembered_head())
+    return head
+
+
+def _recompute(recorder: LedgerRecorder, expect: Fingerprint | None,
+               progress: Callable[[int], None] | None) -> Fingerprint:
+    """The head recomputed from every stored row (the fast page reads), `expect` checked on the
+    way; the first row out of place or whose hash differs raises `ChainBroken`."""
+    digest, expected_position = GENESIS_HASH, 1
+    previous = bytes.fromhex(digest)
+    for page in recorder.iter_pages():
+        for position, oid, version, topic, state, stored, _ in page:
+            if position != expected_position:
+                raise ChainBroken(
+                    f"chain broken at position {expected_position}: event missing (deleted); "
+                    f"the next stored position is {position}",
+                    expected_position,
+                )
+            # The id and state as the typed row would give them.
+            link_digest = link(previous, position, uuid_text(oid).encode(), version,
+                               topic.encode(), stored_bytes(state))
+            recomputed = link_digest.hex()
+            if recomputed != stored:
+                row = recorder.row_at(position)
+                raise ChainBroken(
+                    f"chain broken at position {position}: {diagnose(recorder, row, digest)}",
+                    position,
+                )
+            digest, previous = recomputed, link_digest
+            if expect is not None and position == expect.position and digest != expect.hash:
+                raise ChainBroken(
+                    f"chain does not contain the published fingerprint {expect}: the history "
+                    f"up to position {expect.position} was rewritten and its hashes recomputed",
+                    expect.position,
+                )
+            if progress is not None:
+                progress(position)
+            expected_position += 1
+    return Fingerprint(expected_position - 1, digest)
+
+
+def _check_remembered(head: Fingerprint, remembered: Fingerprint | None) -> None:
+    """Raise `ChainBroken` unless the chain ends where the store remembers appending."""
+    if remembered is None:
+        return
+    if remembered.position > head.position:
+        raise ChainBroken(
+            f"chain ends at position {head.position} but the ledger remembers writing up to "
+            f"{remembered.position}: the tail was truncated",
+            head.position + 1,
+        )
+    if remembered.position == head.position and remembered.hash != head.hash:
+        raise ChainBroken(
+            f"the chain's head hash differs from the one the ledger remembers at position "
+            f"{head.position}: the history was rewritten and its hashes recomputed",
+            head.position,
+        )
+    if remembered.position < head.position:
+        raise ChainBroken(
+            f"events after position {remembered.position} were not appended by the ledger "
+            "(inserted behind its back)",
+            remembered.position + 1,
+        )
+
+
+def _fits(candidate: Any, position: int, previous: str) -> bool:
+    """True if the stored row `candidate` chains at `position` after the hash `previous`."""
+    return bool(chain_hash(previous, position, candidate.originator_id,
+                           candidate.originator_version, candidate.topic,
+                           as_bytes(candidate.state)) == candidate.hash)
+
+
+def diagnose(recorder: LedgerRecorder, row: Any, previous: str, window: int = 10_000) -> str:
+    """Say what most likely happened at the first row whose hash does not verify."""
+    p = row.position
+    following = recorder.row_at(p + 1)
+    if following is not None and _fits(following, p + 1, row.hash):
+        return ("the event's stored bytes were modified (its stored hash, and the next "
+                "event's link to it, are unchanged)")
+    for later in recorder.iter_rows(start=p + 1, stop=p + window, batch=1000):
+        if not _fits(later, p, previous):
+            continue
+        # `later` is the event that belongs at p; is the event at p the one that belongs there?
+        q = later.position
+        before_q = later if q == p + 1 else recorder.row_at(q - 1)
+        if before_q is not None and _fits(row, q, before_q.hash):
+            return f"events {p} and {q} were swapped"
+        if q == p + 1:
+            return "an event was inserted here (the events after it moved up one position)"
+        return (f"the event that belongs here is stored at position {q}: events were "
+                "inserted or reordered")
+    if following is None and not _fits(row, p, previous):
+        return "the last event's stored bytes were modified or it was replaced"
+    return ("the event does not follow the one before it: an event was deleted and the rest "
+            "moved down, or this one was replaced")
