@@ -17,8 +17,8 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner, Result
 
-from ledger.application import Ledger
-from ledger.cli import main, scenario
+from ledger.application import Ledger, scenario
+from ledger.cli import main
 from ledger.domain import events as ev
 from ledger.domain.chain import Fingerprint
 from ledger.domain.errors import ChainBroken

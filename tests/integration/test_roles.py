@@ -18,7 +18,8 @@ import sqlalchemy as sa
 from click.testing import CliRunner, Result
 from sqlalchemy.pool import NullPool
 
-from ledger.cli import main, scenario
+from ledger.application import scenario
+from ledger.cli import main
 from ledger.projections.readmodel import metadata as readmodel_metadata
 
 EVENTS, HEAD, TRACKING = "ledger_events", "ledger_events_head", "ledger_tracking"
