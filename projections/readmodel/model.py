@@ -37,6 +37,25 @@ from ledger.domain import events as ev
 from ledger.domain.chain import Fingerprint
 from ledger.domain.errors import StoreError
 from ledger.domain.values import FOREVER, micros
+from ledger.projections.readmodel import schema
+from ledger.projections.readmodel.schema import (
+    BEGINNING,
+    END,
+    NAME,
+    Attr,
+    achievements,
+    action_recs,
+    actions,
+    attrs,
+    audits,
+    meetings,
+    metadata,
+    milestones,
+    received,
+    recommendations,
+    ref_type,
+    resolutions,
+)
 from ledger.projections.replay import (
     ActionState,
     MeetingInfo,
@@ -46,104 +65,11 @@ from ledger.projections.replay import (
 )
 from ledger.store import LedgerTrackingRecorder, PydanticMapper
 
-NAME = "readmodel"
-BEGINNING = date(1, 1, 1)
-END = date(9999, 12, 31)
-STATUS, OWNER, DUE = "s", "o", "d"
+STATUS, OWNER, DUE = Attr.STATUS, Attr.OWNER, Attr.DUE
 CHANGES: dict[type[ev.LedgerEvent], str] = {
     ev.ActionStarted: STATUS, ev.ActionCompleted: STATUS, ev.ActionReopened: STATUS,
     ev.ActionAssigned: OWNER, ev.ActionRescheduled: DUE,
 }
-
-metadata = sa.MetaData()
-ref_type = sa.String(64)
-actions = sa.Table(
-    "rm_actions", metadata,
-    sa.Column("ref", ref_type, primary_key=True),
-    sa.Column("added_on", sa.Date(), nullable=False),
-    sa.Column("added_at", sa.BigInteger(), nullable=False),
-    sa.Column("text", sa.Text(), nullable=False),
-    sa.Column("original_due", sa.Date()),
-    sa.Column("original_owner", sa.Text()),
-    sa.Column("recommendations", sa.Text(), nullable=False),
-    sa.Column("depends_on", sa.Text(), nullable=False),
-    # Current state: as at the latest date, as known now.
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("owner", sa.Text()),
-    sa.Column("due", sa.Date()),
-)
-action_recs = sa.Table(
-    "rm_action_recommendations", metadata,
-    sa.Column("action_ref", ref_type, primary_key=True),
-    sa.Column("rec_ref", ref_type, primary_key=True),
-    sa.Index("rm_action_recommendations_rec", "rec_ref"),
-)
-attrs = sa.Table(
-    "rm_attrs", metadata,
-    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
-    sa.Column("action_ref", ref_type, nullable=False),
-    sa.Column("attr", sa.String(1), nullable=False),
-    sa.Column("value", sa.Text()),
-    sa.Column("valid_from", sa.Date(), nullable=False),
-    sa.Column("valid_to", sa.Date(), nullable=False),
-    sa.Column("recorded_from", sa.BigInteger(), nullable=False),
-    sa.Column("recorded_to", sa.BigInteger(), nullable=False),
-    sa.Index("rm_attrs_asat", "action_ref", "recorded_to", "valid_from"),
-)
-recommendations = sa.Table(
-    "rm_recommendations", metadata,
-    sa.Column("ref", ref_type, primary_key=True),
-    sa.Column("audit", ref_type, nullable=False, index=True),
-    sa.Column("priority", sa.String(16), nullable=False),
-    sa.Column("made_on", sa.Date(), nullable=False),
-    sa.Column("recorded_at", sa.BigInteger(), nullable=False),
-)
-audits = sa.Table(
-    "rm_audits", metadata,
-    sa.Column("ref", ref_type, primary_key=True),
-    sa.Column("audit_date", sa.Date(), nullable=False),
-    sa.Column("recorded_at", sa.BigInteger(), nullable=False),
-    sa.Column("event", sa.Text(), nullable=False),
-)
-milestones = sa.Table(
-    "rm_milestones", metadata,
-    sa.Column("ref", ref_type, primary_key=True),
-    sa.Column("text", sa.Text(), nullable=False),
-    sa.Column("set_on", sa.Date(), nullable=False),
-    sa.Column("recorded_at", sa.BigInteger(), nullable=False),
-    sa.Column("achieved_on", sa.Date()),
-)
-achievements = sa.Table(
-    "rm_achievements", metadata,
-    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
-    sa.Column("ref", ref_type, nullable=False, index=True),
-    sa.Column("effective", sa.Date(), nullable=False),
-    sa.Column("recorded_at", sa.BigInteger(), nullable=False),
-)
-meetings = sa.Table(
-    "rm_meetings", metadata,
-    sa.Column("ref", ref_type, primary_key=True),
-    sa.Column("committee", sa.Text(), nullable=False),
-    sa.Column("held_on", sa.Date(), nullable=False),
-    sa.Column("recorded_at", sa.BigInteger(), nullable=False),
-)
-resolutions = sa.Table(
-    "rm_resolutions", metadata,
-    sa.Column("meeting", ref_type, primary_key=True),
-    sa.Column("number", sa.Integer(), primary_key=True),
-    sa.Column("kind", sa.String(24), nullable=False),
-    sa.Column("recorded_at", sa.BigInteger(), nullable=False),
-    sa.Column("event", sa.Text(), nullable=False),
-)
-received = sa.Table(
-    "rm_received", metadata,
-    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
-    sa.Column("meeting", ref_type, nullable=False),
-    sa.Column("number", sa.Integer(), nullable=False),
-    sa.Column("effective", sa.Date(), nullable=False),
-    sa.Column("recorded_at", sa.BigInteger(), nullable=False),
-    sa.Index("rm_received_request", "meeting", "number"),
-)
 
 
 @dataclass(slots=True)
@@ -196,7 +122,7 @@ INSERTED: dict[sa.Table, tuple[str, ...]] = {
             "recorded_to"),
 }
 """The columns each batch inserts, in the order of the tuples `_Batch` builds."""
-CURRENT = {STATUS: "status", OWNER: "owner", DUE: "due"}
+CURRENT = schema.CURRENT_COLUMN
 DECODE_SLICE = 2000
 ANALYZE_AFTER = 50_000
 """Events a catch-up must apply before it refreshes the planner's statistics (PostgreSQL)."""
@@ -574,28 +500,10 @@ class ReadModel:
     # -- maintenance --------------------------------------------------------------------------
     def create(self) -> None:
         """Create the tables if missing (needing no write access when they all exist)."""
-        try:
-            existing = set(sa.inspect(self.engine).get_table_names())
-            missing = [t for t in metadata.sorted_tables if t.name not in existing]
-            if self.tracking.table.name not in existing:
-                self.tracking.create_table()
-            if missing:
-                with self.write_engine.begin() as conn:
-                    metadata.create_all(conn, tables=missing)
-            if actions.name in existing and "original_owner" not in {
-                    c["name"] for c in sa.inspect(self.engine).get_columns(actions.name)}:
-                # Made by a version that stored every starting value as a row: add the column
-                # and empty the read model (keeping tables and grants); catching up refills it.
-                with self.write_engine.begin() as conn:
-                    conn.execute(sa.text(f"ALTER TABLE {actions.name} ADD COLUMN original_owner TEXT"))
-                    self._empty(conn)
-        except sa.exc.DBAPIError as e:
-            raise StoreError(f"cannot create the read model's tables: {e.orig}") from e
+        schema.create(self.engine, self.write_engine, self.tracking)
 
     def _empty(self, conn: Connection) -> None:
-        for table in reversed(metadata.sorted_tables):
-            conn.execute(table.delete())
-        self.tracking.forget(NAME, conn)
+        schema.empty(conn, self.tracking)
 
     def status(self) -> Status:
         """The read model's position and the log's head."""
