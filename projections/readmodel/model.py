@@ -19,7 +19,6 @@ position commit in one transaction, so a crash never loses or doubles a row. It 
 from __future__ import annotations
 
 import gc
-import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -38,6 +37,7 @@ from ledger.domain.chain import Fingerprint
 from ledger.domain.errors import StoreError
 from ledger.domain.values import FOREVER, micros
 from ledger.projections.readmodel import schema
+from ledger.projections.readmodel.queries import Queries
 from ledger.projections.readmodel.schema import (
     BEGINNING,
     END,
@@ -53,15 +53,11 @@ from ledger.projections.readmodel.schema import (
     milestones,
     received,
     recommendations,
-    ref_type,
     resolutions,
 )
 from ledger.projections.replay import (
-    ActionState,
     MeetingInfo,
     Position,
-    Request,
-    natural_key,
 )
 from ledger.store import LedgerTrackingRecorder, PydanticMapper
 
@@ -127,23 +123,12 @@ DECODE_SLICE = 2000
 ANALYZE_AFTER = 50_000
 """Events a catch-up must apply before it refreshes the planner's statistics (PostgreSQL)."""
 STATUS_VALUE: dict[type[ev.LedgerEvent], str] = {k: v.value for k, v in ev.STATUS_AFTER.items()}
-RANK = {p: p.rank for p in ev.Priority}
-"""`Priority.rank`, looked up (the property lists the enum on every call)."""
-STATUSES = {s.value: s for s in ev.Status}
-NOT_CHANGED = (ev.Status.NOT_STARTED.value, BEGINNING)
-"""The status (value, valid from) of an action whose status has no row on the horizon."""
-PRIORITIES = {p.value: p for p in ev.Priority}
 
 
 def _refs_json(refs: tuple[str, ...]) -> str:
     """`json.dumps(list(refs))` for validated refs (letters, digits, '.', '_', '-': nothing to
     escape), without the encoder's overhead."""
     return '["' + '", "'.join(refs) + '"]' if refs else "[]"
-
-
-def _day(value: Any) -> date:
-    """A date column's value as read without type processing (ISO text on SQLite)."""
-    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 def _same(value: Any) -> Any:
@@ -405,88 +390,6 @@ def _sqlite_many(statement: Any) -> tuple[str, list[str]]:
     return str(compiled), list(compiled.positiontup)
 
 
-# -- the as-at queries, built once: SQLAlchemy caches their compiled form, and nothing is built
-# or keyed per question. Bind parameters: as_at, k (recorded-time horizon, µs), audit, refs.
-_AS_AT = sa.bindparam("as_at", type_=sa.Date())
-_K = sa.bindparam("k", type_=sa.BigInteger())
-_AUDIT = sa.bindparam("audit", type_=ref_type)
-_REFS = sa.bindparam("refs", expanding=True, type_=ref_type)
-
-
-def _scope(audit: bool) -> Any:
-    """The refs of the actions that exist as at the date on the horizon (of one audit)."""
-    scope = sa.select(actions.c.ref).where(actions.c.added_on <= _AS_AT, actions.c.added_at <= _K)
-    if audit:
-        scope = scope.where(actions.c.ref.in_(
-            sa.select(action_recs.c.action_ref).join(
-                recommendations, recommendations.c.ref == action_recs.c.rec_ref)
-            .where(recommendations.c.audit == _AUDIT, recommendations.c.recorded_at <= _K)))
-    return scope.scalar_subquery()
-
-
-def _attrs_of(scope: Any) -> Any:
-    """The attribute rows valid as at the date, as known on the horizon, of the actions in scope."""
-    # valid_from as the driver gives it (text on SQLite): only the status row's is ever parsed.
-    valid_from = sa.type_coerce(attrs.c.valid_from, sa.String()).label("valid_from")
-    return sa.select(attrs.c.action_ref, attrs.c.attr, attrs.c.value, valid_from).where(
-        attrs.c.action_ref.in_(scope), attrs.c.recorded_from <= _K, attrs.c.recorded_to > _K,
-        attrs.c.valid_from <= _AS_AT, attrs.c.valid_to > _AS_AT)
-
-
-@dataclass(frozen=True)
-class _Questions:
-    """The statements of `ReadModel.position`, for all actions or for one audit's."""
-
-    actions: Any
-    attrs: Any
-    recommendations: Any
-    audits: Any
-
-    @classmethod
-    def build(cls, audit: bool) -> _Questions:
-        scope = _scope(audit)
-        known_audits = sa.select(audits).where(audits.c.audit_date <= _AS_AT,
-                                               audits.c.recorded_at <= _K)
-        if audit:  # the report needs only that audit (its actions are the scope)
-            known_audits = known_audits.where(audits.c.ref == _AUDIT)
-        return cls(
-            actions=sa.select(actions.c.ref, actions.c.text, actions.c.added_on,
-                              actions.c.original_due, actions.c.recommendations,
-                              actions.c.depends_on, actions.c.original_owner)
-            .where(actions.c.ref.in_(scope)),
-            attrs=_attrs_of(scope),
-            recommendations=sa.select(action_recs.c.action_ref, recommendations.c.ref,
-                                      recommendations.c.audit, recommendations.c.priority)
-            .join(recommendations, recommendations.c.ref == action_recs.c.rec_ref)
-            .where(action_recs.c.action_ref.in_(scope), recommendations.c.recorded_at <= _K),
-            audits=known_audits,
-        )
-
-
-_QUESTIONS = {False: _Questions.build(False), True: _Questions.build(True)}
-_DEP_ATTRS = _attrs_of(sa.select(actions.c.ref).where(
-    actions.c.ref.in_(_REFS), actions.c.added_on <= _AS_AT, actions.c.added_at <= _K)
-    .scalar_subquery())
-_ACHIEVED = sa.select(achievements.c.ref).where(
-    achievements.c.ref.in_(_REFS), achievements.c.effective <= _AS_AT,
-    achievements.c.recorded_at <= _K)
-_MILESTONES = sa.select(milestones).where(
-    milestones.c.ref.in_(_REFS), milestones.c.set_on <= _AS_AT, milestones.c.recorded_at <= _K)
-# Only the outstanding requests are read (and their JSON parsed): a requested report, known on
-# the horizon, of a meeting held by the date and known on the horizon, with no receipt effective
-# by the date and known on the horizon.
-_OUTSTANDING = (
-    sa.select(resolutions.c.event, meetings.c.ref, meetings.c.committee, meetings.c.held_on)
-    .join(meetings, meetings.c.ref == resolutions.c.meeting)
-    .where(resolutions.c.kind == ev.ResolutionKind.REPORT_REQUESTED.value,
-           resolutions.c.recorded_at <= _K, meetings.c.recorded_at <= _K,
-           meetings.c.held_on <= _AS_AT,
-           ~sa.exists().where(received.c.meeting == resolutions.c.meeting,
-                              received.c.number == resolutions.c.number,
-                              received.c.effective <= _AS_AT, received.c.recorded_at <= _K)))
-_HELD = sa.select(meetings.c.ref, meetings.c.held_on).where(meetings.c.ref.in_(_REFS),
-                                                            meetings.c.recorded_at <= _K)
-
 
 class ReadModel:
     """The SQL read models of one ledger, in the ledger's own database."""
@@ -496,6 +399,7 @@ class ReadModel:
         self.engine = app.store.engine
         self.write_engine = app.store.write_engine
         self.tracking = LedgerTrackingRecorder(self.engine)
+        self.queries = Queries(app.store, self.tracking)
 
     # -- maintenance --------------------------------------------------------------------------
     def create(self) -> None:
@@ -568,138 +472,12 @@ class ReadModel:
     # -- questions ----------------------------------------------------------------------------
     def fingerprint_known_on(self, known: datetime, conn: Connection | None = None) -> Fingerprint:
         """The last event counted on this horizon (recorded times rise with position)."""
-        if conn is None:
-            with self.engine.connect() as c:
-                return self.fingerprint_known_on(known, c)
-        tracked = self.tracking.max_tracking_id(NAME, conn) or 0
-        fp = self.app.store.fingerprint_known_on(known, conn)
-        return fp if fp.position <= tracked else self.app.store.fingerprint_at(tracked, conn)
+        return self.queries.fingerprint_known_on(known, conn)
 
     def meetings(self, known: datetime) -> list[MeetingInfo]:
         """Meetings known on the horizon, with their resolutions, in date order."""
-        k = micros(known)
-        with self.engine.connect() as conn:
-            found = conn.execute(sa.select(meetings).where(meetings.c.recorded_at <= k)).all()
-            passed: dict[str, list[ev.ResolutionPassed]] = defaultdict(list)
-            for r in conn.execute(sa.select(resolutions.c.event).where(
-                    resolutions.c.recorded_at <= k)):
-                e = ev.ResolutionPassed.model_validate_json(r.event)
-                passed[e.ref].append(e)
-        return sorted(
-            (MeetingInfo(m.ref, m.committee, m.held_on,
-                         tuple(sorted(passed.get(m.ref, ()), key=lambda r: r.number)))
-             for m in found),
-            key=lambda m: (m.held_on, natural_key(m.ref)))
+        return self.queries.meetings(known)
 
     def position(self, as_at: date, known: datetime, audit: str | None = None) -> Position:
         """Everything a report needs, as at `as_at`, as known on `known`, from SQL."""
-        k = micros(known)
-        q = _QUESTIONS[audit is not None]
-        params = {"as_at": as_at, "k": k, "audit": audit}
-        with self.engine.connect() as conn:
-            found = {r.ref: r for r in conn.execute(q.actions, params).all()}
-            # Each action's lists, parsed once: (depends_on, recommendations).
-            lists = {ref: (json.loads(r.depends_on), json.loads(r.recommendations))
-                     for ref, r in found.items()}
-            values = self._attrs_at(conn, q.attrs, params)
-            deps = {d for depends_on, _ in lists.values() for d in depends_on}
-            outside = sorted(d for d in deps if d not in found)
-            dep_status = self._dep_status(conn, outside, as_at, k)
-            rec_info: dict[str, tuple[str, ev.Priority]] = {}
-            for _, rec, rec_audit, priority in conn.execute(q.recommendations, params).all():
-                rec_info[rec] = (rec_audit, PRIORITIES.get(priority) or ev.Priority(priority))
-            known_audits = {r.ref: ev.AuditRecorded.model_validate_json(r.event)
-                            for r in conn.execute(q.audits, params).all()}
-            marks = self._milestones(conn, sorted(deps), as_at, k)
-            requests = self._requests(conn, as_at, k)
-            fingerprint = self.fingerprint_known_on(known, conn)
-        states = []
-        for ref in sorted(found, key=natural_key):
-            row = found[ref]
-            depends_on, linked = lists[ref]
-            # An attribute with no row known on the horizon has its starting value (see above).
-            status_value, status_from = values.get((ref, STATUS), NOT_CHANGED)
-            status = STATUSES.get(str(status_value)) or ev.Status(str(status_value))
-            owner = values[(ref, OWNER)][0] if (ref, OWNER) in values else row.original_owner
-            if (ref, DUE) in values:
-                due_text = values[(ref, DUE)][0]
-                due = date.fromisoformat(due_text) if due_text else None
-            else:
-                due = row.original_due
-            blocked: list[str] = []
-            if status is not ev.Status.COMPLETED:
-                for dep in depends_on:
-                    if dep in marks:
-                        if marks[dep][1] is not ev.MilestoneStatus.ACHIEVED:
-                            blocked.append(dep)
-                    elif dep in found:
-                        if values.get((dep, STATUS), NOT_CHANGED)[0] != ev.Status.COMPLETED.value:
-                            blocked.append(dep)
-                    elif dep_status.get(dep) != ev.Status.COMPLETED.value:
-                        blocked.append(dep)
-            recs = [r for r in linked if r in rec_info]
-            priorities = [rec_info[r][1] for r in recs]
-            states.append(ActionState(
-                ref=ref, text=row.text, status=status, owner=owner, due=due,
-                original_due=row.original_due,
-                overdue=status is not ev.Status.COMPLETED and due is not None and due < as_at,
-                blocked_by=tuple(blocked), recommendations=tuple(linked),
-                audits=tuple(dict.fromkeys(rec_info[r][0] for r in recs)),
-                priority=min(priorities, key=RANK.__getitem__) if priorities else None,
-                added_on=row.added_on,
-                status_on=day if (day := _day(status_from)) != BEGINNING else row.added_on,
-            ))
-        return Position(as_at, known, fingerprint, tuple(states),
-                        dict(sorted(known_audits.items(), key=lambda kv: natural_key(kv[0]))),
-                        {m: marks[m] for m in sorted(marks)}, tuple(requests))
-
-    @staticmethod
-    def _attrs_at(conn: Connection, query: Any,
-                  params: dict[str, Any]) -> dict[tuple[str, str], tuple[str | None, Any]]:
-        """(action, attribute) -> (value, valid from: as the driver gives it, see `_day`)."""
-        return {(ref, attr): (value, valid_from)
-                for ref, attr, value, valid_from in conn.execute(query, params).all()}
-
-    def _dep_status(self, conn: Connection, refs: list[str], as_at: date,
-                    k: int) -> dict[str, str | None]:
-        out: dict[str, str | None] = {}
-        for i in range(0, len(refs), 500):
-            params = {"refs": refs[i:i + 500], "as_at": as_at, "k": k}
-            for (ref, attr), (value, _) in self._attrs_at(conn, _DEP_ATTRS, params).items():
-                if attr == STATUS:
-                    out[ref] = value
-        return out
-
-    @staticmethod
-    def _milestones(conn: Connection, refs: list[str], as_at: date,
-                    k: int) -> dict[str, tuple[str, ev.MilestoneStatus]]:
-        out: dict[str, tuple[str, ev.MilestoneStatus]] = {}
-        for i in range(0, len(refs), 500):
-            params = {"refs": refs[i:i + 500], "as_at": as_at, "k": k}
-            done = {r.ref for r in conn.execute(_ACHIEVED, params)}
-            for m in conn.execute(_MILESTONES, params):
-                out[m.ref] = (m.text, ev.MilestoneStatus.ACHIEVED if m.ref in done
-                              else ev.MilestoneStatus.PENDING)
-        return out
-
-    @staticmethod
-    def _requests(conn: Connection, as_at: date, k: int) -> list[Request]:
-        params = {"as_at": as_at, "k": k}
-        found = [(ev.ResolutionPassed.model_validate_json(r.event), r)
-                 for r in conn.execute(_OUTSTANDING, params).all()]
-        due_at = sorted({e.report_due_at for e, _ in found if e.report_due_at})
-        held: dict[str, date] = {}
-        for i in range(0, len(due_at), 500):
-            held.update((m.ref, m.held_on) for m in conn.execute(
-                _HELD, {"refs": due_at[i:i + 500], "k": k}))
-        out = []
-        for e, meeting in found:
-            due_date = e.report_due_by
-            if e.report_due_at and e.report_due_at in held:
-                due_date = held[e.report_due_at]
-            out.append((meeting.held_on, natural_key(meeting.ref), e.number, Request(
-                meeting=e.ref, number=e.number, committee=meeting.committee, minute=e.minute,
-                text=e.text, requested_on=meeting.held_on, due_at=e.report_due_at,
-                due_date=due_date, due_after=e.report_after,
-                overdue=due_date is not None and due_date < as_at)))
-        return [r for *_, r in sorted(out, key=lambda t: t[:3])]
+        return self.queries.position(as_at, known, audit)
