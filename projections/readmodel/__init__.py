@@ -2,5 +2,6 @@
 
 from ledger.projections.readmodel.model import ReadModel, Status
 from ledger.projections.readmodel.schema import NAME, metadata
+from ledger.projections.readmodel.writer import ANALYZE_AFTER
 
-__all__ = ["NAME", "ReadModel", "Status", "metadata"]
+__all__ = ["ANALYZE_AFTER", "NAME", "ReadModel", "Status", "metadata"]
