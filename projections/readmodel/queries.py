@@ -46,23 +46,8 @@ STATUSES = {s.value: s for s in ev.Status}
 PRIORITIES = {p.value: p for p in ev.Priority}
 
 
-class AttrValue(NamedTuple):
-    """An attribute's value as at a date, and the date it has held from (as the driver gives it:
-    ISO text on SQLite, see `_day`)."""
-
-    value: str | None
-    valid_from: Any
-
-
-NOT_CHANGED = AttrValue(ev.Status.NOT_STARTED.value, BEGINNING)
-"""The status of an action whose status has no row on the horizon."""
-
-
-class RecInfo(NamedTuple):
-    """What an action's report needs of one of its recommendations."""
-
-    audit: str
-    priority: ev.Priority
+NOT_STARTED: Final = ev.Status.NOT_STARTED.value
+COMPLETED: Final = ev.Status.COMPLETED.value
 
 
 class Mark(NamedTuple):
@@ -157,11 +142,23 @@ _HELD = sa.select(meetings.c.ref, meetings.c.held_on).where(meetings.c.ref.in_(_
                                                             meetings.c.recorded_at <= _K)
 
 
-def _attrs_at(conn: Connection, statement: Any,
-              params: dict[str, Any]) -> dict[tuple[str, str], AttrValue]:
-    """(action, attribute) -> its value as at the date, as known on the horizon."""
-    return {(r.action_ref, r.attr): AttrValue(r.value, r.valid_from)
-            for r in conn.execute(statement, params).all()}
+class AttrsAt(NamedTuple):
+    """The attribute rows of some actions valid as at a date, as known on a horizon. An
+    attribute with no row there has its starting value (see `schema`)."""
+
+    values: dict[tuple[str, str], str | None]
+    """(action, attribute) -> its value."""
+    status_since: dict[str, Any]
+    """Action -> the date its status has held from, as the driver gives it (see `_day`)."""
+
+
+def _attrs_at(conn: Connection, statement: Any, params: dict[str, Any]) -> AttrsAt:
+    out = AttrsAt({}, {})
+    for action_ref, attr, value, valid_from in conn.execute(statement, params).all():
+        out.values[(action_ref, attr)] = value
+        if attr == Attr.STATUS:
+            out.status_since[action_ref] = valid_from
+    return out
 
 
 class _Facts(NamedTuple):
@@ -169,9 +166,10 @@ class _Facts(NamedTuple):
 
     found: dict[str, Any]  # action ref -> its rm_actions row
     lists: dict[str, tuple[list[str], list[str]]]  # action ref -> (depends_on, recommendations)
-    values: dict[tuple[str, str], AttrValue]
+    attrs: AttrsAt
     dep_status: dict[str, str | None]  # actions depended on, outside the scope -> status value
-    recs: dict[str, RecInfo]
+    rec_audit: dict[str, str]  # the actions' recommendations -> audit
+    rec_priority: dict[str, ev.Priority]
     audits: dict[str, ev.AuditRecorded]
     marks: dict[str, Mark]
     requests: list[Request]
@@ -213,9 +211,8 @@ class Queries:
     def position(self, as_at: date, known: datetime, audit: str | None = None) -> Position:
         """Everything a report needs, as at `as_at`, as known on `known`, from SQL."""
         facts = self._facts(as_at, known, audit)
-        states = [_action_state(ref, as_at, facts) for ref in sorted(facts.found, key=natural_key)]
         return Position(
-            as_at, known, facts.fingerprint, tuple(states),
+            as_at, known, facts.fingerprint, _action_states(facts, as_at),
             dict(sorted(facts.audits.items(), key=lambda kv: natural_key(kv[0]))),
             {m: (facts.marks[m].text, facts.marks[m].status) for m in sorted(facts.marks)},
             tuple(facts.requests))
@@ -229,13 +226,17 @@ class Queries:
             # Each action's lists, parsed once.
             lists = {ref: (json.loads(r.depends_on), json.loads(r.recommendations))
                      for ref, r in found.items()}
-            values = _attrs_at(conn, q.attrs, params)
+            attrs_at = _attrs_at(conn, q.attrs, params)
             deps = {d for depends_on, _ in lists.values() for d in depends_on}
             dep_status = _dep_status(conn, sorted(d for d in deps if d not in found), as_at, k)
-            recs = {r.ref: RecInfo(r.audit, PRIORITIES.get(r.priority) or ev.Priority(r.priority))
-                    for r in conn.execute(q.recommendations, params).all()}
+            rec_audit: dict[str, str] = {}
+            rec_priority: dict[str, ev.Priority] = {}
+            for _action, rec, rec_of, priority in conn.execute(q.recommendations, params).all():
+                rec_audit[rec] = rec_of
+                rec_priority[rec] = PRIORITIES.get(priority) or ev.Priority(priority)
             return _Facts(
-                found=found, lists=lists, values=values, dep_status=dep_status, recs=recs,
+                found=found, lists=lists, attrs=attrs_at, dep_status=dep_status,
+                rec_audit=rec_audit, rec_priority=rec_priority,
                 audits={r.ref: ev.AuditRecorded.model_validate_json(r.event)
                         for r in conn.execute(q.audits, params).all()},
                 marks=_milestones(conn, sorted(deps), as_at, k),
@@ -243,48 +244,50 @@ class Queries:
                 fingerprint=self.fingerprint_known_on(known, conn))
 
 
-def _action_state(ref: str, as_at: date, facts: _Facts) -> ActionState:
-    """One action as at the date, from the facts read."""
-    row = facts.found[ref]
-    depends_on, linked = facts.lists[ref]
-    values = facts.values
-    # An attribute with no row known on the horizon has its starting value (see `schema`).
-    status_at = values.get((ref, Attr.STATUS), NOT_CHANGED)
-    status = STATUSES.get(str(status_at.value)) or ev.Status(str(status_at.value))
-    owner = values[(ref, Attr.OWNER)].value if (ref, Attr.OWNER) in values else row.original_owner
-    if (ref, Attr.DUE) in values:
-        due_text = values[(ref, Attr.DUE)].value
-        due = date.fromisoformat(due_text) if due_text else None
-    else:
-        due = row.original_due
-    blocked = () if status is ev.Status.COMPLETED else _blocked_by(depends_on, facts)
-    recs = [r for r in linked if r in facts.recs]
-    priorities = [facts.recs[r].priority for r in recs]
-    return ActionState(
-        ref=ref, text=row.text, status=status, owner=owner, due=due,
-        original_due=row.original_due,
-        overdue=status is not ev.Status.COMPLETED and due is not None and due < as_at,
-        blocked_by=blocked, recommendations=tuple(linked),
-        audits=tuple(dict.fromkeys(facts.recs[r].audit for r in recs)),
-        priority=min(priorities, key=RANK.__getitem__) if priorities else None,
-        added_on=row.added_on,
-        status_on=day if (day := _day(status_at.valid_from)) != BEGINNING else row.added_on,
-    )
+def _action_states(facts: _Facts, as_at: date) -> tuple[ActionState, ...]:
+    """The actions as at the date, in ref order, from the facts read."""
+    found, lists, (values, status_since) = facts.found, facts.lists, facts.attrs
+    rec_audit, rec_priority = facts.rec_audit, facts.rec_priority
+    states = []
+    for ref in sorted(found, key=natural_key):
+        row = found[ref]
+        depends_on, linked = lists[ref]
+        # An attribute with no row known on the horizon has its starting value (see `schema`).
+        status_value = values.get((ref, Attr.STATUS), NOT_STARTED)
+        status = STATUSES.get(str(status_value)) or ev.Status(str(status_value))
+        owner = values.get((ref, Attr.OWNER), row.original_owner)
+        if (ref, Attr.DUE) in values:
+            due_text = values[(ref, Attr.DUE)]
+            due = date.fromisoformat(due_text) if due_text else None
+        else:
+            due = row.original_due
+        since = _day(status_since.get(ref, BEGINNING))
+        recs = [r for r in linked if r in rec_audit]
+        priorities = [rec_priority[r] for r in recs]
+        states.append(ActionState(
+            ref=ref, text=row.text, status=status, owner=owner, due=due,
+            original_due=row.original_due,
+            overdue=status is not ev.Status.COMPLETED and due is not None and due < as_at,
+            blocked_by=() if status is ev.Status.COMPLETED or not depends_on
+            else _blocked_by(depends_on, facts),
+            recommendations=tuple(linked), audits=tuple(dict.fromkeys(rec_audit[r] for r in recs)),
+            priority=min(priorities, key=RANK.__getitem__) if priorities else None,
+            added_on=row.added_on, status_on=since if since != BEGINNING else row.added_on))
+    return tuple(states)
 
 
 def _blocked_by(depends_on: list[str], facts: _Facts) -> tuple[str, ...]:
     """What an action not completed still waits on: milestones not achieved, actions not
     completed (in scope or not)."""
-    completed = ev.Status.COMPLETED.value
     blocked = []
     for dep in depends_on:
         if dep in facts.marks:
             if facts.marks[dep].status is not ev.MilestoneStatus.ACHIEVED:
                 blocked.append(dep)
         elif dep in facts.found:
-            if facts.values.get((dep, Attr.STATUS), NOT_CHANGED).value != completed:
+            if facts.attrs.values.get((dep, Attr.STATUS), NOT_STARTED) != COMPLETED:
                 blocked.append(dep)
-        elif facts.dep_status.get(dep) != completed:
+        elif facts.dep_status.get(dep) != COMPLETED:
             blocked.append(dep)
     return tuple(blocked)
 
@@ -294,9 +297,8 @@ def _dep_status(conn: Connection, refs: list[str], as_at: date, k: int) -> dict[
     out: dict[str, str | None] = {}
     for i in range(0, len(refs), IN_CHUNK):
         params = {"refs": refs[i:i + IN_CHUNK], "as_at": as_at, "k": k}
-        for (ref, attr), found in _attrs_at(conn, _DEP_ATTRS, params).items():
-            if attr == Attr.STATUS:
-                out[ref] = found.value
+        values = _attrs_at(conn, _DEP_ATTRS, params).values
+        out.update((ref, value) for (ref, attr), value in values.items() if attr == Attr.STATUS)
     return out
 
 
