@@ -43,10 +43,11 @@ IN_CHUNK: Final = 500
 RANK = {p: p.rank for p in ev.Priority}
 """`Priority.rank`, looked up (the property lists the enum on every call)."""
 STATUSES = {s.value: s for s in ev.Status}
+"""A stored status value -> its `Status` (looked up, not constructed, per action)."""
 PRIORITIES = {p.value: p for p in ev.Priority}
-
-
+"""A stored priority value -> its `Priority`."""
 NOT_STARTED: Final = ev.Status.NOT_STARTED.value
+"""The stored status of an action with no status row on the horizon (its starting value)."""
 COMPLETED: Final = ev.Status.COMPLETED.value
 
 
@@ -98,6 +99,7 @@ class _Statements(NamedTuple):
 
     @classmethod
     def build(cls, audit: bool) -> _Statements:
+        """The statements for one audit's actions (`audit`) or for all."""
         scope = _scope(audit)
         known_audits = sa.select(audits).where(audits.c.audit_date <= _AS_AT,
                                                audits.c.recorded_at <= _K)
@@ -213,7 +215,7 @@ class Queries:
         facts = self._facts(as_at, known, audit)
         return Position(
             as_at, known, facts.fingerprint, _action_states(facts, as_at),
-            dict(sorted(facts.audits.items(), key=lambda kv: natural_key(kv[0]))),
+            {ref: facts.audits[ref] for ref in sorted(facts.audits, key=natural_key)},
             {m: (facts.marks[m].text, facts.marks[m].status) for m in sorted(facts.marks)},
             tuple(facts.requests))
 
@@ -330,10 +332,9 @@ def _requests(conn: Connection, as_at: date, k: int) -> list[Request]:
         due_date = e.report_due_by
         if e.report_due_at and e.report_due_at in held:
             due_date = held[e.report_due_at]
-        request = Request(
+        out.append(Request(
             meeting=e.ref, number=e.number, committee=meeting.committee, minute=e.minute,
             text=e.text, requested_on=meeting.held_on, due_at=e.report_due_at,
             due_date=due_date, due_after=e.report_after,
-            overdue=due_date is not None and due_date < as_at)
-        out.append(((meeting.held_on, natural_key(meeting.ref), e.number), request))
-    return [request for _, request in sorted(out, key=lambda pair: pair[0])]
+            overdue=due_date is not None and due_date < as_at))
+    return sorted(out, key=lambda r: (r.requested_on, natural_key(r.meeting), r.number))
