@@ -1,5 +1,90 @@
-"""The SQL read model: tables, the batch writer that keeps them, and the questions they answer."""
+"""The SQL read model of a ledger, in the ledger's own database: `ReadModel` keeps it and asks it.
 
-from ledger.projections.readmodel.model import NAME, ReadModel, Status, metadata
+`schema` has the tables, `writer` folds the log into them a batch at a time, `queries` answers
+the as-at questions; `ReadModel` is the one door to them.
+"""
 
-__all__ = ["NAME", "ReadModel", "Status", "metadata"]
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ledger.domain.chain import Fingerprint
+from ledger.domain.errors import StoreError
+from ledger.projections.readmodel import schema, writer
+from ledger.projections.readmodel.protocol import LedgerLike
+from ledger.projections.readmodel.queries import Queries
+from ledger.projections.readmodel.schema import NAME, metadata
+from ledger.projections.readmodel.writer import ANALYZE_AFTER, BATCH
+from ledger.projections.replay import MeetingInfo, Position
+from ledger.store import LedgerTrackingRecorder
+
+__all__ = ["ANALYZE_AFTER", "NAME", "LedgerLike", "ReadModel", "Status", "metadata"]
+
+
+@dataclass(frozen=True)
+class Status:
+    """Where the read model stands against the log."""
+
+    position: int
+    head: int
+
+    @property
+    def lag(self) -> int:
+        """Events in the log not yet in the read model."""
+        return self.head - self.position
+
+
+class ReadModel:
+    """The SQL read models of one ledger, in the ledger's own database."""
+
+    def __init__(self, app: LedgerLike) -> None:
+        self.app = app
+        self.engine = app.store.engine
+        self.write_engine = app.store.write_engine
+        self.tracking = LedgerTrackingRecorder(self.engine)
+        self.queries = Queries(app.store, self.tracking)
+
+    # -- maintenance --------------------------------------------------------------------------
+    def create(self) -> None:
+        """Create the tables if missing (needing no write access when they all exist)."""
+        schema.create(self.engine, self.write_engine, self.tracking)
+
+    def status(self) -> Status:
+        """The read model's position and the log's head."""
+        return Status(self.tracking.max_tracking_id(NAME) or 0, self.app.fingerprint().position)
+
+    def catch_up(self, batch: int = BATCH, progress: Callable[[int], None] | None = None) -> int:
+        """Apply every event after the tracked position, a batch per transaction."""
+        self.create()
+        # ANALYZE_AFTER is read from this package at each call (tests lower it here).
+        return writer.catch_up(self.app, self.tracking, batch=batch, progress=progress,
+                               analyze_after=ANALYZE_AFTER)
+
+    def rebuild(self, progress: Callable[[int], None] | None = None, batch: int = BATCH) -> int:
+        """Empty the read models and replay the whole log into them (tables and their grants
+        are kept, so a rebuild needs no more rights than catching up)."""
+        self.create()
+        try:
+            with self.write_engine.begin() as conn:
+                schema.empty(conn, self.tracking)
+        except sa.exc.DBAPIError as e:
+            raise StoreError(f"cannot rebuild the read model: {str(e.orig).strip().splitlines()[0]}") from e
+        return self.catch_up(batch=batch, progress=progress)
+
+    # -- questions ----------------------------------------------------------------------------
+    def fingerprint_known_on(self, known: datetime, conn: Connection | None = None) -> Fingerprint:
+        """The last event counted on this horizon (recorded times rise with position)."""
+        return self.queries.fingerprint_known_on(known, conn)
+
+    def meetings(self, known: datetime) -> list[MeetingInfo]:
+        """Meetings known on the horizon, with their resolutions, in date order."""
+        return self.queries.meetings(known)
+
+    def position(self, as_at: date, known: datetime, audit: str | None = None) -> Position:
+        """Everything a report needs, as at `as_at`, as known on `known`, from SQL."""
+        return self.queries.position(as_at, known, audit)

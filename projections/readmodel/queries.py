@@ -1,0 +1,340 @@
+"""The questions the read model answers from SQL: the position as at a date as known on a time,
+the meetings known on a time, and the log's fingerprint on that horizon.
+
+The statements are built once, with bind parameters (as_at; k, the recorded-time horizon in µs;
+audit; refs): SQLAlchemy caches their compiled form, and nothing is built or keyed per question.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import date, datetime
+from typing import Any, Final, NamedTuple
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ledger.domain import events as ev
+from ledger.domain.chain import Fingerprint
+from ledger.domain.values import micros
+from ledger.projections.readmodel.protocol import EventLog
+from ledger.projections.readmodel.schema import (
+    BEGINNING,
+    NAME,
+    Attr,
+    achievements,
+    action_recs,
+    actions,
+    attrs,
+    audits,
+    meetings,
+    milestones,
+    received,
+    recommendations,
+    ref_type,
+    resolutions,
+)
+from ledger.projections.replay import ActionState, MeetingInfo, Position, Request, natural_key
+from ledger.store import LedgerTrackingRecorder
+
+IN_CHUNK: Final = 500
+"""Refs per expanding `IN (...)` parameter."""
+RANK = {p: p.rank for p in ev.Priority}
+"""`Priority.rank`, looked up (the property lists the enum on every call)."""
+STATUSES = {s.value: s for s in ev.Status}
+"""A stored status value -> its `Status` (looked up, not constructed, per action)."""
+PRIORITIES = {p.value: p for p in ev.Priority}
+"""A stored priority value -> its `Priority`."""
+NOT_STARTED: Final = ev.Status.NOT_STARTED.value
+"""The stored status of an action with no status row on the horizon (its starting value)."""
+COMPLETED: Final = ev.Status.COMPLETED.value
+
+
+class Mark(NamedTuple):
+    """A milestone as at a date: its words and whether it was achieved."""
+
+    text: str
+    status: ev.MilestoneStatus
+
+
+def _day(value: Any) -> date:
+    """A date column's value as read without type processing (ISO text on SQLite)."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+_AS_AT = sa.bindparam("as_at", type_=sa.Date())
+_K = sa.bindparam("k", type_=sa.BigInteger())
+_AUDIT = sa.bindparam("audit", type_=ref_type)
+_REFS = sa.bindparam("refs", expanding=True, type_=ref_type)
+
+
+def _scope(audit: bool) -> Any:
+    """The refs of the actions that exist as at the date on the horizon (of one audit)."""
+    scope = sa.select(actions.c.ref).where(actions.c.added_on <= _AS_AT, actions.c.added_at <= _K)
+    if audit:
+        scope = scope.where(actions.c.ref.in_(
+            sa.select(action_recs.c.action_ref).join(
+                recommendations, recommendations.c.ref == action_recs.c.rec_ref)
+            .where(recommendations.c.audit == _AUDIT, recommendations.c.recorded_at <= _K)))
+    return scope.scalar_subquery()
+
+
+def _attrs_of(scope: Any) -> Any:
+    """The attribute rows valid as at the date, as known on the horizon, of the actions in scope."""
+    # valid_from as the driver gives it (text on SQLite): only the status row's is ever parsed.
+    valid_from = sa.type_coerce(attrs.c.valid_from, sa.String()).label("valid_from")
+    return sa.select(attrs.c.action_ref, attrs.c.attr, attrs.c.value, valid_from).where(
+        attrs.c.action_ref.in_(scope), attrs.c.recorded_from <= _K, attrs.c.recorded_to > _K,
+        attrs.c.valid_from <= _AS_AT, attrs.c.valid_to > _AS_AT)
+
+
+class _Statements(NamedTuple):
+    """The statements of `Queries.position`, for all actions or for one audit's."""
+
+    actions: Any
+    attrs: Any
+    recommendations: Any
+    audits: Any
+
+    @classmethod
+    def build(cls, audit: bool) -> _Statements:
+        """The statements for one audit's actions (`audit`) or for all."""
+        scope = _scope(audit)
+        known_audits = sa.select(audits).where(audits.c.audit_date <= _AS_AT,
+                                               audits.c.recorded_at <= _K)
+        if audit:  # the report needs only that audit (its actions are the scope)
+            known_audits = known_audits.where(audits.c.ref == _AUDIT)
+        return cls(
+            actions=sa.select(actions.c.ref, actions.c.text, actions.c.added_on,
+                              actions.c.original_due, actions.c.recommendations,
+                              actions.c.depends_on, actions.c.original_owner)
+            .where(actions.c.ref.in_(scope)),
+            attrs=_attrs_of(scope),
+            recommendations=sa.select(action_recs.c.action_ref, recommendations.c.ref,
+                                      recommendations.c.audit, recommendations.c.priority)
+            .join(recommendations, recommendations.c.ref == action_recs.c.rec_ref)
+            .where(action_recs.c.action_ref.in_(scope), recommendations.c.recorded_at <= _K),
+            audits=known_audits,
+        )
+
+
+_FOR_ALL, _FOR_AUDIT = _Statements.build(audit=False), _Statements.build(audit=True)
+_DEP_ATTRS = _attrs_of(sa.select(actions.c.ref).where(
+    actions.c.ref.in_(_REFS), actions.c.added_on <= _AS_AT, actions.c.added_at <= _K)
+    .scalar_subquery())
+_ACHIEVED = sa.select(achievements.c.ref).where(
+    achievements.c.ref.in_(_REFS), achievements.c.effective <= _AS_AT,
+    achievements.c.recorded_at <= _K)
+_MILESTONES = sa.select(milestones).where(
+    milestones.c.ref.in_(_REFS), milestones.c.set_on <= _AS_AT, milestones.c.recorded_at <= _K)
+# Only the outstanding requests are read (and their JSON parsed): a requested report, known on
+# the horizon, of a meeting held by the date and known on the horizon, with no receipt effective
+# by the date and known on the horizon.
+_OUTSTANDING = (
+    sa.select(resolutions.c.event, meetings.c.ref, meetings.c.committee, meetings.c.held_on)
+    .join(meetings, meetings.c.ref == resolutions.c.meeting)
+    .where(resolutions.c.kind == ev.ResolutionKind.REPORT_REQUESTED.value,
+           resolutions.c.recorded_at <= _K, meetings.c.recorded_at <= _K,
+           meetings.c.held_on <= _AS_AT,
+           ~sa.exists().where(received.c.meeting == resolutions.c.meeting,
+                              received.c.number == resolutions.c.number,
+                              received.c.effective <= _AS_AT, received.c.recorded_at <= _K)))
+_HELD = sa.select(meetings.c.ref, meetings.c.held_on).where(meetings.c.ref.in_(_REFS),
+                                                            meetings.c.recorded_at <= _K)
+
+
+class AttrsAt(NamedTuple):
+    """The attribute rows of some actions valid as at a date, as known on a horizon. An
+    attribute with no row there has its starting value (see `schema`)."""
+
+    values: dict[tuple[str, str], str | None]
+    """(action, attribute) -> its value."""
+    status_since: dict[str, Any]
+    """Action -> the date its status has held from, as the driver gives it (see `_day`)."""
+
+
+def _attrs_at(conn: Connection, statement: Any, params: dict[str, Any]) -> AttrsAt:
+    out = AttrsAt({}, {})
+    for action_ref, attr, value, valid_from in conn.execute(statement, params).all():
+        out.values[(action_ref, attr)] = value
+        if attr == Attr.STATUS:
+            out.status_since[action_ref] = valid_from
+    return out
+
+
+class _Facts(NamedTuple):
+    """What `Queries.position` reads from SQL for one question."""
+
+    found: dict[str, Any]  # action ref -> its rm_actions row
+    lists: dict[str, tuple[list[str], list[str]]]  # action ref -> (depends_on, recommendations)
+    attrs: AttrsAt
+    dep_status: dict[str, str | None]  # actions depended on, outside the scope -> status value
+    rec_audit: dict[str, str]  # the actions' recommendations -> audit
+    rec_priority: dict[str, ev.Priority]
+    audits: dict[str, ev.AuditRecorded]
+    marks: dict[str, Mark]
+    requests: list[Request]
+    fingerprint: Fingerprint
+
+
+class Queries:
+    """The questions, answered from the read model's tables (caught up by the caller)."""
+
+    def __init__(self, log: EventLog, tracking: LedgerTrackingRecorder) -> None:
+        self.log = log
+        self.tracking = tracking
+
+    def fingerprint_known_on(self, known: datetime, conn: Connection | None = None) -> Fingerprint:
+        """The last event counted on this horizon (recorded times rise with position)."""
+        if conn is None:
+            with self.log.engine.connect() as c:
+                return self.fingerprint_known_on(known, c)
+        tracked = self.tracking.max_tracking_id(NAME, conn) or 0
+        fp = self.log.fingerprint_known_on(known, conn)
+        return fp if fp.position <= tracked else self.log.fingerprint_at(tracked, conn)
+
+    def meetings(self, known: datetime) -> list[MeetingInfo]:
+        """Meetings known on the horizon, with their resolutions, in date order."""
+        k = micros(known)
+        with self.log.engine.connect() as conn:
+            found = conn.execute(sa.select(meetings).where(meetings.c.recorded_at <= k)).all()
+            passed: dict[str, list[ev.ResolutionPassed]] = defaultdict(list)
+            for r in conn.execute(sa.select(resolutions.c.event).where(
+                    resolutions.c.recorded_at <= k)):
+                e = ev.ResolutionPassed.model_validate_json(r.event)
+                passed[e.ref].append(e)
+        return sorted(
+            (MeetingInfo(m.ref, m.committee, m.held_on,
+                         tuple(sorted(passed.get(m.ref, ()), key=lambda r: r.number)))
+             for m in found),
+            key=lambda m: (m.held_on, natural_key(m.ref)))
+
+    def position(self, as_at: date, known: datetime, audit: str | None = None) -> Position:
+        """Everything a report needs, as at `as_at`, as known on `known`, from SQL."""
+        facts = self._facts(as_at, known, audit)
+        return Position(
+            as_at, known, facts.fingerprint, _action_states(facts, as_at),
+            {ref: facts.audits[ref] for ref in sorted(facts.audits, key=natural_key)},
+            {m: (facts.marks[m].text, facts.marks[m].status) for m in sorted(facts.marks)},
+            tuple(facts.requests))
+
+    def _facts(self, as_at: date, known: datetime, audit: str | None) -> _Facts:
+        k = micros(known)
+        q = _FOR_ALL if audit is None else _FOR_AUDIT
+        params = {"as_at": as_at, "k": k, "audit": audit}
+        with self.log.engine.connect() as conn:
+            found = {r.ref: r for r in conn.execute(q.actions, params).all()}
+            # Each action's lists, parsed once.
+            lists = {ref: (json.loads(r.depends_on), json.loads(r.recommendations))
+                     for ref, r in found.items()}
+            attrs_at = _attrs_at(conn, q.attrs, params)
+            deps = {d for depends_on, _ in lists.values() for d in depends_on}
+            dep_status = _dep_status(conn, sorted(d for d in deps if d not in found), as_at, k)
+            rec_audit: dict[str, str] = {}
+            rec_priority: dict[str, ev.Priority] = {}
+            for _action, rec, rec_of, priority in conn.execute(q.recommendations, params).all():
+                rec_audit[rec] = rec_of
+                rec_priority[rec] = PRIORITIES.get(priority) or ev.Priority(priority)
+            return _Facts(
+                found=found, lists=lists, attrs=attrs_at, dep_status=dep_status,
+                rec_audit=rec_audit, rec_priority=rec_priority,
+                audits={r.ref: ev.AuditRecorded.model_validate_json(r.event)
+                        for r in conn.execute(q.audits, params).all()},
+                marks=_milestones(conn, sorted(deps), as_at, k),
+                requests=_requests(conn, as_at, k),
+                fingerprint=self.fingerprint_known_on(known, conn))
+
+
+def _action_states(facts: _Facts, as_at: date) -> tuple[ActionState, ...]:
+    """The actions as at the date, in ref order, from the facts read."""
+    found, lists, (values, status_since) = facts.found, facts.lists, facts.attrs
+    rec_audit, rec_priority = facts.rec_audit, facts.rec_priority
+    states = []
+    for ref in sorted(found, key=natural_key):
+        row = found[ref]
+        depends_on, linked = lists[ref]
+        # An attribute with no row known on the horizon has its starting value (see `schema`).
+        status_value = values.get((ref, Attr.STATUS), NOT_STARTED)
+        status = STATUSES.get(str(status_value)) or ev.Status(str(status_value))
+        owner = values.get((ref, Attr.OWNER), row.original_owner)
+        if (ref, Attr.DUE) in values:
+            due_text = values[(ref, Attr.DUE)]
+            due = date.fromisoformat(due_text) if due_text else None
+        else:
+            due = row.original_due
+        since = _day(status_since.get(ref, BEGINNING))
+        recs = [r for r in linked if r in rec_audit]
+        priorities = [rec_priority[r] for r in recs]
+        states.append(ActionState(
+            ref=ref, text=row.text, status=status, owner=owner, due=due,
+            original_due=row.original_due,
+            overdue=status is not ev.Status.COMPLETED and due is not None and due < as_at,
+            blocked_by=() if status is ev.Status.COMPLETED or not depends_on
+            else _blocked_by(depends_on, facts),
+            recommendations=tuple(linked), audits=tuple(dict.fromkeys(rec_audit[r] for r in recs)),
+            priority=min(priorities, key=RANK.__getitem__) if priorities else None,
+            added_on=row.added_on, status_on=since if since != BEGINNING else row.added_on))
+    return tuple(states)
+
+
+def _blocked_by(depends_on: list[str], facts: _Facts) -> tuple[str, ...]:
+    """What an action not completed still waits on: milestones not achieved, actions not
+    completed (in scope or not)."""
+    blocked = []
+    for dep in depends_on:
+        if dep in facts.marks:
+            if facts.marks[dep].status is not ev.MilestoneStatus.ACHIEVED:
+                blocked.append(dep)
+        elif dep in facts.found:
+            if facts.attrs.values.get((dep, Attr.STATUS), NOT_STARTED) != COMPLETED:
+                blocked.append(dep)
+        elif facts.dep_status.get(dep) != COMPLETED:
+            blocked.append(dep)
+    return tuple(blocked)
+
+
+def _dep_status(conn: Connection, refs: list[str], as_at: date, k: int) -> dict[str, str | None]:
+    """The status values of actions outside the scope, as at the date on the horizon."""
+    out: dict[str, str | None] = {}
+    for i in range(0, len(refs), IN_CHUNK):
+        params = {"refs": refs[i:i + IN_CHUNK], "as_at": as_at, "k": k}
+        values = _attrs_at(conn, _DEP_ATTRS, params).values
+        out.update((ref, value) for (ref, attr), value in values.items() if attr == Attr.STATUS)
+    return out
+
+
+def _milestones(conn: Connection, refs: list[str], as_at: date, k: int) -> dict[str, Mark]:
+    """The milestones among `refs` set as at the date on the horizon."""
+    out: dict[str, Mark] = {}
+    for i in range(0, len(refs), IN_CHUNK):
+        params = {"refs": refs[i:i + IN_CHUNK], "as_at": as_at, "k": k}
+        done = {r.ref for r in conn.execute(_ACHIEVED, params)}
+        for m in conn.execute(_MILESTONES, params):
+            out[m.ref] = Mark(m.text, ev.MilestoneStatus.ACHIEVED if m.ref in done
+                              else ev.MilestoneStatus.PENDING)
+    return out
+
+
+def _requests(conn: Connection, as_at: date, k: int) -> list[Request]:
+    """The committees' requests for reports outstanding as at the date on the horizon, in
+    meeting order."""
+    params = {"as_at": as_at, "k": k}
+    found = [(ev.ResolutionPassed.model_validate_json(r.event), r)
+             for r in conn.execute(_OUTSTANDING, params).all()]
+    due_at = sorted({e.report_due_at for e, _ in found if e.report_due_at})
+    held: dict[str, date] = {}
+    for i in range(0, len(due_at), IN_CHUNK):
+        held.update((m.ref, m.held_on) for m in conn.execute(
+            _HELD, {"refs": due_at[i:i + IN_CHUNK], "k": k}))
+    out = []
+    for e, meeting in found:
+        due_date = e.report_due_by
+        if e.report_due_at and e.report_due_at in held:
+            due_date = held[e.report_due_at]
+        out.append(Request(
+            meeting=e.ref, number=e.number, committee=meeting.committee, minute=e.minute,
+            text=e.text, requested_on=meeting.held_on, due_at=e.report_due_at,
+            due_date=due_date, due_after=e.report_after,
+            overdue=due_date is not None and due_date < as_at))
+    return sorted(out, key=lambda r: (r.requested_on, natural_key(r.meeting), r.number))

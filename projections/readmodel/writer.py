@@ -1,0 +1,390 @@
+"""The batch writer: the log, folded into the read model's rows, one batch per transaction.
+
+A change effective on E, recorded at R, closes (in recorded time) the open `rm_attrs` row whose
+valid interval contains E and opens two: the part before E with the old value and the part from
+E with the new one. A batch's rows and its tracked position commit in one transaction, so a
+crash never loses or doubles a row. The result must agree with `ledger.projections.replay`, the
+reference (a hypothesis property test checks it).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
+from typing import Any, Final, cast
+
+import sqlalchemy as sa
+from eventsourcing.persistence import Tracking
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.engine import Connection, Engine
+
+from ledger.domain import events as ev
+from ledger.domain.values import FOREVER
+from ledger.projections.readmodel import schema
+from ledger.projections.readmodel.protocol import LedgerLike
+from ledger.projections.readmodel.rows import INSERT_ORDER, AttrRow, Closed, change_ref_of, valid_from_of
+from ledger.projections.readmodel.schema import BEGINNING, END, NAME, Attr
+from ledger.store import LedgerTrackingRecorder, PydanticMapper
+
+BATCH: Final = 20_000
+"""Events per batch (and per transaction) by default."""
+ANALYZE_AFTER: Final = 50_000
+"""Events a catch-up must apply before it refreshes the planner's statistics (PostgreSQL)."""
+IN_CHUNK: Final = 500
+"""Refs per `IN (...)` list when loading open intervals (well under SQLite's bind limit)."""
+
+CHANGED_ATTR: dict[type[ev.LedgerEvent], str] = {
+    ev.ActionStarted: Attr.STATUS, ev.ActionCompleted: Attr.STATUS, ev.ActionReopened: Attr.STATUS,
+    ev.ActionAssigned: Attr.OWNER, ev.ActionRescheduled: Attr.DUE,
+}
+"""The attribute each kind of change to an action changes."""
+STATUS_VALUE: dict[type[ev.LedgerEvent], str] = {k: v.value for k, v in ev.STATUS_AFTER.items()}
+NOT_STARTED: Final = ev.Status.NOT_STARTED.value
+STARTING_COLUMN: dict[str, sa.Column[Any]] = {
+    Attr.OWNER: schema.actions.c.original_owner, Attr.DUE: schema.actions.c.original_due}
+"""Where an action's starting owner and target date are kept (every action starts not started)."""
+
+
+def _encode(value: Any) -> str | None:
+    """An attribute's value as `rm_attrs.value` keeps it (a date as ISO text)."""
+    if value is None:
+        return None
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def _refs_json(refs: tuple[str, ...]) -> str:
+    """`json.dumps(list(refs))` for validated refs (letters, digits, '.', '_', '-': nothing to
+    escape), without the encoder's overhead."""
+    return '["' + '", "'.join(refs) + '"]' if refs else "[]"
+
+
+def _same(value: Any) -> Any:
+    """A value as it is (a date, where the connection binds dates itself)."""
+    return value
+
+
+class _IsoDays(dict[date | None, str | None]):
+    """A date as SQLAlchemy's SQLite dialect stores it (YYYY-MM-DD), remembered: a batch formats
+    a few hundred distinct dates millions of times."""
+
+    def __missing__(self, value: date | None) -> str | None:
+        text = self[value] = None if value is None else value.isoformat()
+        return text
+
+
+_SQLITE = sqlite_dialect.dialect()
+
+
+def _sqlite_many(statement: Any) -> tuple[str, list[str]]:
+    """A Core statement compiled for SQLite, and the order of its bind parameters."""
+    compiled = statement.compile(dialect=_SQLITE)
+    return str(compiled), list(compiled.positiontup)
+
+
+class Batch:
+    """Folds a batch of events into rows in memory, then writes them, one executemany a table.
+
+    `take` each event in log order, then `settle` (changes to actions wait until the open
+    intervals they need are loaded, in one query per attribute) and `flush`. Rows are plain
+    tuples in the shapes of `rows` (see there why). On SQLite they go to the driver through one
+    prepared statement per table; elsewhere through Core.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.sqlite = conn.dialect.name == "sqlite"
+        self.day: Callable[[date | None], Any] = _IsoDays().__getitem__ if self.sqlite else _same
+        self.inserts: dict[sa.Table, list[tuple[Any, ...]]] = defaultdict(list)
+        self.added_rows: list[tuple[Any, ...]] = []  # AddedAction
+        self.added: dict[str, int] = {}  # action ref -> its row in added_rows
+        self.changes: list[tuple[Any, ...]] = []  # Change, in log order
+        self.changed_refs: set[str] = set()
+        self.open: dict[tuple[str, str], tuple[tuple[Any, ...], ...]] = {}  # Interval
+        self.new_rows: dict[int, tuple[Any, ...]] = {}  # AttrRow, by Interval.pending
+        self.pending_keys = itertools.count()
+        self.closed: list[tuple[int, int]] = []  # Closed
+        self.dropped: list[int] = []  # rm_attrs ids
+        self.current: dict[str, dict[str, str | None]] = {}  # action ref -> attribute -> value
+        self.achieved: dict[str, date] = {}
+
+    # -- events in ------------------------------------------------------------------------------
+    def take(self, e: ev.LedgerEvent, recorded_at: int) -> None:
+        """Fold one event in (`recorded_at`: its stored column, `micros(e.timestamp)`). Rows that
+        depend on nothing else are made now; changes to actions are queued for `settle`."""
+        kind = type(e)
+        day = self.day
+        if kind in CHANGED_ATTR:
+            value: str | None
+            if kind in STATUS_VALUE:
+                value = STATUS_VALUE[kind]
+            elif isinstance(e, ev.ActionAssigned):
+                value = e.owner
+            else:
+                assert isinstance(e, ev.ActionRescheduled)
+                value = _encode(e.due)
+            self.changes.append((e.ref, CHANGED_ATTR[kind], value, e.effective, recorded_at))
+            self.changed_refs.add(e.ref)
+        elif isinstance(e, ev.ActionAdded):
+            if e.ref in self.changed_refs:  # changed before it was added: nothing to show for it
+                self.changes = [c for c in self.changes if change_ref_of(c) != e.ref]
+            self.added[e.ref] = len(self.added_rows)
+            self.added_rows.append((
+                e.ref, day(e.effective), recorded_at, e.text, day(e.due), e.owner,
+                _refs_json(e.recommendations), _refs_json(e.depends_on)))
+            self.inserts[schema.action_recs] += [(e.ref, r) for r in dict.fromkeys(e.recommendations)]
+        elif isinstance(e, ev.RecommendationMade):
+            self.inserts[schema.recommendations].append(
+                (e.ref, e.audit, e.priority.value, day(e.effective), recorded_at))
+        elif isinstance(e, ev.AuditRecorded):
+            self.inserts[schema.audits].append(
+                (e.ref, day(e.effective), recorded_at, e.model_dump_json()))
+        elif isinstance(e, ev.MilestoneSet):
+            self.inserts[schema.milestones].append(
+                (e.ref, e.text, day(e.effective), recorded_at, None))
+        elif isinstance(e, ev.MilestoneAchieved):
+            self.inserts[schema.achievements].append((e.ref, day(e.effective), recorded_at))
+            self.achieved[e.ref] = e.effective
+        elif isinstance(e, ev.MeetingScheduled):
+            self.inserts[schema.meetings].append((e.ref, e.committee, day(e.held_on), recorded_at))
+        elif isinstance(e, ev.ResolutionPassed):
+            self.inserts[schema.resolutions].append(
+                (e.ref, e.number, e.kind.value, recorded_at, e.model_dump_json()))
+        elif isinstance(e, ev.ReportReceived):
+            self.inserts[schema.received].append((e.ref, e.number, day(e.effective), recorded_at))
+
+    def settle(self) -> None:
+        """Load the open intervals the queued changes need, then apply them in log order."""
+        self.load_open({(ref, attr) for ref, attr, _, _, _ in self.changes
+                        if ref not in self.added})
+        for ref, attr, value, effective, recorded_at in self.changes:
+            self._change(ref, attr, value, effective, recorded_at)
+        self.changes.clear()
+        self.changed_refs.clear()
+
+    # -- open intervals -------------------------------------------------------------------------
+    def load_open(self, wanted: Iterable[tuple[str, str]]) -> None:
+        """Fetch the open intervals (in valid-time order) of the (action, attribute) pairs wanted,
+        for actions already in the database; a pair of an action not there gets none."""
+        by_attr: dict[str, set[str]] = defaultdict(set)
+        for ref, attr in wanted:
+            if (ref, attr) not in self.open:
+                by_attr[attr].add(ref)
+        t = schema.attrs
+        for attr, found in by_attr.items():
+            refs = sorted(found)
+            for i in range(0, len(refs), IN_CHUNK):
+                chunk = refs[i:i + IN_CHUNK]
+                result: Iterable[Any]
+                if self.sqlite:
+                    result = self.conn.exec_driver_sql(
+                        "SELECT action_ref, value, valid_from, valid_to, recorded_from, id "
+                        f"FROM {t.name} WHERE action_ref IN ({', '.join('?' * len(chunk))}) "
+                        "AND attr = ? AND recorded_to = ? ORDER BY action_ref, valid_from",
+                        (*chunk, attr, FOREVER)).all()
+                    parse: Callable[[Any], date] = date.fromisoformat
+                else:
+                    result = self.conn.execute(
+                        sa.select(t.c.action_ref, t.c.value, t.c.valid_from, t.c.valid_to,
+                                  t.c.recorded_from, t.c.id)
+                        .where(t.c.action_ref.in_(chunk), t.c.attr == attr,
+                               t.c.recorded_to == FOREVER)
+                        .order_by(t.c.action_ref, t.c.valid_from))
+                    parse = _same
+                loaded: dict[str, list[tuple[Any, ...]]] = {ref: [] for ref in chunk}
+                for ref, value, valid_from, valid_to, recorded_from, row_id in result:
+                    loaded[ref].append(  # Interval
+                        (parse(valid_from), parse(valid_to), value, recorded_from, row_id, None))
+                for ref, intervals in loaded.items():
+                    self.open[(ref, attr)] = tuple(intervals)
+                self._load_starting(attr, [ref for ref in chunk if not loaded[ref]])
+
+    def _load_starting(self, attr: str, refs: list[str]) -> None:
+        """The starting value of an attribute never changed yet, for actions in the database."""
+        if not refs:
+            return
+        a = schema.actions
+        column = STARTING_COLUMN.get(attr)  # the status: only whether the action exists is read
+        if self.sqlite:  # as the driver gives them: a date is its ISO text already
+            result: Iterable[Any] = self.conn.exec_driver_sql(
+                f"SELECT ref, added_at, {'NULL' if column is None else column.name} AS starting "
+                f"FROM {a.name} WHERE ref IN ({', '.join('?' * len(refs))})", tuple(refs)).all()
+        else:
+            starting = sa.null() if column is None else column
+            result = self.conn.execute(sa.select(a.c.ref, a.c.added_at, starting.label("starting"))
+                                       .where(a.c.ref.in_(refs))).all()
+        for ref, added_at, starting_value in result:
+            value = NOT_STARTED if column is None else _encode(starting_value)
+            self.open[(ref, attr)] = ((BEGINNING, END, value, added_at, None, None),)  # Interval
+
+    def _starting(self, ref: str, attr: str) -> tuple[Any, ...]:
+        """The starting value (an Interval) of an attribute of an action added in this batch."""
+        (_, _, added_at, _, original_due, original_owner, _, _) = self.added_rows[self.added[ref]]
+        value = {Attr.STATUS: NOT_STARTED, Attr.OWNER: original_owner,
+                 Attr.DUE: _encode(original_due)}[attr]
+        return (BEGINNING, END, value, added_at, None, None)
+
+    def _open_interval(self, ref: str, attr: str, value: str | None, valid_from: date,
+                       valid_to: date, at: int) -> tuple[Any, ...]:
+        """A new Interval, and its row to insert."""
+        key = next(self.pending_keys)
+        self.new_rows[key] = (ref, attr, value, self.day(valid_from), self.day(valid_to), at,
+                              FOREVER)
+        return (valid_from, valid_to, value, at, None, key)
+
+    def _change(self, ref: str, attr: str, value: str | None, effective: date, at: int) -> None:
+        key = (ref, attr)
+        intervals = self.open.get(key)
+        if intervals is None and ref in self.added:
+            intervals = (self._starting(ref, attr),)
+        if not intervals:
+            return  # a change to an action the log never added: nothing to show for it
+        i = len(intervals) - 1
+        while i > 0 and valid_from_of(intervals[i]) > effective:
+            i -= 1  # the last interval that starts on or before `effective`
+        valid_from, valid_to, old_value, recorded_from, stored_id, pending = intervals[i]
+        if valid_from > effective:
+            raise ValueError(f"{ref}: no open row holds {effective}")
+        self._close(recorded_from, stored_id, pending, at)
+        replacement = []
+        if valid_from < effective:
+            replacement.append(self._open_interval(ref, attr, old_value, valid_from, effective, at))
+        replacement.append(self._open_interval(ref, attr, value, effective, valid_to, at))
+        self.open[key] = (*intervals[:i], *replacement, *intervals[i + 1:])
+        if valid_to == END:
+            self.current.setdefault(ref, {})[attr] = value
+
+    def _close(self, recorded_from: int, stored_id: int | None, pending: int | None,
+               at: int) -> None:
+        """Close an interval in recorded time at `at` (one opened at `at` is never visible: its
+        row is not written, or is deleted)."""
+        if pending is not None:
+            if recorded_from == at:
+                del self.new_rows[pending]
+            else:
+                ref, attr, value, valid_from, valid_to, _, _ = self.new_rows[pending]
+                self.new_rows[pending] = (ref, attr, value, valid_from, valid_to, recorded_from, at)
+        elif stored_id is not None:
+            if recorded_from == at:
+                self.dropped.append(stored_id)
+            else:
+                self.closed.append((stored_id, at))
+        # else the starting value: no row to close, the rows opened now cover all of valid time
+
+    # -- rows out -------------------------------------------------------------------------------
+    def _bound(self, attr: str, value: str | None) -> Any:
+        """A current value as its `rm_actions` column binds it (a target date: a date, or its
+        ISO text on SQLite)."""
+        if attr == Attr.DUE and value and not self.sqlite:
+            return date.fromisoformat(value)
+        return value
+
+    def _action_rows(self) -> list[tuple[Any, ...]]:
+        """The actions added in this batch (ActionRow), inserted with their current values."""
+        out = []
+        for (ref, added_on, added_at, text, original_due, original_owner, recommendations,
+             depends_on) in self.added_rows:
+            now = self.current.pop(ref, {})
+            out.append((
+                ref, added_on, added_at, text, original_due, original_owner, recommendations,
+                depends_on, now.get(Attr.STATUS, NOT_STARTED), now.get(Attr.OWNER, original_owner),
+                self._bound(Attr.DUE, now[Attr.DUE]) if Attr.DUE in now else original_due))
+        return out
+
+    def _insert(self, table: sa.Table, columns: tuple[str, ...],
+                rows: list[tuple[Any, ...]]) -> None:
+        if self.sqlite:
+            self.conn.exec_driver_sql(
+                f"INSERT INTO {table.name} ({', '.join(columns)}) "
+                f"VALUES ({', '.join('?' * len(columns))})", rows)
+        else:
+            self.conn.execute(table.insert(), [dict(zip(columns, r, strict=True)) for r in rows])
+
+    def _run(self, statement: Any, keys: tuple[str, ...],
+             params: Sequence[tuple[Any, ...]]) -> None:
+        """One executemany of a Core statement whose bind parameters are `keys`."""
+        if self.sqlite:
+            sql, order = _sqlite_many(statement)
+            index = [keys.index(name) for name in order]
+            self.conn.exec_driver_sql(sql, [tuple(p[i] for i in index) for p in params]
+                                      if index != list(range(len(keys))) else params)
+        else:
+            self.conn.execute(statement, [dict(zip(keys, p, strict=True)) for p in params])
+
+    def flush(self) -> None:
+        """Write everything worked out for the batch."""
+        # First: the actions added in this batch take their current values out of `current`,
+        # which then holds only those of actions already in the database (`_update_current`).
+        self.inserts[schema.actions] = self._action_rows()
+        for table, columns in INSERT_ORDER:
+            if rows := self.inserts.get(table):
+                self._insert(table, columns, rows)
+        t = schema.attrs
+        if self.dropped:
+            self._run(t.delete().where(t.c.id == sa.bindparam("row_id")), ("row_id",),
+                      [(i,) for i in self.dropped])
+        if self.closed:
+            self._run(t.update().where(t.c.id == sa.bindparam("row_id"))
+                      .values(recorded_to=sa.bindparam("closed_at")), Closed._fields, self.closed)
+        if self.new_rows:
+            self._insert(t, AttrRow._fields, list(self.new_rows.values()))
+        self._update_current()
+        if self.achieved:
+            m = schema.milestones
+            self._run(m.update().where(m.c.ref == sa.bindparam("row_ref"), m.c.achieved_on.is_(None))
+                      .values(achieved_on=sa.bindparam("day")), ("row_ref", "day"),
+                      [(ref, self.day(day)) for ref, day in self.achieved.items()])
+
+    def _update_current(self) -> None:
+        """The current values of actions added before this batch: one executemany per set of
+        columns changed (at most seven)."""
+        groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = defaultdict(list)
+        for ref, values in self.current.items():
+            changed = tuple(sorted(values))
+            groups[changed].append((ref, *(self._bound(a, values[a]) for a in changed)))
+        a = schema.actions
+        for changed, params in groups.items():
+            columns = [schema.CURRENT_COLUMN[attr] for attr in changed]
+            self._run(a.update().where(a.c.ref == sa.bindparam("row_ref"))
+                      .values({c: sa.bindparam(f"new_{c}") for c in columns}),
+                      ("row_ref", *(f"new_{c}" for c in columns)), params)
+
+
+def catch_up(ledger: LedgerLike, tracking: LedgerTrackingRecorder, batch: int = BATCH,
+             progress: Callable[[int], None] | None = None,
+             analyze_after: int = ANALYZE_AFTER) -> int:
+    """Apply every event after the tracked position, a batch per transaction; the number done."""
+    decode = cast(PydanticMapper, ledger.mapper).from_row
+    write_engine = ledger.store.write_engine
+    done = 0
+    while True:
+        start = (tracking.max_tracking_id(NAME) or 0) + 1
+        page = next(ledger.store.iter_pages(start=start, stop=start + batch - 1, batch=batch), None)
+        if not page:
+            if done >= analyze_after:
+                analyze(write_engine)
+            return done
+        last, *_ = page[-1]
+        with write_engine.begin() as conn:
+            work = Batch(conn)
+            for _position, oid, version, topic, state, _hash, recorded_at in page:
+                work.take(cast(ev.LedgerEvent, decode(oid, version, topic, state)), recorded_at)
+            done += len(page)
+            del page
+            work.settle()
+            work.flush()
+            tracking.insert_tracking(Tracking(NAME, last), conn=conn)
+        if progress is not None:
+            progress(last)
+
+
+def analyze(write_engine: Engine) -> None:
+    """Refresh PostgreSQL's statistics of the read model after a large catch-up: with none
+    (autovacuum off, or not yet run) the planner scans whole tables and an as-at question takes
+    200 ms instead of 35 at 1,000,000 events. A role that does not own the tables gets a warning
+    from PostgreSQL, not an error, and answers stay right, only slower."""
+    if write_engine.dialect.name != "postgresql":
+        return
+    with write_engine.begin() as conn:
+        conn.execute(sa.text("ANALYZE " + ", ".join(schema.table_names())))
