@@ -194,7 +194,7 @@ def test_a_large_catch_up_refreshes_the_planner_statistics(
         small: Ledger, engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     """Without statistics (autovacuum off, as on the CI server) PostgreSQL scans whole tables
     for an as-at question; a catch-up of many events runs ANALYZE on the read model."""
-    from ledger.projections.readmodel import model as readmodel
+    from ledger.projections import readmodel
 
     def analysed() -> dict[str, float]:
         with engine.connect() as conn:

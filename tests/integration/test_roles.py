@@ -270,7 +270,7 @@ def test_the_projection_writer_keeps_the_read_model(roles: Roles) -> None:
 def test_a_large_catch_up_by_the_projection_writer_is_not_refused_its_analyze(
         roles: Roles, monkeypatch: pytest.MonkeyPatch) -> None:
     """Only a table's owner may ANALYZE it: the writer's catch-up gets a warning, not an error."""
-    from ledger.projections.readmodel import model as readmodel
+    from ledger.projections import readmodel
 
     monkeypatch.setattr(readmodel, "ANALYZE_AFTER", 1)
     rebuilt = cli(roles.url(roles.writer), "projections", "rebuild", actor=None)
