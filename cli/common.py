@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from ledger.application import DEFAULT_URL, Ledger, reporting
 from ledger.domain.errors import LedgerError
-from ledger.domain.events import check_ref
+from ledger.domain.events import check_day, check_ref
 from ledger.domain.values import Logged
 from ledger.projections.describe import summary
 from ledger.projections.readmodel import ReadModel
@@ -26,7 +26,7 @@ from ledger.projections.report import Source
 from ledger.store import sqlite_path
 
 F = TypeVar("F", bound=Callable[..., Any])
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class RefusedError(click.ClickException):
@@ -107,9 +107,13 @@ class IsoDate(click.ParamType):  # type: ignore[type-arg]
         try:
             if not ISO_DATE.fullmatch(text):
                 raise ValueError
-            return date.fromisoformat(text)
+            day = date.fromisoformat(text)
         except ValueError:
             self.fail(f"{text!r} is not a date (YYYY-MM-DD)", param, ctx)
+        try:
+            return check_day(day)
+        except ValueError as e:
+            self.fail(str(e), param, ctx)
 
 
 class IsoDateTime(click.ParamType):  # type: ignore[type-arg]
@@ -127,7 +131,7 @@ class IsoDateTime(click.ParamType):  # type: ignore[type-arg]
         try:
             if ISO_DATE.fullmatch(text):
                 return end_of_day(date.fromisoformat(text))
-            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}T.+", text):
+            if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[ -~]+", text):
                 raise ValueError
             t = datetime.fromisoformat(text)
             t = t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
@@ -135,7 +139,33 @@ class IsoDateTime(click.ParamType):  # type: ignore[type-arg]
             self.fail(
                 f"{text!r} is not an ISO 8601 time (2016-07-25, 2016-07-25T17:00, "
                 "2016-07-25T17:00:00Z or with an offset)", param, ctx)
+        try:
+            check_day(t.date())
+        except ValueError as e:
+            self.fail(str(e), param, ctx)
         return t
+
+
+class Number(click.ParamType):  # type: ignore[type-arg]
+    """A whole number written in ASCII digits, within [low, high] (int() also takes '٣')."""
+
+    name = "NUMBER"
+
+    def __init__(self, low: int = 1, high: int | None = None) -> None:
+        self.low, self.high = low, high
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            number = value
+        else:
+            text = str(value).strip()
+            if not re.fullmatch(r"[0-9]{1,9}", text):
+                self.fail(f"{text!r} is not a whole number written in digits 0-9", param, ctx)
+            number = int(text)
+        if number < self.low or (self.high is not None and number > self.high):
+            top = f" to {self.high}" if self.high is not None else " or more"
+            self.fail(f"{number} is not in the range {self.low}{top}", param, ctx)
+        return number
 
 
 class RefType(click.ParamType):  # type: ignore[type-arg]

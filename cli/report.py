@@ -12,6 +12,7 @@ from ledger.cli.common import (
     DATETIME,
     REF,
     BadValueError,
+    Number,
     Session,
     echo_recorded,
     format_option,
@@ -86,7 +87,7 @@ def as_at(session: Session, as_at: date, known: datetime | None, since: date | N
 
 @command.command("as-presented")
 @click.argument("meeting")
-@click.option("--number", type=click.IntRange(1), help="Which report presented to MEETING "
+@click.option("--number", type=Number(1), help="Which report presented to MEETING "
               "(default: the last).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS),
               help="Render in another format (the digest is checked in the original one).")

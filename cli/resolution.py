@@ -6,7 +6,14 @@ from datetime import date
 
 import click
 
-from ledger.cli.common import DATE, BadValueError, Session, echo_recorded, pass_session
+from ledger.cli.common import (
+    DATE,
+    BadValueError,
+    Number,
+    Session,
+    echo_recorded,
+    pass_session,
+)
 from ledger.domain.events import ResolutionKind
 
 
@@ -22,7 +29,7 @@ def command() -> None:
 
 @command.command("add")
 @click.argument("meeting")
-@click.argument("number", type=click.IntRange(1, 999))
+@click.argument("number", type=Number(1, 999))
 @click.option("--text", required=True, help="The resolution's words.")
 @click.option("--kind", type=click.Choice([k.value for k in ResolutionKind]),
               help="noted, report-requested or decision (report-requested when a due is given).")

@@ -13,7 +13,7 @@ import click
 from ledger.cli.common import DATE, Session, format_option, pass_session
 from ledger.domain.errors import UnknownRef
 from ledger.domain.values import Logged
-from ledger.projections.trail import COLUMNS, select, trail_row
+from ledger.projections.trail import COLUMNS, select, trail_csv, trail_line, trail_row
 
 
 def emit(items: Iterable[Logged], fmt: str) -> int:
@@ -23,8 +23,7 @@ def emit(items: Iterable[Logged], fmt: str) -> int:
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(COLUMNS)
         for item in items:
-            row = trail_row(item)
-            writer.writerow([row[c] for c in COLUMNS])
+            writer.writerow(trail_csv(trail_row(item)))
             count += 1
         return count
     if fmt == "json":
@@ -35,9 +34,8 @@ def emit(items: Iterable[Logged], fmt: str) -> int:
         sys.stdout.write("\n]\n" if count else "]\n")
         return count
     for item in items:
-        row = trail_row(item)  # the change already carries its reason, evidence or note
-        click.echo(f"#{row['position']} {row['recorded']} (effective {row['effective']}) "
-                   f"{row['actor']}: {row['ref']} {row['change']}")
+        # The change already carries its reason, evidence or note.
+        click.echo(trail_line(trail_row(item)))
         count += 1
     return count
 

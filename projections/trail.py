@@ -9,6 +9,7 @@ from typing import Any
 from ledger.domain import events as ev
 from ledger.domain.values import Logged
 from ledger.projections.describe import details, summary
+from ledger.projections.render.safe import csv_cell, one_line
 from ledger.projections.report import iso_utc
 
 COLUMNS = ["position", "recorded", "effective", "actor", "ref", "event", "change", "why", "hash"]
@@ -25,6 +26,19 @@ def trail_row(item: Logged) -> dict[str, Any]:
         "event": type(e).__name__, "change": summary(e), "why": why, "hash": item.hash,
         "details": details(e),
     }
+
+
+def trail_line(row: dict[str, Any]) -> str:
+    """A row as one line of text; unprintable characters (a CR, a newline, an escape sequence
+    stored before input refused them) are escaped, so no event can print a forged line."""
+    return one_line(f"#{row['position']} {row['recorded']} (effective {row['effective']}) "
+                    f"{row['actor']}: {row['ref']} {row['change']}")
+
+
+def trail_csv(row: dict[str, Any]) -> list[Any]:
+    """A row's CSV cells, in COLUMNS order; text that a spreadsheet would run as a formula is
+    defused (`csv_cell`), numbers stay numbers."""
+    return [csv_cell(v) if isinstance(v, str) else v for v in (row[c] for c in COLUMNS)]
 
 
 def select(log: Iterable[Logged], *, recorded_from: date | None = None,

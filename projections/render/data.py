@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from ledger.projections.render.safe import csv_cell
 from ledger.projections.replay import ActionState, Request
 from ledger.projections.report import Report, iso_utc
 
@@ -73,15 +74,16 @@ CSV_COLUMNS = ["ref", "status", "owner", "due", "original_due", "overdue", "bloc
 
 
 def to_csv(report: Report) -> str:
-    """The action list as CSV, one row per action, with a header."""
+    """The action list as CSV, one row per action, with a header; a cell a spreadsheet would
+    run as a formula (an owner or text starting with `=`, `+`, `-`, `@`) gets a leading `'`."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for a in report.actions:
         j = action_json(a)
-        writer.writerow([
+        writer.writerow([csv_cell(cell) for cell in (
             j["ref"], j["status"], j["owner"] or "", j["due"] or "", j["original_due"] or "",
             "yes" if a.overdue else "no", ";".join(a.blocked_by), j["priority"] or "",
             ";".join(a.audits), ";".join(a.recommendations), j["status_on"], a.text,
-        ])
+        )])
     return out.getvalue()

@@ -14,7 +14,7 @@ from html import escape
 
 from ledger.projections.burnup import Point
 from ledger.projections.render.chart import draw
-from ledger.projections.render.text import sections
+from ledger.projections.render.text import sections, words
 from ledger.projections.replay import Totals
 from ledger.projections.report import Report
 from ledger.projections.words import long_date
@@ -121,6 +121,7 @@ def to_html(report: Report, burnup: list[Point] | None,
             meetings: list[tuple[date, str]]) -> str:
     """The whole report as one HTML document with inline CSS and the burn-up as inline SVG."""
     fp = report.position.fingerprint
+    title, paragraphs = words(report)
     out = [
         "<!DOCTYPE html>",
         '<html lang="en-GB">',
@@ -128,19 +129,18 @@ def to_html(report: Report, burnup: list[Point] | None,
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f'<meta name="ledger-fingerprint" content="{fp}">',
-        f"<title>{escape(report.title)}</title>",
+        f"<title>{escape(title)}</title>",
         f"<style>{CSS}</style>",
         "</head>",
         "<body>",
         "<main>",
         "<header>",
-        f"<h1>{escape(report.title)}</h1>",
+        f"<h1>{escape(title)}</h1>",
         f'<p class="clocks" id="clocks">{escape(report.clocks())}</p>',
         "</header>",
         '<section id="minutes" class="minutes">',
         "<h2>For the minutes</h2>",
     ]
-    paragraphs = report.paragraphs() or ["There were no actions in the ledger at that date."]
     out += [f"<p>{escape(p)}</p>" for p in paragraphs]
     out += ["</section>", '<section id="totals">', "<h2>Totals</h2>", *_totals_table(report),
             "</section>"]

@@ -8,6 +8,7 @@ from typing import NamedTuple
 from rich.console import Console
 from rich.table import Table
 
+from ledger.projections.render.safe import printable
 from ledger.projections.replay import Totals
 from ledger.projections.report import STATUS_WORDS, Report
 
@@ -59,7 +60,14 @@ def sections(report: Report) -> list[Section]:
                                                   if r.further_to else ""),
               r.kind.value, r.text] for r in report.meeting.resolutions],
             "No resolutions recorded yet."))
-    return tables
+    return [Section(t.heading, t.columns, [[printable(c) for c in row] for row in t.rows], t.empty)
+            for t in tables]
+
+
+def words(report: Report) -> tuple[str, list[str]]:
+    """The title and the paragraphs for the minutes, unprintable characters escaped."""
+    paragraphs = report.paragraphs() or ["There were no actions in the ledger at that date."]
+    return printable(report.title), [printable(p) for p in paragraphs]
 
 
 def _md_cell(text: str) -> str:
@@ -68,8 +76,8 @@ def _md_cell(text: str) -> str:
 
 def to_markdown(report: Report) -> str:
     """The paper for the minutes: paragraph first, then the tables, the clocks, the fingerprint."""
-    lines = [f"# {report.title}", "", f"*{report.clocks()}*", ""]
-    paragraphs = report.paragraphs() or ["There were no actions in the ledger at that date."]
+    title, paragraphs = words(report)
+    lines = [f"# {title}", "", f"*{report.clocks()}*", ""]
     for para in paragraphs:
         lines += [para, ""]
     for heading, columns, rows, empty in sections(report):
@@ -88,12 +96,14 @@ def to_markdown(report: Report) -> str:
 def to_text(report: Report, width: int = 100) -> str:
     """The same paper for a terminal, tables drawn by rich."""
     out = io.StringIO()
+    # markup=False: user text such as "[/bold]" is words, not rich markup (which could raise).
     console = Console(file=out, width=width, color_system=None, force_terminal=False,
-                      highlight=False, emoji=False)
-    console.print(report.title, style="bold")
+                      highlight=False, emoji=False, markup=False)
+    title, paragraphs = words(report)
+    console.print(title, style="bold")
     console.print(report.clocks())
     console.print()
-    for para in report.paragraphs() or ["There were no actions in the ledger at that date."]:
+    for para in paragraphs:
         console.print(para)
         console.print()
     for heading, columns, rows, empty in sections(report):

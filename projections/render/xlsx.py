@@ -9,6 +9,7 @@ from openpyxl import Workbook  # type: ignore[import-untyped,unused-ignore]
 from openpyxl.styles import Font  # type: ignore[import-untyped,unused-ignore]
 
 from ledger.projections.render.data import CSV_COLUMNS, action_json
+from ledger.projections.render.safe import FORMULA_START
 from ledger.projections.report import Report
 
 COLUMN_WIDTHS = (12, 12, 30, 11, 12, 8, 20, 9, 12, 16, 11, 50)
@@ -16,7 +17,8 @@ COLUMN_WIDTHS = (12, 12, 30, 11, 12, 8, 20, 9, 12, 16, 11, 50)
 
 
 def xlsx_bytes(report: Report) -> bytes:
-    """The as-at action list as an .xlsx workbook (the CSV's columns, dates as date cells)."""
+    """The as-at action list as an .xlsx workbook (the CSV's columns, dates as date cells); no
+    cell is ever a formula: text is stored as text, quote-prefixed when it starts like one."""
     book = Workbook()
     sheet = book.active
     sheet.title = f"As at {report.position.as_at.isoformat()}"
@@ -34,6 +36,12 @@ def xlsx_bytes(report: Report) -> bytes:
         for cell in row:
             if isinstance(cell.value, date):
                 cell.number_format = "YYYY-MM-DD"
+            elif isinstance(cell.value, str):
+                # openpyxl makes any string starting with "=" a formula: force text, and have
+                # Excel keep it text even when the cell is edited (its quote prefix).
+                cell.data_type = "s"
+                if cell.value[:1] in FORMULA_START:
+                    cell.quotePrefix = True
     sheet.freeze_panes = "A2"
     for letter, width in zip("ABCDEFGHIJKL", COLUMN_WIDTHS, strict=True):
         sheet.column_dimensions[letter].width = width

@@ -82,14 +82,20 @@ MONTHS = {m: i for i, names in enumerate(
     (("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
      ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"),
      ("october", "oct"), ("november", "nov"), ("december", "dec")), start=1) for m in names}
-_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]00:00(?::00)?)?")
-_UK = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
-_LONG = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+)\.?,?\s+(\d{4})")
+# [0-9], not \d: int() would also read '٣'.
+_ISO = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[T ]00:00(?::00)?)?")
+_UK = re.compile(r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})")
+_LONG = re.compile(r"([0-9]{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+)\.?,?\s+([0-9]{4})")
 DATE_FORMS = "2016-07-25, 25/07/2016 or 25 July 2016"
 
 
 class PlanFileError(PlanRefused):
     """The file cannot be read as a plan; `problems` holds one line per problem."""
+
+
+class Formula(str):
+    """A workbook cell's formula, read as its text (`=A1+1`), never evaluated: a cell the
+    importer uses must not hold one (its value is whatever the last program to save it cached)."""
 
 
 def normalise_header(text: str) -> str:
@@ -191,7 +197,12 @@ def cell_text(value: Any) -> str:
 
 
 def parse_date(value: Any) -> date:
-    """An Excel date cell, ISO text (2016-07-25), UK text (25/07/2016) or 25 July 2016."""
+    """An Excel date cell, ISO text (2016-07-25), UK text (25/07/2016) or 25 July 2016, between
+    1900 and 2200."""
+    return ev.check_day(_parse_date(value))
+
+
+def _parse_date(value: Any) -> date:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -292,7 +303,12 @@ def build_plan(name: str, sheet: str, rows: Iterable[tuple[int, list[Any]]]) -> 
                  for i, column in by_index.items()}
         if all(c.empty for c in cells.values()):
             continue
+        errors += [c.problem("a formula: the importer reads values only, never formulas "
+                             "(paste the column back as values)")
+                   for c in cells.values() if isinstance(c.value, Formula)]
         plan_rows.append(PlanRow(sheet, number, cells, letters))
+    if errors:
+        raise PlanFileError(errors)
     columns = {key: cell_text(header[next(i for i, c in by_index.items() if c.key == key)])
                for key in letters}
     return Plan(name, sheet, header_number, columns, ignored, plan_rows)
@@ -314,7 +330,9 @@ def _xlsx_rows(path: str, sheet: str | None) -> tuple[str, list[tuple[int, list[
 
     name = os.path.basename(path)
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        # data_only=False: a formula cell gives its formula (kept as `Formula`), not the value
+        # some program cached for it.
+        book = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except (InvalidFileException, KeyError, ValueError, OSError) as e:
         raise PlanFileError([f"{name}: not a readable .xlsx workbook ({e})"]) from None
     except Exception as e:  # a zip that is not a workbook raises many kinds of error
@@ -328,11 +346,19 @@ def _xlsx_rows(path: str, sheet: str | None) -> tuple[str, list[tuple[int, list[
         else:
             raise PlanFileError([f"{name}: no sheet {sheet!r} (the sheets are: {', '.join(names)})"])
         worksheet = book[chosen]
-        rows = [(number, list(values)) for number, values in
-                enumerate(worksheet.iter_rows(values_only=True), start=1)]
+        rows = [(number, [_value(cell) for cell in cells]) for number, cells in
+                enumerate(worksheet.iter_rows(), start=1)]
         return chosen, rows
     finally:
         book.close()
+
+
+def _value(cell: Any) -> Any:
+    """A read-only cell's value; a formula (text, or openpyxl's array formula) as `Formula`."""
+    if getattr(cell, "data_type", None) == "f":
+        value = cell.value
+        return Formula(getattr(value, "text", None) or str(value))
+    return cell.value
 
 
 def read_plan(path: str, sheet: str | None = None) -> Plan:

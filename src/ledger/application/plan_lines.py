@@ -88,6 +88,11 @@ class LineReader:
         """The rows without errors, as `Line`s (a row's errors go to `problems`)."""
         if self.audit is None and "audit" not in self.plan.columns:
             self.problems.error(None, f"{self.plan.name}: which audit? give --audit REF, or an Audit column")
+        elif self.audit is not None:
+            self._audit_ok(self.audit, None)  # an unknown --audit is refused even with no rows
+        if not self.plan.rows and not self.problems.errors:
+            self.problems.error(None, f"{self.plan.name}: no rows below the header (row "
+                                f"{self.plan.header_row}): nothing to import")
         lines: list[Line] = []
         seen: dict[str, int] = {}
         previous: Line | None = None

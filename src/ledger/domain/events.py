@@ -8,19 +8,20 @@ never typed by a user). Events are frozen pydantic models; their JSON is what th
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 from uuid import UUID, uuid5
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo
 
 # --------------------------------------------------------------------------------------------
 # Value types
 # --------------------------------------------------------------------------------------------
 
 REF_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-MINUTE_PATTERN = re.compile(r"\d{1,4}/\d{2}")
+MINUTE_PATTERN = re.compile(r"[0-9]{1,4}/[0-9]{2}")
 REF_NAMESPACE = UUID("6f1c3c43-2b8e-5f7a-9a53-0a5c1e6b7d10")
 
 
@@ -42,8 +43,48 @@ def check_minute(value: str) -> str:
     return value
 
 
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2200, 12, 31)
+"""The dates the ledger accepts as input: anything outside is a typing mistake (and would
+overflow date arithmetic near year 1 or 9999)."""
+
+ALLOWED_CONTROLS = frozenset("\n\t")
+_FORGING = frozenset("\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+"""Line and paragraph separators and bidirectional overrides: not category Cc, but they move
+or reorder what a terminal or browser shows, so they are refused as control characters are."""
+
+
+def is_new(info: ValidationInfo) -> bool:
+    """True when an event is being built from input (Python values), False when stored JSON is
+    decoded: input rules apply to the first, so events stored before a rule stay readable."""
+    return info.mode != "json"
+
+
+def check_printable(value: str) -> str:
+    """Return the text if it holds no control character but newline and tab, else raise."""
+    for ch in value:
+        if ch in _FORGING or (unicodedata.category(ch) == "Cc" and ch not in ALLOWED_CONTROLS):
+            raise ValueError(f"holds the control character U+{ord(ch):04X} (only newline and "
+                             "tab are allowed)")
+    return value
+
+
+def check_day(value: date) -> date:
+    """Return the date if it lies between FIRST_DAY and LAST_DAY, else raise."""
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise ValueError(f"{value.isoformat()} is not a plausible date (between "
+                         f"{FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()})")
+    return value
+
+
+def _day(value: date, info: ValidationInfo) -> date:
+    return check_day(value) if is_new(info) else value
+
+
 def _text(limit: int) -> AfterValidator:
-    def check(value: str) -> str:
+    def check(value: str, info: ValidationInfo) -> str:
+        if is_new(info):
+            check_printable(value)
         value = value.strip()
         if not value:
             raise ValueError("must not be empty")
@@ -54,7 +95,9 @@ def _text(limit: int) -> AfterValidator:
     return AfterValidator(check)
 
 
-def _name(value: str) -> str:
+def _name(value: str, info: ValidationInfo) -> str:
+    if is_new(info):
+        check_printable(value)
     value = " ".join(value.split())
     if not value:
         raise ValueError("must not be empty")
@@ -67,6 +110,7 @@ Ref = Annotated[str, AfterValidator(check_ref)]
 Minute = Annotated[str, AfterValidator(check_minute)]
 Text = Annotated[str, _text(4000)]
 Name = Annotated[str, AfterValidator(_name)]
+Day = Annotated[date, AfterValidator(_day)]
 
 
 def record_id(ref: str) -> UUID:
@@ -152,7 +196,7 @@ class LedgerEvent(BaseModel):
     timestamp: AwareDatetime
     ref: Ref
     actor: Name
-    effective: date
+    effective: Day
 
 
     @property
@@ -185,7 +229,7 @@ class ActionAdded(LedgerEvent):
     recommendations: tuple[Ref, ...] = Field(min_length=1)
     text: Text
     owner: Name | None = None
-    due: date | None = None
+    due: Day | None = None
     depends_on: tuple[Ref, ...] = ()
 
 
@@ -211,15 +255,15 @@ class ActionAssigned(LedgerEvent):
     """An action changed owner."""
 
     owner: Name
-    previous: Name | None = None
+    previous: str | None = None  # copied from the record, not input
     reason: Text | None = None
 
 
 class ActionRescheduled(LedgerEvent):
     """An action's target date changed; the original is kept in the history."""
 
-    due: date
-    previous: date | None = None
+    due: Day
+    previous: date | None = None  # copied from the record, not input
     reason: Text
 
 
@@ -245,7 +289,7 @@ class MeetingScheduled(LedgerEvent):
     """A committee meeting was scheduled or held on `held_on` (may be in the future)."""
 
     committee: Name
-    held_on: date
+    held_on: Day
 
 
 class ResolutionPassed(LedgerEvent):
@@ -257,7 +301,7 @@ class ResolutionPassed(LedgerEvent):
     minute: Minute | None = None
     further_to: Minute | None = None
     report_due_at: Ref | None = None
-    report_due_by: date | None = None
+    report_due_by: Day | None = None
     report_after: Text | None = None
     fulfils: str | None = None
 
