@@ -108,3 +108,26 @@ def restored_row(line: int, record: dict[str, Any]) -> dict[str, Any]:
     except (ValueError, TypeError) as e:
         raise InvalidInput(f"line {line}: bad value: {one_line(e)}") from None
     return row
+
+
+TRAILER = "trailer"
+"""The key of an export file's last line: `{"trailer": {"events": N, "head": "POS:HASH"}}`."""
+
+
+def export_trailer(head: Fingerprint) -> dict[str, Any]:
+    """The last line of an export file: how many events it holds and the chain's head."""
+    return {TRAILER: {"events": head.position, "head": str(head)}}
+
+
+def read_trailer(line: int, record: dict[str, Any]) -> Fingerprint:
+    """The head an export file's trailer (`export_trailer`) declares; errors name the line."""
+    body = record.get(TRAILER)
+    try:
+        if set(record) != {TRAILER} or not isinstance(body, dict) or set(body) != {"events", "head"}:
+            raise ValueError('expected {"trailer": {"events": N, "head": "POSITION:HASH"}}')
+        head = Fingerprint.parse(str(body["head"]))
+        if type(body["events"]) is not int or body["events"] != head.position:
+            raise ValueError(f"{body['events']!r} events but head {head}")
+    except ValueError as e:
+        raise InvalidInput(f"line {line}: bad trailer: {one_line(e)}") from None
+    return head
