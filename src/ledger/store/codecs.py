@@ -13,7 +13,7 @@ from uuid import UUID
 
 from ledger.domain.chain import Fingerprint
 from ledger.domain.errors import InvalidInput
-from ledger.domain.values import micros
+from ledger.domain.values import EPOCH, MICROSECOND
 from ledger.store.errors import one_line
 
 HEX32 = re.compile(r"[0-9a-f]{32}")
@@ -44,7 +44,7 @@ def stored_bytes(value: Any) -> bytes:
     return value if type(value) is bytes else bytes(value)
 
 
-_STAMP_KEY = b'{"timestamp":"'
+STAMP_KEY = b'{"timestamp":"'  # 14 bytes: the text starts at [14]
 """How the mapper's JSON of every ledger event begins: `timestamp` is its first field."""
 
 
@@ -53,7 +53,7 @@ def stamp_text(state: bytes) -> bytes | None:
 
     Sliced from the bytes where the JSON begins as the mapper writes it (no parse); else the
     top-level key of a JSON object is read (a full `json.loads`, no validation)."""
-    if state.startswith(_STAMP_KEY):
+    if state.startswith(STAMP_KEY):
         end = state.find(b'"', 14)
         return state[14:end] if end > 0 else None
     if not state.startswith(b"{"):
@@ -70,11 +70,10 @@ def stamp_micros(text: bytes | None) -> int | None:
     if it is not an ISO time with an offset."""
     if text is None:
         return None
-    try:
-        stamp = datetime.fromisoformat(text.decode("ascii"))
-    except (ValueError, UnicodeDecodeError):
+    try:  # `micros` inline (verify calls this once per recorded time); naive times raise TypeError
+        return (datetime.fromisoformat(text.decode("ascii")) - EPOCH) // MICROSECOND
+    except (ValueError, TypeError, UnicodeDecodeError):
         return None
-    return None if stamp.tzinfo is None else micros(stamp)
 
 
 def export_record(row: Any) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ledger.domain.chain import GENESIS_HASH, Fingerprint, chain_hash, link
 from ledger.domain.errors import ChainBroken
 from ledger.domain.values import from_micros
-from ledger.store.codecs import as_bytes, stamp_micros, stamp_text, uuid_text
+from ledger.store.codecs import STAMP_KEY, as_bytes, stamp_micros, stamp_text, uuid_text
 from ledger.store.errors import one_line
 
 if TYPE_CHECKING:
@@ -79,7 +79,9 @@ def _recompute(recorder: LedgerRecorder, expect: Fingerprint | None,
                     f"up to position {expect.position} was rewritten and its hashes recomputed",
                     expect.position,
                 )
-            event_text = stamp_text(state)
+            # The recorded time's text, sliced where the JSON begins as the mapper writes it.
+            event_text = (state[14:state.find(b'"', 14)] if state.startswith(STAMP_KEY)
+                          else stamp_text(state))
             if event_text != text:
                 text, stamp = event_text, stamp_micros(event_text)
             if stamp is not None and recorded_at != stamp:
