@@ -42,8 +42,9 @@ def export(session: Session, file: str) -> None:
               help="The empty ledger to restore into (default: the global --db).")
 @pass_session
 def restore(session: Session, file: str, target: str | None) -> None:
-    """Load an export into an empty ledger, verifying the hash chain line by line. A broken
-    file or a non-empty target is refused, naming the line, and nothing is written.
+    """Load an export into an empty ledger, verifying the hash chain line by line and the
+    trailer that ends the file. A broken, cut or altered file (recorded times going back, a line
+    over 16 MiB) or a non-empty target is refused, naming the line, and nothing is written.
 
     \b
     Example:

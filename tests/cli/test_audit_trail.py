@@ -118,7 +118,8 @@ def test_export_restore_round_trip_gives_the_same_fingerprint_and_reports(demo: 
     backup = tmp_path / "backup.jsonl"
     ok(demo, "export", str(backup))
     lines = backup.read_text().splitlines()
-    assert len(lines) == int(fingerprint(demo).split(":")[0])
+    assert len(lines) == int(fingerprint(demo).split(":")[0]) + 1  # the events, then the trailer
+    assert json.loads(lines[-1]) == {"trailer": {"events": len(lines) - 1, "head": fingerprint(demo)}}
     restored = tmp_path / "restored.db"
     ok(demo, "restore", str(backup), "--db", str(restored))
     assert fingerprint(restored) == fingerprint(demo)

@@ -3,8 +3,8 @@ append-only triggers, and tampering with raw SQL caught at the exact first bad p
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -161,7 +161,9 @@ def test_fingerprint_at_matches_the_stored_hashes(ledger: Ledger) -> None:
 @pytest.mark.parametrize("spelling", ["hex", "upper"])
 def test_an_originator_id_given_as_any_uuid_string_verifies(ledger: Ledger, spelling: str) -> None:
     (logged,) = ledger.history("RM")[:1]
-    template = ledger.mapper.to_stored_event(logged.event)
+    # A recorded time after the chain's last: the store refuses one that goes back.
+    fresh = logged.event.model_copy(update={"timestamp": datetime(2017, 1, 1, tzinfo=UTC)})
+    template = ledger.mapper.to_stored_event(fresh)
     oid = ev.record_id("S1")
     text = oid.hex if spelling == "hex" else str(oid).upper()
     event = type(template)(originator_id=text, originator_version=1, topic=template.topic, state=template.state)
@@ -290,18 +292,22 @@ def shift_up_from(con: sqlite3.Connection, k: int) -> None:
         con.execute(f"UPDATE {EVENTS} SET position = ? WHERE position = ?", (position + 1, position))
 
 
-INSERT_FORGED = (f"INSERT INTO {EVENTS} (position, originator_id, originator_version, topic, state, hash) "
-                 "VALUES (?, ?, ?, ?, ?, ?)")
+INSERT_FORGED = (f"INSERT INTO {EVENTS} (position, originator_id, originator_version, topic, state, hash, "
+                 "recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
 
 
 def forged_row(con: sqlite3.Connection, k: int, *, chained: bool) -> tuple[Any, ...]:
     """An ActionNoted for A1 that never happened, to sit at position k."""
     template = con.execute(f"SELECT topic, state FROM {EVENTS} WHERE position = 7").fetchone()
-    state = bytes(template[1]).replace(b"Draft circulated", b"Approved by the board")
+    previous, previous_state, recorded_at = con.execute(
+        f"SELECT hash, state, recorded_at FROM {EVENTS} WHERE position = ?", (k - 1,)).fetchone()
+    # Recorded when the event before it was (in its JSON and its column), as a careful forger would.
+    stamp = bytes(previous_state).split(b'"')[3]
+    state = re.sub(rb'^\{"timestamp":"[^"]*"', b'{"timestamp":"%s"' % stamp, bytes(template[1]))
+    state = state.replace(b"Draft circulated", b"Approved by the board")
     oid = ev.record_id("A1")
-    previous = con.execute(f"SELECT hash FROM {EVENTS} WHERE position = ?", (k - 1,)).fetchone()[0]
     digest = chain_hash(previous, k, oid, 50, template[0], state) if chained else "e" * 64
-    return (k, oid.hex, 50, template[0], state, digest)
+    return (k, oid.hex, 50, template[0], state, digest, recorded_at)
 
 
 def test_forged_event_inserted_with_a_valid_hash_breaks_the_chain_just_after_it(ledger: Ledger) -> None:
@@ -403,7 +409,9 @@ def test_failed_duplicate_version_insert_records_nothing(ledger: Ledger) -> None
     fresh = type(stored[-1])(originator_id=stored[-1].originator_id,
                              originator_version=stored[-1].originator_version + 1,
                              topic=stored[-1].topic, state=stored[-1].state)
-    duplicate = dataclasses.replace(stored[1], recorded_at=None)  # old stamp would be refused first
+    # A recorded time after the last (an old one would be refused first), the version taken.
+    later = history[1].event.model_copy(update={"timestamp": datetime(2017, 1, 1, tzinfo=UTC)})
+    duplicate = ledger.mapper.to_stored_event(later)
     with pytest.raises(Exception) as info:
         ledger.store.insert_events([fresh, duplicate])
     assert type(info.value).__name__ == "IntegrityError"

@@ -315,7 +315,7 @@ def test_the_command_line_on_postgresql(pg_schemas: Callable[[], str], sqlite_de
     backup = tmp_path / "backup.jsonl"
     exported = ok(db, "export", str(backup))
     assert f"fingerprint {head}" in exported.stderr
-    assert len(backup.read_text(encoding="utf-8").splitlines()) == head.position
+    assert len(backup.read_text(encoding="utf-8").splitlines()) == head.position + 1  # and the trailer
     restored = ok(db, "restore", str(backup), "--db", other)
     assert f"fingerprint {head}" in restored.stdout
     assert verified(other) == head

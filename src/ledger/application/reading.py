@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, TextIO, cast
 from uuid import UUID
 
@@ -18,6 +18,10 @@ from ledger.domain.chain import EMPTY, Fingerprint
 from ledger.domain.errors import InvalidInput, LedgerError, StoreError
 from ledger.domain.values import Logged
 from ledger.store import LedgerInfrastructure, LedgerRecorder, PydanticMapper, export_record, sqlite_path
+from ledger.store.codecs import TRAILER, export_trailer, read_trailer
+
+MAX_LINE = 16 * 1024 * 1024
+"""The longest line `restore` reads (characters): an export's lines are a few hundred."""
 
 
 class LedgerLog(Application[UUID]):
@@ -65,27 +69,45 @@ class LedgerLog(Application[UUID]):
                 yield Logged(position, digest, cast(ev.LedgerEvent, decode(oid, version, topic, state)))
 
     def export(self, out: TextIO) -> Fingerprint:
-        """Write every stored event, in order, with its position and hash, one JSON per line."""
+        """Write every stored event, in order, with its position and hash, one JSON per line,
+        then a trailer line with the count and the head (`restore` refuses a file without it)."""
         head = EMPTY
         for row in self.store.iter_rows():
             out.write(json.dumps(export_record(row), separators=(",", ":")) + "\n")
             head = Fingerprint(row.position, row.hash)
+        out.write(json.dumps(export_trailer(head), separators=(",", ":")) + "\n")
         return head
 
-    def restore(self, lines: Iterable[str]) -> Fingerprint:
-        """Load an export into this (empty) ledger, verifying the chain; all or nothing."""
+    def restore(self, source: TextIO, max_line: int = MAX_LINE) -> Fingerprint:
+        """Load an export into this (empty) ledger, verifying the chain, the recorded times and
+        the trailer; all or nothing. Errors name the line; a line over `max_line` is refused."""
 
         def records() -> Iterator[tuple[int, dict[str, Any]]]:
-            for n, line in enumerate(lines, start=1):
+            n, last, trailer = 0, EMPTY, None
+            while line := source.readline(max_line + 1):
+                n += 1
+                if len(line) > max_line and not line.endswith("\n"):
+                    raise InvalidInput(f"line {n}: longer than {max_line:,} characters")
                 if not line.strip():
                     continue
+                if trailer is not None:
+                    raise InvalidInput(f"line {n}: more after the trailer line {trailer}")
                 try:
                     record = json.loads(line)
                 except json.JSONDecodeError as e:
                     raise InvalidInput(f"line {n}: not JSON ({e.msg})") from None
                 if not isinstance(record, dict):
                     raise InvalidInput(f"line {n}: not a JSON object")
+                if TRAILER in record:
+                    _check_trailer(n, read_trailer(n, record), last)
+                    trailer = n
+                    continue
                 yield n, record
+                # The store checked this record follows `last` in the chain, or raised.
+                last = Fingerprint(int(record["position"]), str(record["hash"]))
+            if trailer is None:
+                raise InvalidInput(f"line {n + 1}: the file ends without its trailer line: "
+                                   "cut short, or not written by ledger export")
 
         try:
             return self.store.restore(records(), check=self.mapper.to_domain_event)
@@ -105,3 +127,11 @@ class LedgerLog(Application[UUID]):
         """The event of a stored row with typed attributes (from `rows_for`)."""
         decode = cast(PydanticMapper, self.mapper).from_row
         return cast(ev.LedgerEvent, decode(row.originator_id, row.originator_version, row.topic, row.state))
+
+
+def _check_trailer(line: int, declared: Fingerprint, last: Fingerprint) -> None:
+    """Refuse a trailer whose count or head is not the chain's that the file's events gave."""
+    if declared != last:
+        raise InvalidInput(
+            f"line {line}: the trailer says {declared.position} events ending at {declared} but "
+            f"the file holds {last.position} ending at {last}: events were added or removed")

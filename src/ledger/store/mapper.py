@@ -14,7 +14,7 @@ from eventsourcing.persistence import Mapper, StoredEvent
 from ledger.domain import events as ev
 from ledger.domain.errors import StoreError
 from ledger.domain.values import EPOCH, MICROSECOND
-from ledger.store.codecs import HEX32, stored_bytes
+from ledger.store.codecs import HEX32, as_bytes, stamp_micros, stamp_text, stored_bytes
 from ledger.store.errors import one_line
 
 
@@ -56,11 +56,18 @@ class EncodedBatch:
 
     @classmethod
     def of(cls, stored_events: Sequence[StoredEvent]) -> EncodedBatch:
-        """The columns of stored events (`recorded_at` None where an event has none)."""
+        """The columns of stored events; an event without a `recorded_at` (eventsourcing's own
+        `StoredEvent`) gets the recorded time its JSON holds, if any, which `verify` checks."""
         return cls([e.originator_id for e in stored_events],
                    [e.originator_version for e in stored_events],
                    [e.topic for e in stored_events], [e.state for e in stored_events],
-                   [getattr(e, "recorded_at", None) for e in stored_events])
+                   [_recorded_at(e) for e in stored_events])
+
+
+def _recorded_at(stored: StoredEvent) -> int | None:
+    """A stored event's recorded time: its own, else the one in its JSON (None if neither)."""
+    stamp: int | None = getattr(stored, "recorded_at", None)
+    return stamp if stamp is not None else stamp_micros(stamp_text(as_bytes(stored.state)))
 
 
 _EXCLUDE_IDENTITY: dict[str, bool] = dict.fromkeys(("originator_id", "originator_version"), True)

@@ -21,7 +21,7 @@ from ledger.domain.chain import EMPTY, GENESIS_HASH, Fingerprint, chain_hash
 from ledger.domain.errors import InvalidInput, RuleViolation, StoreError
 from ledger.domain.values import from_micros, micros
 from ledger.store.append import chain_batch
-from ledger.store.codecs import as_bytes, as_uuid, restored_row
+from ledger.store.codecs import as_bytes, as_uuid, restored_row, stamp_micros, stamp_text
 from ledger.store.engine import backend_for, for_writing
 from ledger.store.errors import one_line, reading, writing
 from ledger.store.mapper import EncodedBatch
@@ -128,8 +128,9 @@ class LedgerRecorder(ApplicationRecorder):
     def restore(self, records: Iterable[tuple[int, dict[str, Any]]],
                 check: Callable[[StoredEvent], object] | None = None,
                 batch: int = 1000) -> Fingerprint:
-        """Load exported rows into an empty store in one transaction, verifying the chain as it
-        goes; `records` are (line number, row) pairs and errors name the line."""
+        """Load exported rows into an empty store in one transaction, verifying the chain and
+        that recorded times never go back as it goes; `records` are (line number, row) pairs and
+        errors name the line."""
         with self.transaction() as conn:
             head = self._head(conn)
             if head.position:
@@ -138,8 +139,10 @@ class LedgerRecorder(ApplicationRecorder):
                     "empty store"
                 )
             pending: list[dict[str, Any]] = []
+            latest: int | None = None
             for line, record in records:
                 row = _restored(line, record, head, check)
+                latest = _rising(line, latest, row["recorded_at"])
                 head = Fingerprint(row["position"], row["hash"])
                 pending.append(row)
                 if len(pending) >= batch:
@@ -345,6 +348,17 @@ def _notification(row: Any) -> Notification:
     )
 
 
+def _rising(line: int, latest: int | None, stamp: int | None) -> int | None:
+    """The latest recorded time after a restored row's `stamp`; refuses one that goes back."""
+    if stamp is None:
+        return latest
+    if latest is not None and stamp < latest:
+        raise InvalidInput(
+            f"line {line}: recorded time {from_micros(stamp).isoformat()} goes back from the "
+            f"previous event's {from_micros(latest).isoformat()} (the file was altered)")
+    return stamp
+
+
 def _restored(line: int, record: dict[str, Any], after: Fingerprint,
               check: Callable[[StoredEvent], object] | None) -> dict[str, Any]:
     """The row of an export file's record, checked to follow `after` in the chain and, with
@@ -372,4 +386,6 @@ def _restored(line: int, record: dict[str, Any], after: Fingerprint,
             raise InvalidInput(f"line {line}: not a ledger event: {one_line(e)}") from e
         stamp = getattr(event, "timestamp", None)
         row["recorded_at"] = micros(stamp) if isinstance(stamp, datetime) else None
+    else:  # as the append path does: the recorded time the event's JSON holds, if any
+        row["recorded_at"] = stamp_micros(stamp_text(row["state"]))
     return row

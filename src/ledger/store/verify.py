@@ -1,4 +1,5 @@
-"""Chain verification: recompute every hash from the stored rows, check the head the store
+"""Chain verification: recompute every hash from the stored rows, check every row's recorded time
+against the one its hashed JSON holds (and that they never go back), check the head the store
 remembers and any fingerprint published earlier, and say what most likely happened at the first
 row that does not verify."""
 
@@ -9,7 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from ledger.domain.chain import GENESIS_HASH, Fingerprint, chain_hash, link
 from ledger.domain.errors import ChainBroken
-from ledger.store.codecs import as_bytes, stored_bytes, uuid_text
+from ledger.domain.values import from_micros
+from ledger.store.codecs import STAMP_KEY, as_bytes, stamp_micros, stamp_text, uuid_text
+from ledger.store.errors import one_line
 
 if TYPE_CHECKING:
     from ledger.store.recorder import LedgerRecorder
@@ -35,20 +38,33 @@ def verify(recorder: LedgerRecorder, expect: Fingerprint | None = None,
 def _recompute(recorder: LedgerRecorder, expect: Fingerprint | None,
                progress: Callable[[int], None] | None) -> Fingerprint:
     """The head recomputed from every stored row (the fast page reads), `expect` checked on the
-    way; the first row out of place or whose hash differs raises `ChainBroken`."""
+    way; the first row out of place, whose hash differs, whose values are not of their column's
+    type or whose recorded time is not its event's raises `ChainBroken`."""
+    # Over 60 lines: the per-row loop is verify's hot path (one iteration per stored event), so
+    # the checks are inline rather than a call each; each raises with its own diagnosis.
     digest, expected_position = GENESIS_HASH, 1
     previous = bytes.fromhex(digest)
+    latest: int | None = None  # the last recorded time seen
+    text: bytes | None = b""  # the last recorded time's text, and its micros (a cache:
+    stamp: int | None = None  # the events of one command share their recorded time)
     for page in recorder.iter_pages():
-        for position, oid, version, topic, state, stored, _ in page:
+        for position, oid, version, topic, state, stored, recorded_at in page:
             if position != expected_position:
                 raise ChainBroken(
                     f"chain broken at position {expected_position}: event missing (deleted); "
                     f"the next stored position is {position}",
                     expected_position,
                 )
-            # The id and state as the typed row would give them.
-            link_digest = link(previous, position, uuid_text(oid).encode(), version,
-                               topic.encode(), stored_bytes(state))
+            if type(state) is not bytes:
+                state = _binary(position, state)
+            try:  # the id and state as the typed row would give them
+                link_digest = link(previous, position, uuid_text(oid).encode(), version,
+                                   topic.encode(), state)
+            except (TypeError, ValueError, AttributeError, OverflowError) as e:
+                raise ChainBroken(
+                    f"chain broken at position {position}: a stored value is not of its "
+                    f"column's type ({one_line(e)}): the row was rewritten", position,
+                ) from None
             recomputed = link_digest.hex()
             if recomputed != stored:
                 row = recorder.row_at(position)
@@ -63,10 +79,51 @@ def _recompute(recorder: LedgerRecorder, expect: Fingerprint | None,
                     f"up to position {expect.position} was rewritten and its hashes recomputed",
                     expect.position,
                 )
+            # The recorded time's text, sliced where the JSON begins as the mapper writes it.
+            event_text = (state[14:state.find(b'"', 14)] if state.startswith(STAMP_KEY)
+                          else stamp_text(state))
+            if event_text != text:
+                text, stamp = event_text, stamp_micros(event_text)
+            if stamp is not None and recorded_at != stamp:
+                raise ChainBroken(_altered_time(position, recorded_at, stamp), position)
+            if recorded_at is not None:
+                if latest is not None and recorded_at < latest:
+                    raise ChainBroken(
+                        f"chain broken at position {position}: the recorded time was altered "
+                        f"(it goes back, to {_shown(recorded_at)} after {_shown(latest)})",
+                        position,
+                    )
+                latest = recorded_at
             if progress is not None:
                 progress(position)
             expected_position += 1
     return Fingerprint(expected_position - 1, digest)
+
+
+def _binary(position: int, state: Any) -> bytes:
+    """A stored state read as bytes, or `ChainBroken` if the column holds another type (text
+    written over the payload on SQLite, the column's type changed on PostgreSQL)."""
+    if isinstance(state, bytearray | memoryview):
+        return bytes(state)
+    kind = "text" if isinstance(state, str) else type(state).__name__
+    raise ChainBroken(
+        f"chain broken at position {position}: the event's stored payload is {kind}, not "
+        "bytes: it was rewritten", position)
+
+
+def _shown(stamp: Any) -> str:
+    """A recorded-time column's value in words (ISO if it is microseconds since the epoch)."""
+    try:
+        return from_micros(stamp).isoformat()
+    except (TypeError, OverflowError):
+        return repr(stamp)
+
+
+def _altered_time(position: int, recorded_at: Any, stamp: int) -> str:
+    """Why a row whose `recorded_at` column differs from its event's own recorded time fails."""
+    column = "empty" if recorded_at is None else _shown(recorded_at)
+    return (f"chain broken at position {position}: the recorded time was altered (the column "
+            f"says {column}, the event itself {_shown(stamp)})")
 
 
 def _check_remembered(head: Fingerprint, remembered: Fingerprint | None) -> None:
