@@ -9,16 +9,18 @@ import click
 
 from ledger.application import Ledger
 from ledger.cli.common import BadValueError, RefusedError, Session, click_error, db_url, pass_session
+from ledger.cli.output import OUTPUT, output_file
 from ledger.domain.errors import LedgerError
 from ledger.store import sqlite_path
 
 
 @click.command("export")
-@click.argument("file", metavar="FILE.jsonl")
+@click.argument("file", type=OUTPUT, metavar="FILE.jsonl")
 @pass_session
 def export(session: Session, file: str) -> None:
     """Write every stored event in order, with its position and hash, one JSON object per line
-    (streamed). FILE '-' writes to stdout.
+    (streamed). FILE '-' writes to stdout. The file is readable by its owner only, written
+    whole or not at all, and may not be the ledger's own database.
 
     \b
     Example:
@@ -28,11 +30,8 @@ def export(session: Session, file: str) -> None:
     if file == "-":
         head = app.export(sys.stdout)
     else:
-        try:
-            with open(file, "w", encoding="utf-8") as out:
-                head = app.export(out)
-        except OSError as e:
-            raise RefusedError(f"cannot write {file}: {e.strerror}") from None
+        with output_file(file, session.url, private=True) as out:
+            head = app.export(out)
     click.echo(f"exported {head.position} events; fingerprint {head}", err=True)
 
 

@@ -10,7 +10,7 @@ import click
 
 from ledger.application.reporting import burnup_chart
 from ledger.cli.common import DATE, DATETIME, BadValueError, Session, pass_session
-from ledger.cli.output import write_bytes
+from ledger.cli.output import OUTPUT, write_bytes
 
 
 @click.command("chart")
@@ -19,7 +19,7 @@ from ledger.cli.output import write_bytes
 @click.option("--audit", metavar="REF", help="Only this audit's actions.")
 @click.option("--as-known-on", "known", type=DATETIME,
               help="Count only what was recorded by then (default: now).")
-@click.option("-o", "--output", metavar="FILE.svg|FILE.png", required=True,
+@click.option("-o", "--output", type=OUTPUT, metavar="FILE.svg|FILE.png", required=True,
               help="Where to write the chart; the extension chooses the format.")
 @pass_session
 def command(session: Session, start: date | None, end: date | None, audit: str | None,
@@ -40,4 +40,4 @@ def command(session: Session, start: date | None, end: date | None, audit: str |
     chart = burnup_chart(app, start=start, end=end, audit=audit, known=known or datetime.now(UTC))
     from ledger.projections.render.chart import draw  # matplotlib, only when drawing
 
-    write_bytes(draw(chart.points, chart.meetings, fmt), output)
+    write_bytes(draw(chart.points, chart.meetings, fmt), output, app.url)

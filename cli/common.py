@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -23,7 +22,6 @@ from ledger.projections.describe import summary
 from ledger.projections.readmodel import ReadModel
 from ledger.projections.replay import end_of_day
 from ledger.projections.report import Source
-from ledger.store import sqlite_path
 
 F = TypeVar("F", bound=Callable[..., Any])
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -58,25 +56,16 @@ class Session:
     url: str = DEFAULT_URL
     actor: str | None = None
     apps: list[Ledger] = field(default_factory=list)
-    created: list[str] = field(default_factory=list)
 
     def ledger(self, *, write: bool) -> Ledger:
-        """Open the ledger; reads refuse a missing SQLite file rather than create one."""
-        path = sqlite_path(self.url)
-        if write and path is not None and not os.path.exists(path):
-            self.created.append(path)
+        """Open the ledger; reads refuse a missing SQLite file rather than create one.
+
+        A write creates the ledger first; if the command is then refused, the empty ledger stays:
+        a database file is never deleted, since other processes may have written to it meanwhile.
+        """
         app = Ledger(self.url, create=write)
         self.apps.append(app)
         return app
-
-    def discard_created(self) -> None:
-        """After a refused write, remove a database file this invocation created (still empty)."""
-        self.close()
-        for path in self.created:
-            for suffix in ("", "-wal", "-shm"):
-                if os.path.exists(path + suffix):
-                    os.remove(path + suffix)
-        self.created.clear()
 
     def who(self) -> str:
         """The actor for a write, or a usage error saying how to give one."""
@@ -237,8 +226,6 @@ class LedgerGroup(click.Group):
         try:
             return super().invoke(ctx)
         except LedgerError as e:
-            if isinstance(ctx.obj, Session):
-                ctx.obj.discard_created()
             raise click_error(str(e), e.exit_code) from None
 
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,

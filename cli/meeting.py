@@ -18,7 +18,7 @@ from ledger.cli.common import (
     pass_session,
     report_source,
 )
-from ledger.cli.output import write_html, write_output
+from ledger.cli.output import OUTPUT, write_html, write_output
 from ledger.projections.render import FORMATS, render
 from ledger.projections.report import build_meeting_report
 
@@ -57,7 +57,7 @@ def add(session: Session, ref: str, committee: str, on: date) -> None:
               help="Recorded-time horizon (default: the end of the meeting's day, i.e. what the "
                    "committee could have been told; 'now' for everything known since).")
 @format_option(*FORMATS, "html")
-@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of stdout.")
+@click.option("-o", "--output", type=OUTPUT, help="Write to FILE instead of stdout.")
 @click.option("--present", is_flag=True,
               help="Record that this report was presented to MEETING (needs --actor).")
 @click.option("--fulfils", metavar="MEETING/NUMBER",
@@ -91,4 +91,4 @@ def report(session: Session, meeting: str, known: datetime | None, fmt: str,
         text = paper.text
     else:
         text = render(built, fmt)
-    write_output(text, output)
+    write_output(text, output, app.url)

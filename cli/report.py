@@ -19,7 +19,7 @@ from ledger.cli.common import (
     pass_session,
     report_source,
 )
-from ledger.cli.output import write_html, write_output, write_xlsx
+from ledger.cli.output import OUTPUT, write_html, write_output, write_xlsx
 from ledger.projections.render import FORMATS, render
 from ledger.projections.report import build_report
 
@@ -42,7 +42,7 @@ def command() -> None:
 @click.option("--since", type=DATE, help="Also give the change since this date.")
 @click.option("--audit", type=REF, help="Only this audit's actions.")
 @format_option(*FORMATS, "html", "xlsx")
-@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of stdout.")
+@click.option("-o", "--output", type=OUTPUT, help="Write to FILE instead of stdout.")
 @click.option("--present-at", "present_at", metavar="MEETING",
               help="Record that this report was presented to MEETING (needs --actor).")
 @click.option("--fulfils", metavar="MEETING/NUMBER",
@@ -74,7 +74,7 @@ def as_at(session: Session, as_at: date, known: datetime | None, since: date | N
         if fmt == "html":
             write_html(app, report, output)
         else:
-            write_xlsx(report, output)
+            write_xlsx(app, report, output)
         return
     if present_at and actor:
         paper = present(app, present_at, report, fmt, actor=actor, fulfils=fulfils)
@@ -82,7 +82,7 @@ def as_at(session: Session, as_at: date, known: datetime | None, since: date | N
         text = paper.text
     else:
         text = render(report, fmt)
-    write_output(text, output)
+    write_output(text, output, app.url)
 
 
 @command.command("as-presented")
@@ -91,7 +91,7 @@ def as_at(session: Session, as_at: date, known: datetime | None, since: date | N
               "(default: the last).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS),
               help="Render in another format (the digest is checked in the original one).")
-@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of stdout.")
+@click.option("-o", "--output", type=OUTPUT, help="Write to FILE instead of stdout.")
 @pass_session
 def as_presented(session: Session, meeting: str, number: int | None, fmt: str | None,
                  output: str | None) -> None:
@@ -106,7 +106,7 @@ def as_presented(session: Session, meeting: str, number: int | None, fmt: str | 
     app = session.ledger(write=False)
     again = reproduce_presented(app, meeting, number, fmt)
     chosen = again.paper
-    write_output(again.text, output)
+    write_output(again.text, output, app.url)
     click.echo(f"report {chosen.number} presented to {meeting} (recorded {chosen.timestamp:%Y-%m-%d}"
                f" by {chosen.actor}) reproduced byte-identical from the trail up to "
                f"{chosen.position}:{chosen.chain_hash[:12]}…; sha256 {chosen.sha256}", err=True)

@@ -25,7 +25,7 @@ from ledger.store.codecs import as_bytes, as_uuid, restored_row, stamp_micros, s
 from ledger.store.engine import backend_for, for_writing
 from ledger.store.errors import one_line, reading, writing
 from ledger.store.mapper import EncodedBatch
-from ledger.store.schema import EVENTS_TABLE, events_table, head_table
+from ledger.store.schema import EVENTS_TABLE, create_missing, events_table, head_table
 from ledger.store.tracking import PollingSubscription
 from ledger.store.verify import verify as verify_chain
 
@@ -53,16 +53,14 @@ class LedgerRecorder(ApplicationRecorder):
 
         Does nothing, and needs no write access, when both exist.
         """
+        def triggers(conn: Connection, created: list[sa.Table]) -> None:
+            if self.table in created:
+                for ddl in self.backend.append_only_ddl():
+                    conn.exec_driver_sql(ddl)
+
         try:
-            existing = set(sa.inspect(self.engine).get_table_names())
-            missing = [t for t in (self.table, self.head_table) if t.name not in existing]
-            if not missing:
-                return
-            with self.write_engine.begin() as conn:
-                self.metadata.create_all(conn, tables=missing)
-                if self.table in missing:
-                    for ddl in self.backend.append_only_ddl():
-                        conn.exec_driver_sql(ddl)
+            create_missing(self.engine, self.write_engine, [self.table, self.head_table],
+                           then=triggers)
         except sa.exc.SQLAlchemyError as e:
             raise StoreError(f"cannot create the ledger's tables: {one_line(e)}") from e
 

@@ -6,7 +6,10 @@ The append-only triggers on the events table are each backend's own DDL (`Backen
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
 
 EVENTS_TABLE = "ledger_events"
 TRACKING_TABLE = "ledger_tracking"
@@ -51,3 +54,31 @@ def tracking_table(metadata: sa.MetaData, name: str = TRACKING_TABLE) -> sa.Tabl
         sa.Column("application_name", sa.String(64), primary_key=True),
         sa.Column("notification_id", sa.BigInteger(), nullable=False),
     )
+
+
+def create_missing(engine: Engine, write_engine: Engine, tables: Sequence[sa.Table],
+                   then: Callable[[Connection, list[sa.Table]], None] | None = None) -> None:
+    """Create whichever of `tables` are missing, safely when processes race to first use.
+
+    Needs no write access when all exist. The check is repeated inside the write transaction
+    (`BEGIN IMMEDIATE` on SQLite serialises it); where the database does not serialise DDL
+    (PostgreSQL), a creation that fails because another process created the tables first is
+    fine once they all exist. `then(conn, created)` runs in the same transaction.
+    """
+    if not _missing(engine, tables):
+        return
+    try:
+        with write_engine.begin() as conn:
+            created = _missing(conn, tables)
+            if created:
+                tables[0].metadata.create_all(conn, tables=created, checkfirst=False)
+                if then is not None:
+                    then(conn, created)
+    except sa.exc.SQLAlchemyError:
+        if _missing(engine, tables):
+            raise
+
+
+def _missing(bind: Engine | Connection, tables: Sequence[sa.Table]) -> list[sa.Table]:
+    existing = set(sa.inspect(bind).get_table_names())
+    return [t for t in tables if t.name not in existing]

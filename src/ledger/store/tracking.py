@@ -18,7 +18,7 @@ from eventsourcing.persistence import (
 from sqlalchemy.engine import Connection, Engine
 
 from ledger.store.engine import for_writing
-from ledger.store.schema import TRACKING_TABLE, tracking_table
+from ledger.store.schema import TRACKING_TABLE, create_missing, tracking_table
 
 
 class LedgerTrackingRecorder(TrackingRecorder):
@@ -35,9 +35,8 @@ class LedgerTrackingRecorder(TrackingRecorder):
         self.table = tracking_table(self.metadata, table_name)
 
     def create_table(self) -> None:
-        """Create the tracking table if missing."""
-        with self.write_engine.begin() as conn:
-            self.metadata.create_all(conn)
+        """Create the tracking table if missing (safe when processes race to first use)."""
+        create_missing(self.engine, self.write_engine, [self.table])
 
     def insert_tracking(self, tracking: Tracking, *, conn: Connection | None = None) -> None:
         """Record that `tracking.notification_id` was processed; refuse going back or repeating."""
