@@ -56,13 +56,13 @@ class LedgerRecorder(ApplicationRecorder):
         try:
             existing = set(sa.inspect(self.engine).get_table_names())
             missing = [t for t in (self.table, self.head_table) if t.name not in existing]
-            if not missing:
+            installed = self.backend.installed(self.engine)
+            if not missing and installed:
                 return
             with self.write_engine.begin() as conn:
                 self.metadata.create_all(conn, tables=missing)
-                if self.table in missing:
-                    for ddl in self.backend.append_only_ddl():
-                        conn.exec_driver_sql(ddl)
+                if self.table in missing or not installed:
+                    self.backend.install(conn)
         except sa.exc.SQLAlchemyError as e:
             raise StoreError(f"cannot create the ledger's tables: {one_line(e)}") from e
 
@@ -103,6 +103,9 @@ class LedgerRecorder(ApplicationRecorder):
 
     def _append(self, conn: Connection, batch: EncodedBatch) -> list[int]:
         """Chain the batch after the last row (checking its recorded times), insert it."""
+        appended = self.backend.append(conn, batch)  # PostgreSQL: by the database itself
+        if appended is not None:
+            return appended
         last = conn.execute(self._last).first()
         rows = (chain_batch(batch, last.position, last.hash, last.recorded_at) if last
                 else chain_batch(batch, 0, GENESIS_HASH, None))
