@@ -66,11 +66,12 @@ class Setup:
 def build(url: str) -> tuple[UUID, int]:
     """A small ledger on the real clock: action A1 not started; its id and version."""
     with Ledger(url) as app:
-        app.add_audit("ICO", title="ICO audit", kind="ico-audit", on="2015-10-30", actor="alice")
-        app.add_recommendation("R1", audit="ICO", text="t", priority="high", on="2015-12-01",
-                               actor="alice")
+        app.add_audit("ICO", title="ICO audit", kind=ev.AuditKind("ico-audit"),
+                      on=date(2015, 10, 30), actor="alice")
+        app.add_recommendation("R1", audit="ICO", text="t", priority=ev.Priority("high"),
+                               on=date(2015, 12, 1), actor="alice")
         app.add_action("A1", recommendations=["R1"], text="Records policy", owner="Bob",
-                       on="2016-01-10", actor="alice")
+                       on=date(2016, 1, 10), actor="alice")
         rows = app.store.rows_for(app.store.row_at(3).originator_id)
         return rows[-1].originator_id, rows[-1].originator_version
 
@@ -97,12 +98,12 @@ def setup(pg_admin_url: str, pg_url: str) -> Iterator[Setup]:
         admin.dispose()
 
 
-def run_sql(url: str, statement: str, params: dict[str, Any] | None = None) -> Any:
+def run_sql(url: str, statement: str, params: dict[str, Any] | None = None) -> list[Any]:
     engine = sa.create_engine(url, poolclass=NullPool)
     try:
         with engine.begin() as conn:
             result = conn.execute(sa.text(statement), params or {})
-            return result.all() if result.returns_rows else []
+            return list(result.all()) if result.returns_rows else []
     finally:
         engine.dispose()
 
@@ -193,7 +194,7 @@ def test_an_illegal_event_the_officer_sends_now_is_chained_as_python_would(setup
                                   forged.originator_version, forged.topic, forged.state)
     assert (bytes(row.state), row.recorded_at) == (forged.state, forged.recorded_at)
     with Ledger(setup.admin) as app:
-        assert app.verify().position == last == app.store.remembered_head().position
+        assert app.verify() == app.store.remembered_head() and app.verify().position == last
 
 
 # -- the function's chain is Python's ---------------------------------------------------------------
