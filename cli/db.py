@@ -20,15 +20,17 @@ def command() -> None:
 
 
 @command.command("grant")
-@click.option("--officer", required=True, metavar="ROLE", help="May read and append events.")
+@click.option("--officer", required=True, metavar="ROLE",
+              help="May read, and append events through the ledger's append function.")
 @click.option("--auditor", required=True, metavar="ROLE", help="May only read.")
 @click.option("--projection-writer", "writer", metavar="ROLE",
               help="May also write the read models (reports from other roles fall back to the "
                    "log when the read model is behind).")
 @pass_session
 def grant_command(session: Session, officer: str, auditor: str, writer: str | None) -> None:
-    """Set up least-privilege grants on PostgreSQL: officers append (never update or delete),
-    the projection writer keeps the read models, auditors only read.
+    """Set up least-privilege grants on PostgreSQL: officers append through the ledger's
+    append function (never insert, update or delete), the projection writer keeps the read
+    models, auditors only read. Checks what each role then holds; refuses if not exactly that.
 
     \b
     Example:
@@ -38,9 +40,11 @@ def grant_command(session: Session, officer: str, auditor: str, writer: str | No
     app = session.ledger(write=True)
     model = ReadModel(app)
     model.create()
-    statements = grant(
+    granted = grant(
         app.store.engine, officer=officer, auditor=auditor, writer=writer,
         event_tables=[app.store.table.name], head_table=app.store.head_table.name,
         model_tables=[*(t.name for t in metadata.sorted_tables), model.tracking.table.name])
-    for statement in statements:
+    for statement in granted.statements:
         click.echo(statement)
+    for holding in granted.holdings:
+        click.echo(f"granted {holding}")

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from ledger.store.append import ChainedRows
+from ledger.store.mapper import EncodedBatch
 
 WRITE_OPTION = "ledger_write"
 """The execution option that marks an engine's transactions as writes (`engine.for_writing`)."""
@@ -34,8 +35,22 @@ class Backend:
         """Statements that make the events table refuse updates and deletes."""
         return []
 
+    def installed(self, engine: Engine) -> bool:
+        """False if the tables exist but what `install` adds is missing (an older ledger)."""
+        return True
+
+    def install(self, conn: Connection) -> None:
+        """Add what the backend needs beside the tables (run by whoever creates them)."""
+        for ddl in self.append_only_ddl():
+            conn.exec_driver_sql(ddl)
+
     def lock(self, conn: Connection) -> None:
         """Serialise appends: runs first in every write transaction of the recorder."""
+
+    def append(self, conn: Connection, batch: EncodedBatch) -> list[int] | None:
+        """Append a batch in the database itself and return its positions, or None: the
+        recorder chains it (`append.chain_batch`) and calls `insert`."""
+        return None
 
     def insert(self, conn: Connection, rows: ChainedRows) -> None:
         """Insert a chained batch in `conn`'s transaction."""

@@ -1,32 +1,98 @@
-"""PostgreSQL: appends serialised by a transaction-scoped advisory lock, and an append-only
-trigger (which also refuses TRUNCATE)."""
+"""PostgreSQL: appends go through the database. Two `SECURITY DEFINER` functions owned by the
+ledger's owner are the only way to write the log: `<events>_lock()` locks the head row, and
+`<events>_append(...)` chains and inserts a batch (the hash computed in SQL by `chain.link`'s
+formula), checking recorded times. Officers get EXECUTE on them, never INSERT or UPDATE on the
+tables; an append-only trigger (which also refuses TRUNCATE) guards the events.
+"""
 
 from __future__ import annotations
 
-import hashlib
-
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
+from ledger.domain.errors import RecordedTimeBehind, StoreError
+from ledger.domain.values import from_micros
 from ledger.store.backend import Backend
+from ledger.store.errors import one_line
+from ledger.store.mapper import EncodedBatch
+from ledger.store.schema import head_name
 
-_LOCK = sa.text("SELECT pg_advisory_xact_lock(:key)")
+AHEAD_MINUTES = 5
+"""How far ahead of the database's clock a recorded time may be, unless the ledger's owner
+appends (restores, demos and tests record the past on purpose)."""
+BEHIND_MINUTES = 60
+"""How far behind it: one import is recorded at the instant it started."""
+
+_BEHIND = "LG001"
+"""SQLSTATE of a recorded time earlier than the ledger's last (the application retries)."""
+_REFUSED = "LG002"
+"""SQLSTATE of a recorded time the database refuses (off its clock, or not the event's own)."""
+
+APPEND_ARGS = "uuid[], integer[], text[], bytea[], bigint[]"
+
+
+def append_function(events: str) -> str:
+    """The signature of the append function of the events table `events`."""
+    return f"{events}_append({APPEND_ARGS})"
+
+
+def lock_function(events: str) -> str:
+    """The signature of the append-lock function of the events table `events`."""
+    return f"{events}_lock()"
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 class PostgreSQLBackend(Backend):
-    """The portable way, plus the advisory append lock and the append-only trigger."""
+    """Appends and their lock through the ledger's definer functions; the append-only trigger."""
 
     def __init__(self, table: sa.Table) -> None:
         super().__init__(table)
-        # The lock's 64-bit key names the table (a hash of its name; not the chain).
-        self.lock_key = int.from_bytes(hashlib.sha256(table.name.encode()).digest()[:8], "big",
-                                       signed=True)
+        name = table.name
+        self._lock = sa.text(f"SELECT {_q(name + '_lock')}()")
+        self._append = sa.text(
+            f"SELECT {_q(name + '_append')}(CAST(:ids AS uuid[]), CAST(:versions AS integer[]), "
+            "CAST(:topics AS text[]), CAST(:states AS bytea[]), CAST(:stamps AS bigint[]))")
+        self._installed = sa.text("SELECT to_regprocedure(:fn) IS NOT NULL")
 
     def lock(self, conn: Connection) -> None:
-        """Take the table's advisory lock until the transaction ends."""
-        # An advisory lock serialises appends without needing UPDATE rights on the table
-        # (LOCK TABLE ... EXCLUSIVE would), so officers can be insert-only.
-        conn.execute(_LOCK, {"key": self.lock_key})
+        """Lock the head row until the transaction ends (only a caller of the function can)."""
+        # A row lock taken by a definer function: the auditor, who may only SELECT, can neither
+        # call it nor lock the row itself (FOR UPDATE needs UPDATE rights), and each ledger,
+        # whatever its schema, has its own head row.
+        conn.execute(self._lock)
+
+    def append(self, conn: Connection, batch: EncodedBatch) -> list[int] | None:
+        """Chain and insert the batch in the database, in one call; return its positions."""
+        count = len(batch)
+        if not len(batch.originator_versions) == len(batch.topics) == len(batch.states) == len(
+                batch.recorded_at) == count:
+            raise ValueError("an encoded batch needs one value of each field per event")
+        if not count:
+            return []
+        try:
+            last = conn.execute(self._append, {
+                "ids": batch.originator_ids, "versions": batch.originator_versions,
+                "topics": batch.topics, "states": batch.states, "stamps": batch.recorded_at,
+            }).scalar_one()
+        except sa.exc.DBAPIError as e:
+            _translate(e)
+            raise
+        return list(range(last - count + 1, last + 1))
+
+    def installed(self, engine: Engine) -> bool:
+        """True if the append function exists (a ledger made before it existed has none)."""
+        with engine.connect() as conn:
+            return bool(conn.execute(
+                self._installed, {"fn": append_function(self.table.name)}).scalar_one())
+
+    def install(self, conn: Connection) -> None:
+        """Create the trigger, the head row and the definer functions (as the ledger's owner)."""
+        schema = conn.execute(sa.text("SELECT current_schema()")).scalar_one()
+        for statement in self.append_only_ddl() + _functions_ddl(schema, self.table.name):
+            conn.exec_driver_sql(statement)
 
     def append_only_ddl(self) -> list[str]:
         """A statement-level trigger refusing UPDATE, DELETE and TRUNCATE."""
@@ -39,3 +105,117 @@ class PostgreSQLBackend(Backend):
             f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON {table} "
             f"FOR EACH STATEMENT EXECUTE FUNCTION {table}_append_only()",
         ]
+
+
+def _translate(e: sa.exc.DBAPIError) -> None:
+    """Raise the domain's error for the append function's own refusals (else return)."""
+    code = getattr(e.orig, "sqlstate", None)
+    diag = getattr(e.orig, "diag", None)
+    if code == _BEHIND:
+        stamp, latest = (int(v) for v in str(getattr(diag, "message_detail", "")).split())
+        raise RecordedTimeBehind(
+            f"recorded time {from_micros(stamp).isoformat()} is before the ledger's "
+            f"last ({from_micros(latest).isoformat()}); nothing recorded") from e
+    if code == _REFUSED:
+        raise StoreError(f"the database refused the write: {one_line(e)}") from e
+
+
+def _functions_ddl(schema: str, events: str) -> list[str]:
+    """The head row and the two definer functions, each callable by no one but its owner until
+    `ledger db grant` grants EXECUTE."""
+    s, e, h = _q(schema), _q(events), _q(head_name(events))
+    lock, append = f"{s}.{_q(events + '_lock')}", f"{s}.{_q(events + '_append')}"
+    definer = f"LANGUAGE plpgsql SECURITY DEFINER SET search_path = {s}, pg_temp"
+    return [
+        f"INSERT INTO {s}.{h} (id, position, hash) "
+        f"SELECT 1, coalesce(max(position), 0), coalesce((SELECT hash FROM {s}.{e} "
+        f"ORDER BY position DESC LIMIT 1), repeat('0', 64)) FROM {s}.{e} "
+        "ON CONFLICT (id) DO NOTHING",
+        f"CREATE OR REPLACE FUNCTION {lock}() RETURNS void {definer} AS $fn$ BEGIN "
+        f"PERFORM 1 FROM {s}.{h} WHERE id = 1 FOR UPDATE; "
+        f"IF NOT FOUND THEN RAISE EXCEPTION '{events}: the head row is missing'; END IF; "
+        "END $fn$",
+        f"CREATE OR REPLACE FUNCTION {append}(ids uuid[], versions integer[], topics text[], "
+        f"states bytea[], stamps bigint[]) RETURNS bigint {definer} AS $fn$"
+        + _APPEND_BODY.format(s=s, e=e, h=h, events=events, ahead=AHEAD_MINUTES,
+                              behind=BEHIND_MINUTES, behind_code=_BEHIND, refused=_REFUSED)
+        + "$fn$",
+        f"REVOKE ALL ON FUNCTION {lock}(), {append}({APPEND_ARGS}) FROM PUBLIC",
+    ]
+
+
+# The hash is `chain.link`: sha256(previous digest || "position\0id\0version\0topic\0" || state),
+# the id as its canonical text, the numbers in decimal, all UTF-8. Recorded times must not go
+# back; a caller who is not the ledger's owner must also give each event's own recorded time
+# (its JSON `timestamp`), within minutes of the database's clock. Over 60 lines of SQL as one
+# unit: it is the one place the database writes the log.
+_APPEND_BODY = """
+DECLARE
+  n integer := coalesce(array_length(ids, 1), 0);
+  nul constant bytea := '\\x00'::bytea;
+  pos bigint;
+  first bigint;
+  prev bytea;
+  latest bigint;
+  stamp bigint;
+  own bigint;
+  now_us bigint;
+  trusted boolean;
+  hashes text[] := array_fill(NULL::text, ARRAY[n]);
+BEGIN
+  IF coalesce(array_length(versions, 1), 0) <> n OR coalesce(array_length(topics, 1), 0) <> n
+     OR coalesce(array_length(states, 1), 0) <> n OR coalesce(array_length(stamps, 1), 0) <> n
+  THEN
+    RAISE EXCEPTION 'an append needs one value of each field per event' USING ERRCODE = '22023';
+  END IF;
+  PERFORM 1 FROM {s}.{h} WHERE id = 1 FOR UPDATE;
+  IF NOT FOUND THEN RAISE EXCEPTION '{events}: the head row is missing'; END IF;
+  SELECT t.position, decode(t.hash, 'hex'), t.recorded_at INTO pos, prev, latest
+    FROM {s}.{e} t ORDER BY t.position DESC LIMIT 1;
+  IF NOT FOUND THEN
+    pos := 0;
+    prev := decode(repeat('0', 64), 'hex');
+  END IF;
+  first := pos + 1;
+  trusted := pg_has_role(session_user, current_user, 'USAGE');
+  now_us := (extract(epoch FROM clock_timestamp()) * 1000000)::bigint;
+  FOR i IN 1 .. n LOOP
+    stamp := stamps[i];
+    IF stamp IS NOT NULL THEN
+      IF latest IS NOT NULL AND stamp < latest THEN
+        RAISE EXCEPTION 'recorded time going back' USING ERRCODE = '{behind_code}',
+          DETAIL = stamp::text || ' ' || latest::text;
+      END IF;
+      latest := stamp;
+    END IF;
+    IF NOT trusted THEN
+      IF stamp IS NULL OR stamp > now_us + {ahead}::bigint * 60000000
+         OR stamp < now_us - {behind}::bigint * 60000000 THEN
+        RAISE EXCEPTION USING ERRCODE = '{refused}', MESSAGE = 'recorded time '
+          || coalesce(to_timestamp(stamp / 1000000.0)::text, 'missing') || ' is not within '
+          || '{ahead} minutes ahead or {behind} behind the database clock ('
+          || clock_timestamp()::text || ')';
+      END IF;
+      own := (extract(epoch FROM (convert_from(states[i], 'UTF8')::jsonb ->> 'timestamp')
+                               ::timestamptz) * 1000000)::bigint;
+      IF own IS DISTINCT FROM stamp THEN
+        RAISE EXCEPTION USING ERRCODE = '{refused}', MESSAGE = 'the recorded time of event '
+          || i::text || ' of the batch is not its own timestamp';
+      END IF;
+    END IF;
+    pos := pos + 1;
+    prev := sha256(prev || convert_to(pos::text, 'UTF8') || nul
+                   || convert_to(ids[i]::text, 'UTF8') || nul
+                   || convert_to(versions[i]::text, 'UTF8') || nul
+                   || convert_to(topics[i], 'UTF8') || nul || states[i]);
+    hashes[i] := encode(prev, 'hex');
+  END LOOP;
+  INSERT INTO {s}.{e} (position, originator_id, originator_version, topic, state, hash,
+                       recorded_at)
+    SELECT first + u.ord - 1, u.id, u.version, u.topic, u.state, u.hash, u.stamp
+      FROM unnest(ids, versions, topics, states, hashes, stamps)
+           WITH ORDINALITY AS u(id, version, topic, state, hash, stamp, ord);
+  UPDATE {s}.{h} SET position = pos, hash = encode(prev, 'hex') WHERE id = 1;
+  RETURN pos;
+END
+"""

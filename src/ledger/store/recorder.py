@@ -53,14 +53,16 @@ class LedgerRecorder(ApplicationRecorder):
 
         Does nothing, and needs no write access, when both exist.
         """
-        def triggers(conn: Connection, created: list[sa.Table]) -> None:
+        def install(conn: Connection, created: list[sa.Table]) -> None:
             if self.table in created:
-                for ddl in self.backend.append_only_ddl():
-                    conn.exec_driver_sql(ddl)
+                self.backend.install(conn)
 
         try:
             create_missing(self.engine, self.write_engine, [self.table, self.head_table],
-                           then=triggers)
+                           then=install)
+            if not self.backend.installed(self.engine):  # a ledger made by an older version
+                with self.write_engine.begin() as conn:
+                    self.backend.install(conn)
         except sa.exc.SQLAlchemyError as e:
             raise StoreError(f"cannot create the ledger's tables: {one_line(e)}") from e
 
@@ -101,6 +103,9 @@ class LedgerRecorder(ApplicationRecorder):
 
     def _append(self, conn: Connection, batch: EncodedBatch) -> list[int]:
         """Chain the batch after the last row (checking its recorded times), insert it."""
+        appended = self.backend.append(conn, batch)  # PostgreSQL: by the database itself
+        if appended is not None:
+            return appended
         last = conn.execute(self._last).first()
         rows = (chain_batch(batch, last.position, last.hash, last.recorded_at) if last
                 else chain_batch(batch, 0, GENESIS_HASH, None))

@@ -35,10 +35,17 @@ def events_table(metadata: sa.MetaData, name: str = EVENTS_TABLE) -> sa.Table:
     )
 
 
+def head_name(events: str = EVENTS_TABLE) -> str:
+    """The name of the head table of the events table `events`."""
+    return f"{events}_head"
+
+
 def head_table(metadata: sa.MetaData, events: str = EVENTS_TABLE) -> sa.Table:
-    """One row remembering the last position and hash appended: a truncated tail shows."""
+    """One row remembering the last position and hash appended: a truncated tail shows.
+
+    On PostgreSQL the row is made with the table: appends lock it (`postgresql.py`)."""
     return sa.Table(
-        f"{events}_head",
+        head_name(events),
         metadata,
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False),
         sa.Column("position", _POSITION, nullable=False),
