@@ -203,9 +203,10 @@ def test_write_html_needs_an_output_file(demo: tuple[str, Ledger], october: Repo
     assert parsed(out.read_text(encoding="utf-8")).values["total"]["actions"] == "87"
 
 
-def test_xlsx_action_list_matches_the_json(october: Report, tmp_path: Path) -> None:
+def test_xlsx_action_list_matches_the_json(demo: tuple[str, Ledger], october: Report,
+                                           tmp_path: Path) -> None:
     with pytest.raises(click.ClickException) as refused:
-        write_xlsx(october, None)
+        write_xlsx(demo[1], october, None)
     assert refused.value.exit_code == 2
     out = tmp_path / "actions.xlsx"
     out.write_bytes(xlsx_bytes(october))
