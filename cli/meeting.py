@@ -6,7 +6,6 @@ from datetime import date, datetime
 
 import click
 
-from ledger.application.presenting import present as present_paper
 from ledger.cli.common import (
     DATETIME,
     REF,
@@ -18,8 +17,8 @@ from ledger.cli.common import (
     pass_session,
     report_source,
 )
-from ledger.cli.output import OUTPUT, write_html, write_output
-from ledger.projections.render import FORMATS, render
+from ledger.cli.output import OUTPUT, deliver, write_html
+from ledger.projections.render import FORMATS
 from ledger.projections.report import build_meeting_report
 
 
@@ -85,10 +84,5 @@ def report(session: Session, meeting: str, known: datetime | None, fmt: str,
             raise BadValueError("--present records text, markdown, json or csv papers")
         write_html(app, built, output)
         return
-    if actor:
-        paper = present_paper(app, meeting, built, fmt, actor=actor, fulfils=fulfils)
-        echo_recorded(paper.recorded, app, err=True)
-        text = paper.text
-    else:
-        text = render(built, fmt)
-    write_output(text, output, app.url)
+    deliver(app, built, fmt, output, present_to=meeting if present else None, actor=actor,
+            fulfils=fulfils)

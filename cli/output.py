@@ -19,8 +19,10 @@ from typing import IO, Any, BinaryIO, Literal, TextIO, overload
 import click
 
 from ledger.application import Ledger
+from ledger.application.presenting import present
 from ledger.application.reporting import report_burnup
-from ledger.cli.common import BadValueError, RefusedError, Session
+from ledger.cli.common import BadValueError, RefusedError, Session, echo_recorded
+from ledger.projections.render import render
 from ledger.projections.report import Report
 from ledger.store import sqlite_path
 
@@ -168,3 +170,17 @@ def write_xlsx(app: Ledger, report: Report, output: str | None) -> None:
     from ledger.projections.render.xlsx import xlsx_bytes
 
     write_bytes(xlsx_bytes(report), output, app.url)
+
+
+def deliver(app: Ledger, report: Report, fmt: str, output: str | None, *,
+            present_to: str | None = None, actor: str | None = None,
+            fulfils: str | None = None) -> None:
+    """Render `report` to stdout or -o FILE; with `present_to` (and `actor`), first record it as
+    presented to that meeting, saying what was recorded on stderr."""
+    if present_to is not None and actor is not None:
+        paper = present(app, present_to, report, fmt, actor=actor, fulfils=fulfils)
+        echo_recorded(paper.recorded, app, err=True)
+        text = paper.text
+    else:
+        text = render(report, fmt)
+    write_output(text, output, app.url)

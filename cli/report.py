@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import click
 
-from ledger.application.presenting import present, reproduce_presented
+from ledger.application.presenting import reproduce_presented
 from ledger.cli.common import (
     DATE,
     DATETIME,
@@ -14,13 +14,12 @@ from ledger.cli.common import (
     BadValueError,
     Number,
     Session,
-    echo_recorded,
     format_option,
     pass_session,
     report_source,
 )
-from ledger.cli.output import OUTPUT, write_html, write_output, write_xlsx
-from ledger.projections.render import FORMATS, render
+from ledger.cli.output import OUTPUT, deliver, write_html, write_output, write_xlsx
+from ledger.projections.render import FORMATS
 from ledger.projections.report import build_report
 
 
@@ -76,13 +75,7 @@ def as_at(session: Session, as_at: date, known: datetime | None, since: date | N
         else:
             write_xlsx(app, report, output)
         return
-    if present_at and actor:
-        paper = present(app, present_at, report, fmt, actor=actor, fulfils=fulfils)
-        echo_recorded(paper.recorded, app, err=True)
-        text = paper.text
-    else:
-        text = render(report, fmt)
-    write_output(text, output, app.url)
+    deliver(app, report, fmt, output, present_to=present_at, actor=actor, fulfils=fulfils)
 
 
 @command.command("as-presented")
