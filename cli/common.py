@@ -19,7 +19,6 @@ from ledger.domain.errors import LedgerError
 from ledger.domain.events import check_day, check_ref
 from ledger.domain.values import Logged
 from ledger.projections.describe import summary
-from ledger.projections.readmodel import ReadModel
 from ledger.projections.replay import end_of_day
 from ledger.projections.report import Source
 
@@ -212,11 +211,6 @@ def report_source(app: Ledger) -> Source:
     bar on a terminal and notes on stderr."""
     return reporting.report_source(app, warn=_warn,
                                    progress=_progress_bar if sys.stderr.isatty() else None)
-
-
-def read_model(app: Ledger) -> ReadModel:
-    """The SQL read model, caught up first, with a progress bar on a terminal."""
-    return reporting.open_read_model(app, _progress_bar if sys.stderr.isatty() else None)
 
 
 class LedgerGroup(click.Group):

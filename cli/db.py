@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import click
 
+from ledger.application.roles import grant_roles
 from ledger.cli.common import Session, pass_session
-from ledger.projections.readmodel import ReadModel, metadata
-from ledger.store.roles import grant
 
 
 @click.group("db")
@@ -37,13 +36,8 @@ def grant_command(session: Session, officer: str, auditor: str, writer: str | No
       ledger --db postgresql+psycopg://admin@127.0.0.1/test db grant \\
         --officer ig_officer --auditor ico_auditor --projection-writer ledger_projector
     """
-    app = session.ledger(write=True)
-    model = ReadModel(app)
-    model.create()
-    granted = grant(
-        app.store.engine, officer=officer, auditor=auditor, writer=writer,
-        event_tables=[app.store.table.name], head_table=app.store.head_table.name,
-        model_tables=[*(t.name for t in metadata.sorted_tables), model.tracking.table.name])
+    granted = grant_roles(session.ledger(write=True), officer=officer, auditor=auditor,
+                          writer=writer)
     for statement in granted.statements:
         click.echo(statement)
     for holding in granted.holdings:

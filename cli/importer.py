@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ledger.application.importing import import_plan
-from ledger.application.plan_file import PlanFileError, read_plan
+from ledger.application.plan_file import COLUMNS, PlanFileError, read_plan
 from ledger.cli.common import DATE, RefusedError, Session, echo_recorded, pass_session
 from ledger.projections.describe import summary
 
@@ -22,7 +22,13 @@ PROGRESS_ROWS = 300
 """Files with more data rows than this get a progress bar (on a terminal)."""
 
 
-@click.command("import")
+def _columns_help() -> str:
+    lines = ["\b", "Columns (found by their headings, ignoring case, spaces and punctuation):"]
+    lines += [f"  {c.name}: {c.meaning}" for c in COLUMNS]
+    return "\n".join(lines)
+
+
+@click.command("import", epilog=_columns_help())
 @click.argument("path", metavar="PLAN.xlsx|PLAN.csv")
 @click.option("--audit", metavar="REF", help="The audit every row belongs to (it must exist), "
               "unless the file has an Audit column.")

@@ -44,8 +44,10 @@ def stored_bytes(value: Any) -> bytes:
     return value if type(value) is bytes else bytes(value)
 
 
-STAMP_KEY = b'{"timestamp":"'  # 14 bytes: the text starts at [14]
+STAMP_KEY = b'{"timestamp":"'
 """How the mapper's JSON of every ledger event begins: `timestamp` is its first field."""
+STAMP_AT = len(STAMP_KEY)
+"""Where the recorded time's text starts in such JSON."""
 
 
 def stamp_text(state: bytes) -> bytes | None:
@@ -54,8 +56,8 @@ def stamp_text(state: bytes) -> bytes | None:
     Sliced from the bytes where the JSON begins as the mapper writes it (no parse); else the
     top-level key of a JSON object is read (a full `json.loads`, no validation)."""
     if state.startswith(STAMP_KEY):
-        end = state.find(b'"', 14)
-        return state[14:end] if end > 0 else None
+        end = state.find(b'"', STAMP_AT)
+        return state[STAMP_AT:end] if end > 0 else None
     if not state.startswith(b"{"):
         return None
     try:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ledger.domain.chain import GENESIS_HASH, Fingerprint, chain_hash, link
 from ledger.domain.errors import ChainBroken
 from ledger.domain.values import from_micros
-from ledger.store.codecs import STAMP_KEY, as_bytes, stamp_micros, stamp_text, uuid_text
+from ledger.store.codecs import STAMP_AT, STAMP_KEY, as_bytes, stamp_micros, stamp_text, uuid_text
 from ledger.store.errors import one_line
 
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ def _recompute(recorder: LedgerRecorder, expect: Fingerprint | None,
                     expect.position,
                 )
             # The recorded time's text, sliced where the JSON begins as the mapper writes it.
-            event_text = (state[14:state.find(b'"', 14)] if state.startswith(STAMP_KEY)
+            event_text = (state[STAMP_AT:state.find(b'"', STAMP_AT)] if state.startswith(STAMP_KEY)
                           else stamp_text(state))
             if event_text != text:
                 text, stamp = event_text, stamp_micros(event_text)
