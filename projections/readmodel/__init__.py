@@ -18,7 +18,7 @@ from ledger.domain.chain import Fingerprint
 from ledger.domain.errors import Inconsistent, StoreError
 from ledger.projections.readmodel import schema, writer
 from ledger.projections.readmodel.protocol import LedgerLike
-from ledger.projections.readmodel.queries import Queries
+from ledger.projections.readmodel.queries import Current, Queries
 from ledger.projections.readmodel.schema import NAME, metadata
 from ledger.projections.readmodel.writer import ANALYZE_AFTER, BATCH
 from ledger.projections.replay import MeetingInfo, Position
@@ -36,7 +36,7 @@ def _database_errors(doing: str) -> Iterator[None]:
                          ) from e
 
 
-__all__ = ["ANALYZE_AFTER", "NAME", "LedgerLike", "ReadModel", "Status", "metadata"]
+__all__ = ["ANALYZE_AFTER", "NAME", "Current", "LedgerLike", "ReadModel", "Status", "metadata"]
 
 
 @dataclass(frozen=True)
@@ -105,6 +105,10 @@ class ReadModel:
     def meetings(self, known: datetime) -> list[MeetingInfo]:
         """Meetings known on the horizon, with their resolutions, in date order."""
         return self.queries.meetings(known)
+
+    def current(self) -> Current:
+        """The latest state of every action and milestone, as the read model's rows keep it."""
+        return self.queries.current()
 
     def position(self, as_at: date, known: datetime, audit: str | None = None) -> Position:
         """Everything a report needs, as at `as_at`, as known on `known`, from SQL."""
