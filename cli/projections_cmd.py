@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 from rich.console import Console
@@ -46,7 +47,7 @@ def status(session: Session, fmt: str) -> None:
 @command.command("rebuild")
 @pass_session
 def rebuild(session: Session) -> None:
-    """Drop the read models and replay the whole log into them, with a progress bar.
+    """Drop the read models and replay the whole log into them (a progress bar on a terminal).
 
     \b
     Example:
@@ -54,9 +55,13 @@ def rebuild(session: Session) -> None:
     """
     app = session.ledger(write=False)
     model = ReadModel(app)
-    total = app.fingerprint().position
-    with Progress(TextColumn("rebuilding"), BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("rebuild", total=total)
-        done = model.rebuild(progress=lambda n: bar.update(task, completed=n))
+    if sys.stderr.isatty():
+        total = app.fingerprint().position
+        with Progress(TextColumn("rebuilding"), BarColumn(), MofNCompleteColumn(),
+                      TimeRemainingColumn(), console=Console(stderr=True),
+                      transient=True) as bar:
+            task = bar.add_task("rebuild", total=total)
+            done = model.rebuild(progress=lambda n: bar.update(task, completed=n))
+    else:
+        done = model.rebuild()
     click.echo(f"rebuilt the read model from {done} events; at position {model.status().position}")

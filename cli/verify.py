@@ -9,32 +9,39 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from ledger.application import auditing
 from ledger.cli.common import BadValueError, Session, format_option, pass_session
 from ledger.domain.chain import Fingerprint
-from ledger.domain.errors import ChainBroken
+from ledger.domain.errors import ChainBroken, Inconsistent
 
 
 @click.command("verify")
 @click.option("--expect", metavar="POSITION:HASH",
               help="A fingerprint published earlier that must still be part of the chain.")
+@click.option("--deep", is_flag=True,
+              help="Also check every event under the rules and compare the replay of the log "
+                   "with every answer the read model gives.")
 @format_option("text", "json")
 @pass_session
-def command(session: Session, expect: str | None, fmt: str) -> None:
+def command(session: Session, expect: str | None, deep: bool, fmt: str) -> None:
     """Check that no stored event was changed, removed, inserted or reordered.
 
     Prints OK and the fingerprint (last position and head hash), or the first bad position
-    and exits 1.
+    and exits 1. With --deep, an illegal event or a read-model answer that the replay of the
+    log does not give is named (position, ref, what differs) and exits 1.
 
     \b
     Examples:
       ledger verify
       ledger verify --expect 137:3f5a...e9 --format json
+      ledger verify --deep
     """
     try:
         expected = Fingerprint.parse(expect) if expect else None
     except ValueError as e:
         raise BadValueError(f"--expect: {e}") from None
     app = session.ledger(write=False)
+    run = (lambda **kw: auditing.verify_deep(app, **kw)) if deep else app.verify
     try:
         if sys.stderr.isatty():
             total = app.fingerprint().position
@@ -42,19 +49,28 @@ def command(session: Session, expect: str | None, fmt: str) -> None:
                           TimeRemainingColumn(), console=Console(stderr=True),
                           transient=True) as bar:
                 task = bar.add_task("verify", total=total)
-                head = app.verify(expect=expected,
-                                  progress=lambda n: bar.update(task, completed=n)
-                                  if n % 1000 == 0 else None)
+                result = run(expect=expected, progress=lambda n: bar.update(task, completed=n)
+                             if n % 1000 == 0 else None)
         else:
-            head = app.verify(expect=expected)
-    except ChainBroken as e:
+            result = run(expect=expected)
+    except (ChainBroken, Inconsistent) as e:
         if fmt == "json":
-            click.echo(json.dumps({"ok": False, "position": e.position, "error": str(e)}))
+            click.echo(json.dumps({"ok": False, "position": e.position,
+                                   "ref": getattr(e, "ref", None), "error": str(e)}))
             click.echo(f"Error: {e}", err=True)
             click.get_current_context().exit(1)
         raise
+    head = result.head if isinstance(result, auditing.DeepCheck) else result
+    deep_words = ""
+    if isinstance(result, auditing.DeepCheck):
+        deep_words = (f"; every event legal; the read model agrees up to position "
+                      f"{result.compared_to} at {result.meeting_dates} meeting dates on both clocks")
     if fmt == "json":
-        click.echo(json.dumps({"ok": True, "fingerprint": head.as_dict(),
-                               "events": head.position}))
+        out: dict[str, object] = {"ok": True, "fingerprint": head.as_dict(),
+                                  "events": head.position}
+        if isinstance(result, auditing.DeepCheck):
+            out.update(deep=True, read_model_position=result.compared_to,
+                       meeting_dates=result.meeting_dates)
+        click.echo(json.dumps(out))
     else:
-        click.echo(f"OK: {head.position} events, chain intact; fingerprint {head}")
+        click.echo(f"OK: {head.position} events, chain intact{deep_words}; fingerprint {head}")

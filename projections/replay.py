@@ -184,6 +184,11 @@ class Timeline:
                 timeline._add(item)
         return timeline
 
+    def add(self, item: Logged) -> None:
+        """Count one more event, in log order (whatever its recorded time: the caller keeps to
+        the horizon), so one pass can ask questions at each horizon as it is crossed."""
+        self._add(item)
+
     def _add(self, item: Logged) -> None:
         e, pos = item.event, item.position
         if pos > self.fingerprint.position:

@@ -6,7 +6,8 @@ the as-at questions; `ReadModel` is the one door to them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -14,16 +15,28 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ledger.domain.chain import Fingerprint
-from ledger.domain.errors import StoreError
+from ledger.domain.errors import Inconsistent, StoreError
 from ledger.projections.readmodel import schema, writer
 from ledger.projections.readmodel.protocol import LedgerLike
-from ledger.projections.readmodel.queries import Queries
+from ledger.projections.readmodel.queries import Current, Queries
 from ledger.projections.readmodel.schema import NAME, metadata
 from ledger.projections.readmodel.writer import ANALYZE_AFTER, BATCH
 from ledger.projections.replay import MeetingInfo, Position
 from ledger.store import LedgerTrackingRecorder
 
-__all__ = ["ANALYZE_AFTER", "NAME", "LedgerLike", "ReadModel", "Status", "metadata"]
+
+@contextmanager
+def _database_errors(doing: str) -> Iterator[None]:
+    """A database's error (a full disk, a permission denied) as a one-line `StoreError`."""
+    try:
+        yield
+    except sa.exc.DBAPIError as e:
+        text = str(e.orig if e.orig is not None else e).strip()
+        raise StoreError(f"cannot {doing}: {text.splitlines()[0] if text else type(e).__name__}"
+                         ) from e
+
+
+__all__ = ["ANALYZE_AFTER", "NAME", "Current", "LedgerLike", "ReadModel", "Status", "metadata"]
 
 
 @dataclass(frozen=True)
@@ -55,25 +68,33 @@ class ReadModel:
         schema.create(self.engine, self.write_engine, self.tracking)
 
     def status(self) -> Status:
-        """The read model's position and the log's head."""
-        return Status(self.tracking.max_tracking_id(NAME) or 0, self.app.fingerprint().position)
+        """The read model's position and the log's head; a position ahead of the log (a
+        truncated log, or an edited tracking row) raises `Inconsistent`."""
+        with _database_errors("read the read model's position"):
+            state = Status(self.tracking.max_tracking_id(NAME) or 0,
+                           self.app.fingerprint().position)
+        if state.position > state.head:
+            raise Inconsistent(
+                f"the read model is at position {state.position}, ahead of the log's last event "
+                f"{state.head}: the log was cut short or the read model edited (run ledger "
+                "verify --deep, then ledger projections rebuild)", state.head + 1, None)
+        return state
 
     def catch_up(self, batch: int = BATCH, progress: Callable[[int], None] | None = None) -> int:
         """Apply every event after the tracked position, a batch per transaction."""
         self.create()
-        # ANALYZE_AFTER is read from this package at each call (tests lower it here).
-        return writer.catch_up(self.app, self.tracking, batch=batch, progress=progress,
-                               analyze_after=ANALYZE_AFTER)
+        self.status()  # refuses a read model ahead of the log
+        with _database_errors("update the read model"):
+            # ANALYZE_AFTER is read from this package at each call (tests lower it here).
+            return writer.catch_up(self.app, self.tracking, batch=batch, progress=progress,
+                                   analyze_after=ANALYZE_AFTER)
 
     def rebuild(self, progress: Callable[[int], None] | None = None, batch: int = BATCH) -> int:
         """Empty the read models and replay the whole log into them (tables and their grants
         are kept, so a rebuild needs no more rights than catching up)."""
         self.create()
-        try:
-            with self.write_engine.begin() as conn:
-                schema.empty(conn, self.tracking)
-        except sa.exc.DBAPIError as e:
-            raise StoreError(f"cannot rebuild the read model: {str(e.orig).strip().splitlines()[0]}") from e
+        with _database_errors("rebuild the read model"), self.write_engine.begin() as conn:
+            schema.empty(conn, self.tracking)
         return self.catch_up(batch=batch, progress=progress)
 
     # -- questions ----------------------------------------------------------------------------
@@ -84,6 +105,10 @@ class ReadModel:
     def meetings(self, known: datetime) -> list[MeetingInfo]:
         """Meetings known on the horizon, with their resolutions, in date order."""
         return self.queries.meetings(known)
+
+    def current(self) -> Current:
+        """The latest state of every action and milestone, as the read model's rows keep it."""
+        return self.queries.current()
 
     def position(self, as_at: date, known: datetime, audit: str | None = None) -> Position:
         """Everything a report needs, as at `as_at`, as known on `known`, from SQL."""

@@ -58,6 +58,15 @@ class Mark(NamedTuple):
     status: ev.MilestoneStatus
 
 
+class Current(NamedTuple):
+    """The latest state the read model's rows keep (read by `verify --deep`)."""
+
+    actions: dict[str, tuple[str, str | None, date | None]]
+    """Action -> its status value, owner and target date as at the latest date."""
+    milestones: dict[str, tuple[str, date | None]]
+    """Milestone -> its words and the day it was achieved (None: pending)."""
+
+
 def _day(value: Any) -> date:
     """A date column's value as read without type processing (ISO text on SQLite)."""
     return value if isinstance(value, date) else date.fromisoformat(value)
@@ -209,6 +218,16 @@ class Queries:
                          tuple(sorted(passed.get(m.ref, ()), key=lambda r: r.number)))
              for m in found),
             key=lambda m: (m.held_on, natural_key(m.ref)))
+
+    def current(self) -> Current:
+        """The latest state every record's row keeps: each action's status, owner and target
+        date, each milestone's words and the day it was achieved."""
+        with self.log.engine.connect() as conn:
+            found = {r.ref: (r.status, r.owner, r.due) for r in conn.execute(
+                sa.select(actions.c.ref, actions.c.status, actions.c.owner, actions.c.due))}
+            marks = {r.ref: (r.text, r.achieved_on) for r in conn.execute(
+                sa.select(milestones.c.ref, milestones.c.text, milestones.c.achieved_on))}
+        return Current(found, marks)
 
     def position(self, as_at: date, known: datetime, audit: str | None = None) -> Position:
         """Everything a report needs, as at `as_at`, as known on `known`, from SQL."""

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from ledger.domain.errors import StoreError
 from ledger.store import LedgerTrackingRecorder
+from ledger.store.schema import create_missing
 
 NAME = "readmodel"
 """The read model's name in the tracking table."""
@@ -144,18 +145,13 @@ def is_from_earlier_version(engine: Engine, existing: set[str]) -> bool:
 
 
 def create(engine: Engine, write_engine: Engine, tracking: LedgerTrackingRecorder) -> None:
-    """Create the tables if missing (needing no write access when they all exist), and empty a
-    read model made by an earlier version (keeping its tables and grants) so catching up
-    refills it."""
+    """Create the tables if missing (needing no write access when they all exist; safe when
+    processes race to first use), and empty a read model made by an earlier version (keeping
+    its tables and grants) so catching up refills it."""
     try:
-        existing = set(sa.inspect(engine).get_table_names())
-        missing = [t for t in metadata.sorted_tables if t.name not in existing]
-        if tracking.table.name not in existing:
-            tracking.create_table()
-        if missing:
-            with write_engine.begin() as conn:
-                metadata.create_all(conn, tables=missing)
-        if is_from_earlier_version(engine, existing):
+        tracking.create_table()
+        create_missing(engine, write_engine, metadata.sorted_tables)
+        if is_from_earlier_version(engine, {actions.name}):
             with write_engine.begin() as conn:
                 conn.execute(sa.text(
                     f"ALTER TABLE {actions.name} ADD COLUMN {STARTING_VALUES_COLUMN.name} TEXT"))

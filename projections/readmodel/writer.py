@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any, Final, cast
 
 import sqlalchemy as sa
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import IntegrityError, Tracking
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import Connection, Engine
 
@@ -354,7 +354,11 @@ class Batch:
 def catch_up(ledger: LedgerLike, tracking: LedgerTrackingRecorder, batch: int = BATCH,
              progress: Callable[[int], None] | None = None,
              analyze_after: int = ANALYZE_AFTER) -> int:
-    """Apply every event after the tracked position, a batch per transaction; the number done."""
+    """Apply every event after the tracked position, a batch per transaction; the number done.
+
+    Another process catching up at the same time is normal: each batch first locks the tracking
+    row and re-reads the position, and a batch that lost the race to a first tracking row (a
+    duplicate key) is rolled back; either way the loop goes on from the position now tracked."""
     decode = cast(PydanticMapper, ledger.mapper).from_row
     write_engine = ledger.store.write_engine
     done = 0
@@ -366,17 +370,35 @@ def catch_up(ledger: LedgerLike, tracking: LedgerTrackingRecorder, batch: int = 
                 analyze(write_engine)
             return done
         last, *_ = page[-1]
-        with write_engine.begin() as conn:
-            work = Batch(conn)
-            for _position, oid, version, topic, state, _hash, recorded_at in page:
-                work.take(cast(ev.LedgerEvent, decode(oid, version, topic, state)), recorded_at)
-            done += len(page)
-            del page
-            work.settle()
-            work.flush()
-            tracking.insert_tracking(Tracking(NAME, last), conn=conn)
+        count = len(page)
+        try:
+            with write_engine.begin() as conn:
+                if _locked_position(conn, tracking) != start - 1:
+                    continue  # another process applied this batch first
+                work = Batch(conn)
+                for _position, oid, version, topic, state, _hash, recorded_at in page:
+                    work.take(cast(ev.LedgerEvent, decode(oid, version, topic, state)),
+                              recorded_at)
+                del page
+                work.settle()
+                work.flush()
+                tracking.insert_tracking(Tracking(NAME, last), conn=conn)
+        except (sa.exc.IntegrityError, IntegrityError):
+            if (tracking.max_tracking_id(NAME) or 0) < start:
+                raise  # not a race lost: the position did not move
+            continue
+        done += count
         if progress is not None:
             progress(last)
+
+
+def _locked_position(conn: Connection, tracking: LedgerTrackingRecorder) -> int:
+    """The tracked position, its row locked until the transaction ends (PostgreSQL; a SQLite
+    write transaction holds the database's write lock already)."""
+    t = tracking.table
+    value = conn.execute(sa.select(t.c.notification_id).where(t.c.application_name == NAME)
+                         .with_for_update()).scalar_one_or_none()
+    return 0 if value is None else int(value)
 
 
 def analyze(write_engine: Engine) -> None:

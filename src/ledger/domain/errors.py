@@ -63,3 +63,13 @@ class ChainBroken(LedgerError):
     def __init__(self, message: str, position: int) -> None:
         super().__init__(message)
         self.position = position
+
+
+class Inconsistent(LedgerError):
+    """The log or the read model fails a check beyond the chain: an event the rules refuse, a
+    read-model answer the replay does not give, a tracked position ahead of the log."""
+
+    def __init__(self, message: str, position: int, ref: str | None = None) -> None:
+        super().__init__(message)
+        self.position = position
+        self.ref = ref
