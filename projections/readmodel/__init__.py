@@ -16,11 +16,11 @@ from sqlalchemy.engine import Connection
 
 from ledger.domain.chain import Fingerprint
 from ledger.domain.errors import Inconsistent, StoreError
-from ledger.projections.readmodel import schema, writer
+from ledger.projections.readmodel import catchup, schema
+from ledger.projections.readmodel.catchup import ANALYZE_AFTER, BATCH
 from ledger.projections.readmodel.protocol import LedgerLike
 from ledger.projections.readmodel.queries import Current, Queries
 from ledger.projections.readmodel.schema import NAME, metadata
-from ledger.projections.readmodel.writer import ANALYZE_AFTER, BATCH
 from ledger.projections.replay import MeetingInfo, Position
 from ledger.store import LedgerTrackingRecorder
 
@@ -86,7 +86,7 @@ class ReadModel:
         self.status()  # refuses a read model ahead of the log
         with _database_errors("update the read model"):
             # ANALYZE_AFTER is read from this package at each call (tests lower it here).
-            return writer.catch_up(self.app, self.tracking, batch=batch, progress=progress,
+            return catchup.catch_up(self.app, self.tracking, batch=batch, progress=progress,
                                    analyze_after=ANALYZE_AFTER)
 
     def rebuild(self, progress: Callable[[int], None] | None = None, batch: int = BATCH) -> int:

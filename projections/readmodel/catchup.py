@@ -1,0 +1,84 @@
+"""Catching the read model up with the log: a batch per transaction, safe when several
+processes catch up at once, and fresh planner statistics after a large catch-up."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Final, cast
+
+import sqlalchemy as sa
+from eventsourcing.persistence import IntegrityError, Tracking
+from sqlalchemy.engine import Connection, Engine
+
+from ledger.domain import events as ev
+from ledger.projections.readmodel import schema
+from ledger.projections.readmodel.protocol import LedgerLike
+from ledger.projections.readmodel.schema import NAME
+from ledger.projections.readmodel.writer import Batch
+from ledger.store import LedgerTrackingRecorder, PydanticMapper
+
+BATCH: Final = 20_000
+"""Events per batch (and per transaction) by default."""
+ANALYZE_AFTER: Final = 50_000
+"""Events a catch-up must apply before it refreshes the planner's statistics (PostgreSQL)."""
+
+
+def catch_up(ledger: LedgerLike, tracking: LedgerTrackingRecorder, batch: int = BATCH,
+             progress: Callable[[int], None] | None = None,
+             analyze_after: int = ANALYZE_AFTER) -> int:
+    """Apply every event after the tracked position, a batch per transaction; the number done.
+
+    Another process catching up at the same time is normal: each batch first locks the tracking
+    row and re-reads the position, and a batch that lost the race to a first tracking row (a
+    duplicate key) is rolled back; either way the loop goes on from the position now tracked."""
+    decode = cast(PydanticMapper, ledger.mapper).from_row
+    write_engine = ledger.store.write_engine
+    done = 0
+    while True:
+        start = (tracking.max_tracking_id(NAME) or 0) + 1
+        page = next(ledger.store.iter_pages(start=start, stop=start + batch - 1, batch=batch), None)
+        if not page:
+            if done >= analyze_after:
+                analyze(write_engine)
+            return done
+        last, *_ = page[-1]
+        count = len(page)
+        try:
+            with write_engine.begin() as conn:
+                if _locked_position(conn, tracking) != start - 1:
+                    continue  # another process applied this batch first
+                work = Batch(conn)
+                for _position, oid, version, topic, state, _hash, recorded_at in page:
+                    work.take(cast(ev.LedgerEvent, decode(oid, version, topic, state)),
+                              recorded_at)
+                del page
+                work.settle()
+                work.flush()
+                tracking.insert_tracking(Tracking(NAME, last), conn=conn)
+        except (sa.exc.IntegrityError, IntegrityError):
+            if (tracking.max_tracking_id(NAME) or 0) < start:
+                raise  # not a race lost: the position did not move
+            continue
+        done += count
+        if progress is not None:
+            progress(last)
+
+
+def _locked_position(conn: Connection, tracking: LedgerTrackingRecorder) -> int:
+    """The tracked position, its row locked until the transaction ends (PostgreSQL; a SQLite
+    write transaction holds the database's write lock already)."""
+    t = tracking.table
+    value = conn.execute(sa.select(t.c.notification_id).where(t.c.application_name == NAME)
+                         .with_for_update()).scalar_one_or_none()
+    return 0 if value is None else int(value)
+
+
+def analyze(write_engine: Engine) -> None:
+    """Refresh PostgreSQL's statistics of the read model after a large catch-up: with none
+    (autovacuum off, or not yet run) the planner scans whole tables and an as-at question takes
+    200 ms instead of 35 at 1,000,000 events. A role that does not own the tables gets a warning
+    from PostgreSQL, not an error, and answers stay right, only slower."""
+    if write_engine.dialect.name != "postgresql":
+        return
+    with write_engine.begin() as conn:
+        conn.execute(sa.text("ANALYZE " + ", ".join(schema.table_names())))
