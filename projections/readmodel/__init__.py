@@ -6,16 +6,14 @@ the as-at questions; `ReadModel` is the one door to them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ledger.domain.chain import Fingerprint
-from ledger.domain.errors import Inconsistent, StoreError
+from ledger.domain.errors import Inconsistent
 from ledger.projections.readmodel import catchup, schema
 from ledger.projections.readmodel.catchup import ANALYZE_AFTER, BATCH
 from ledger.projections.readmodel.protocol import LedgerLike
@@ -23,18 +21,7 @@ from ledger.projections.readmodel.queries import Current, Queries
 from ledger.projections.readmodel.schema import NAME, metadata
 from ledger.projections.replay import MeetingInfo, Position
 from ledger.store import LedgerTrackingRecorder
-
-
-@contextmanager
-def _database_errors(doing: str) -> Iterator[None]:
-    """A database's error (a full disk, a permission denied) as a one-line `StoreError`."""
-    try:
-        yield
-    except sa.exc.DBAPIError as e:
-        text = str(e.orig if e.orig is not None else e).strip()
-        raise StoreError(f"cannot {doing}: {text.splitlines()[0] if text else type(e).__name__}"
-                         ) from e
-
+from ledger.store.errors import database_errors
 
 __all__ = ["ANALYZE_AFTER", "NAME", "Current", "LedgerLike", "ReadModel", "Status", "metadata"]
 
@@ -70,7 +57,7 @@ class ReadModel:
     def status(self) -> Status:
         """The read model's position and the log's head; a position ahead of the log (a
         truncated log, or an edited tracking row) raises `Inconsistent`."""
-        with _database_errors("read the read model's position"):
+        with database_errors("read the read model's position"):
             state = Status(self.tracking.max_tracking_id(NAME) or 0,
                            self.app.fingerprint().position)
         if state.position > state.head:
@@ -84,7 +71,7 @@ class ReadModel:
         """Apply every event after the tracked position, a batch per transaction."""
         self.create()
         self.status()  # refuses a read model ahead of the log
-        with _database_errors("update the read model"):
+        with database_errors("update the read model"):
             # ANALYZE_AFTER is read from this package at each call (tests lower it here).
             return catchup.catch_up(self.app, self.tracking, batch=batch, progress=progress,
                                    analyze_after=ANALYZE_AFTER)
@@ -93,23 +80,27 @@ class ReadModel:
         """Empty the read models and replay the whole log into them (tables and their grants
         are kept, so a rebuild needs no more rights than catching up)."""
         self.create()
-        with _database_errors("rebuild the read model"), self.write_engine.begin() as conn:
+        with database_errors("rebuild the read model"), self.write_engine.begin() as conn:
             schema.empty(conn, self.tracking)
         return self.catch_up(batch=batch, progress=progress)
 
     # -- questions ----------------------------------------------------------------------------
     def fingerprint_known_on(self, known: datetime, conn: Connection | None = None) -> Fingerprint:
         """The last event counted on this horizon (recorded times rise with position)."""
-        return self.queries.fingerprint_known_on(known, conn)
+        with database_errors("read the read model"):
+            return self.queries.fingerprint_known_on(known, conn)
 
     def meetings(self, known: datetime) -> list[MeetingInfo]:
         """Meetings known on the horizon, with their resolutions, in date order."""
-        return self.queries.meetings(known)
+        with database_errors("read the read model"):
+            return self.queries.meetings(known)
 
     def current(self) -> Current:
         """The latest state of every action and milestone, as the read model's rows keep it."""
-        return self.queries.current()
+        with database_errors("read the read model"):
+            return self.queries.current()
 
     def position(self, as_at: date, known: datetime, audit: str | None = None) -> Position:
         """Everything a report needs, as at `as_at`, as known on `known`, from SQL."""
-        return self.queries.position(as_at, known, audit)
+        with database_errors("read the read model"):
+            return self.queries.position(as_at, known, audit)

@@ -1,15 +1,19 @@
-"""Translating the storage libraries' errors (eventsourcing's, SQLAlchemy's) into `LedgerError`s."""
+"""Translating the storage libraries' errors (eventsourcing's, SQLAlchemy's) into `LedgerError`s.
+
+`database_errors` (any database error as a one-line `StoreError`) is the store's own, re-exported."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 
-import sqlalchemy as sa
 from eventsourcing.persistence import IntegrityError, OperationalError
 
 from ledger.domain.errors import ConcurrentChange, DuplicateRef, RecordedTimeBehind, RuleViolation, StoreError
 from ledger.domain.records import Action, Milestone, Record
+from ledger.store.errors import database_errors
+
+__all__ = ["database_errors", "saving"]
 
 
 @contextmanager
@@ -36,14 +40,3 @@ def _lost_race(versions: Mapping[str, int], find: Callable[[str], Record | None]
             now = f" (now {current.status})" if isinstance(current, Action | Milestone) else ""
             return ConcurrentChange(f"{ref} changed since it was read{now}; nothing recorded")
     return ConcurrentChange("the ledger changed during the command; nothing recorded")
-
-
-@contextmanager
-def database_errors() -> Iterator[None]:
-    """SQLAlchemy's `DBAPIError` (a permission denied, a missing table) as a `StoreError` whose
-    message is the database's own first line."""
-    try:
-        yield
-    except sa.exc.DBAPIError as e:
-        text = str(e.orig if e.orig is not None else e).strip()
-        raise StoreError(text.splitlines()[0] if text else type(e).__name__) from e

@@ -45,3 +45,13 @@ def reading() -> Iterator[None]:
         raise OperationalError(one_line(e)) from e
     except sa.exc.DBAPIError as e:
         raise StoreError(f"the database refused the read: {one_line(e)}") from e
+
+
+@contextmanager
+def database_errors(doing: str | None = None) -> Iterator[None]:
+    """Any database error (a full disk, a permission denied, a missing table) as a one-line
+    `StoreError`: "cannot DOING: the database's first line", or that line alone."""
+    try:
+        yield
+    except sa.exc.DBAPIError as e:
+        raise StoreError(f"cannot {doing}: {one_line(e)}" if doing else one_line(e)) from e
