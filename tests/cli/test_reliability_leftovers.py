@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -110,10 +111,14 @@ def assert_the_write_survived(target: Path) -> None:
 def test_a_failed_restore_keeps_a_file_another_process_wrote_meanwhile(tmp_path: Path) -> None:
     target = tmp_path / "new.db"
     restore = start_restore(tmp_path / "pipe.jsonl", target)
-    with open(tmp_path / "pipe.jsonl", "w") as pipe:  # the restore has checked the target by now
-        write_to_the_target(target)
+    with open(tmp_path / "pipe.jsonl", "w") as pipe:  # the restore has opened its input
+        # In a thread: restoring in place holds the write lock while it reads the pipe.
+        writer = threading.Thread(target=write_to_the_target, args=(target,))
+        writer.start()
+        time.sleep(0.3)
         pipe.write("not json\n")
     _out, err = restore.communicate(timeout=120)
+    writer.join(timeout=120)
     assert_the_write_survived(target)
     assert restore.returncode != 0 and "nothing was restored" in err, err
 
