@@ -59,7 +59,8 @@ def command(session: Session, path: str, audit: str | None, sheet: str | None,
     app = session.ledger(write=not dry_run)
     console = Console(stderr=True)
     show = len(plan.rows) > PROGRESS_ROWS and console.is_terminal
-    with Progress(TextColumn("importing {task.description}"), BarColumn(), MofNCompleteColumn(),
+    with Progress(TextColumn("importing {task.description}", markup=False), BarColumn(),
+                  MofNCompleteColumn(),
                   TimeRemainingColumn(), console=console, transient=True,
                   disable=not show) as progress:
         task = progress.add_task(plan.name, total=2 * len(plan.rows))

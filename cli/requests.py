@@ -9,6 +9,7 @@ import click
 
 from ledger.cli.common import DATE, DATETIME, Session, format_option, pass_session, report_source
 from ledger.projections.render.data import requests_json
+from ledger.projections.render.safe import one_line
 from ledger.projections.report import iso_utc
 
 
@@ -42,5 +43,6 @@ def command(session: Session, as_at: date | None, known: datetime | None, fmt: s
     for r in requests:
         flag = " OVERDUE" if r.overdue else ""
         minute = f" (minute {r.minute})" if r.minute else ""
-        click.echo(f"{r.meeting}/{r.number}{minute}, {r.committee} on {r.requested_on}: "
-                   f"{r.text} — due {r.due_words}{flag}")
+        # One request, one line: stored text is escaped (`one_line`), never printed raw.
+        click.echo(one_line(f"{r.meeting}/{r.number}{minute}, {r.committee} on "
+                            f"{r.requested_on}: {r.text} — due {r.due_words}{flag}"))

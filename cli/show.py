@@ -15,6 +15,7 @@ from rich.table import Table
 from ledger.cli.common import Session, format_option, pass_session
 from ledger.domain.errors import UnknownRef
 from ledger.projections.describe import summary
+from ledger.projections.render.safe import printable
 from ledger.projections.report import iso_utc
 
 
@@ -62,15 +63,17 @@ def command(session: Session, ref: str, fmt: str) -> None:
                          "summary": summary(h.event), "hash": h.hash} for h in history],
         }, indent=2))
         return
-    console = Console(highlight=False, color_system=None, width=110)
+    # markup=False: stored text such as "[/x]" is words, not rich markup (which would raise);
+    # `printable` escapes control characters stored before input refused them.
+    console = Console(highlight=False, color_system=None, width=110, markup=False, emoji=False)
     console.print(f"{record.kind} {ref}", style="bold")
     for key, value in state.items():
-        shown = json.dumps(value) if isinstance(value, dict | list) else value
-        console.print(f"  {key.replace('_', ' ')}: {shown}")
+        shown = json.dumps(value) if isinstance(value, dict | list) else str(value)
+        console.print(f"  {key.replace('_', ' ')}: {printable(shown)}")
     table = Table(title="History", title_justify="left")
     for column in ("#", "recorded (UTC)", "effective", "actor", "what"):
         table.add_column(column, overflow="fold")
     for h in history:
         table.add_row(str(h.position), iso_utc(h.event.timestamp), str(h.event.effective),
-                      h.event.actor, summary(h.event))
+                      printable(h.event.actor), printable(summary(h.event)))
     console.print(table)
