@@ -190,3 +190,20 @@ def test_requests_text_prints_markup_as_words_and_escapes(marked: str) -> None:
     assert len(lines) == 2, out  # one line per request: nothing forged
     assert any(f"{MARKUP} on 2016-08-01: report {MARKUP}" in line for line in lines), out
     assert any("due\\r#2 FORGED" in line for line in lines), out
+
+
+def test_a_broken_read_model_table_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    """A read-model table altered by hand (a renamed column): reports and requests say so in one
+    line, exit 1; `run` itself asserts there is no traceback."""
+    db = str(tmp_path / "broken.db")
+    story(db)
+    ok(db, "report", "as-at", "2016-07-25", actor=None)  # the read model is made and caught up
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        conn.execute("ALTER TABLE rm_attrs RENAME COLUMN value TO v")
+    for args in (("report", "as-at", "2016-07-25"), ("requests", "--as-at", "2016-07-26")):
+        result = run(db, *args, actor=None)
+        assert result.exit_code == 1, (args, result.stdout, result.stderr)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and "cannot read the read model" in lines[0], result.stderr
