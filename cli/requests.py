@@ -9,7 +9,7 @@ import click
 
 from ledger.cli.common import DATE, DATETIME, Session, format_option, pass_session, report_source
 from ledger.projections.render.data import requests_json
-from ledger.projections.render.safe import one_line
+from ledger.projections.render.text import requests_text
 from ledger.projections.report import iso_utc
 
 
@@ -37,12 +37,5 @@ def command(session: Session, as_at: date | None, known: datetime | None, fmt: s
                                "fingerprint": position.fingerprint.as_dict(),
                                "requests": requests_json(requests)}, indent=2))
         return
-    if not requests:
-        click.echo(f"No committee request was outstanding as at {day}.")
-        return
-    for r in requests:
-        flag = " OVERDUE" if r.overdue else ""
-        minute = f" (minute {r.minute})" if r.minute else ""
-        # One request, one line: stored text is escaped (`one_line`), never printed raw.
-        click.echo(one_line(f"{r.meeting}/{r.number}{minute}, {r.committee} on "
-                            f"{r.requested_on}: {r.text} — due {r.due_words}{flag}"))
+    text = requests_text(requests, day)
+    click.echo(text, nl=False)

@@ -2,42 +2,14 @@
 
 from __future__ import annotations
 
-import csv
-import json
 import sys
-from collections.abc import Iterable
 from datetime import date
 
 import click
 
 from ledger.cli.common import DATE, Session, format_option, pass_session
 from ledger.domain.errors import UnknownRef
-from ledger.domain.values import Logged
-from ledger.projections.trail import COLUMNS, select, trail_csv, trail_line, trail_row
-
-
-def emit(items: Iterable[Logged], fmt: str) -> int:
-    """Write rows as they come (never the whole trail in memory); return how many."""
-    count = 0
-    if fmt == "csv":
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(COLUMNS)
-        for item in items:
-            writer.writerow(trail_csv(trail_row(item)))
-            count += 1
-        return count
-    if fmt == "json":
-        sys.stdout.write("[")
-        for item in items:
-            sys.stdout.write(("," if count else "") + "\n  " + json.dumps(trail_row(item)))
-            count += 1
-        sys.stdout.write("\n]\n" if count else "]\n")
-        return count
-    for item in items:
-        # The change already carries its reason, evidence or note.
-        click.echo(trail_line(trail_row(item)))
-        count += 1
-    return count
+from ledger.projections.trail import select, write_trail
 
 
 @click.command("history")
@@ -56,7 +28,7 @@ def history(session: Session, ref: str, fmt: str) -> None:
     app = session.ledger(write=False)
     if app.find(ref) is None:
         raise UnknownRef(f"no record {ref}")
-    emit(app.history(ref), fmt)
+    write_trail(app.history(ref), fmt, sys.stdout)
 
 
 @click.command("log")
@@ -77,8 +49,9 @@ def log(session: Session, recorded_from: date | None, recorded_to: date | None,
       ledger log --actor "J Smith" --format json
     """
     app = session.ledger(write=False)
-    emit(select(app.stream(), recorded_from=recorded_from, recorded_to=recorded_to, actor=actor,
-                ref=ref), fmt)
+    trail = select(app.stream(), recorded_from=recorded_from, recorded_to=recorded_to,
+                   actor=actor, ref=ref)
+    write_trail(trail, fmt, sys.stdout)
 
 
 commands = [history, log]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import json
 from collections.abc import Iterable, Iterator
 from datetime import date
-from typing import Any
+from typing import Any, TextIO
 
 from ledger.domain import events as ev
 from ledger.domain.values import Logged
@@ -57,3 +59,27 @@ def select(log: Iterable[Logged], *, recorded_from: date | None = None,
         if ref and e.ref != ref:
             continue
         yield item
+
+
+def write_trail(items: Iterable[Logged], fmt: str, out: TextIO) -> int:
+    """Write the trail to `out` as text, JSON or CSV as it comes (never the whole trail in
+    memory); return how many events were written."""
+    count = 0
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(COLUMNS)
+        for item in items:
+            writer.writerow(trail_csv(trail_row(item)))
+            count += 1
+        return count
+    if fmt == "json":
+        out.write("[")
+        for item in items:
+            out.write(("," if count else "") + "\n  " + json.dumps(trail_row(item)))
+            count += 1
+        out.write("\n]\n" if count else "]\n")
+        return count
+    for item in items:
+        out.write(trail_line(trail_row(item)) + "\n")  # the change carries its reason or note
+        count += 1
+    return count

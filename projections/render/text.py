@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
+from datetime import date
 from typing import NamedTuple
 
 from rich.console import Console
 from rich.table import Table
 
-from ledger.projections.render.safe import printable
-from ledger.projections.replay import Totals
+from ledger.projections.render.safe import one_line, printable
+from ledger.projections.replay import Request, Totals
 from ledger.projections.report import STATUS_WORDS, Report
 
 
@@ -120,3 +122,16 @@ def to_text(report: Report, width: int = 100) -> str:
         console.print()
     console.print(report.fingerprint_words())
     return out.getvalue()
+
+
+def requests_text(requests: Sequence[Request], as_at: date) -> str:
+    """The outstanding committee requests, one line each (stored text escaped, never raw)."""
+    if not requests:
+        return f"No committee request was outstanding as at {as_at}.\n"
+    lines = []
+    for r in requests:
+        flag = " OVERDUE" if r.overdue else ""
+        minute = f" (minute {r.minute})" if r.minute else ""
+        lines.append(one_line(f"{r.meeting}/{r.number}{minute}, {r.committee} on "
+                              f"{r.requested_on}: {r.text} — due {r.due_words}{flag}"))
+    return "\n".join(lines) + "\n"
