@@ -14,7 +14,16 @@ from typing import Any
 
 from ledger.domain import events as ev
 from ledger.domain.errors import DependenciesNotMet, LedgerError, RuleViolation, UnknownRef
-from ledger.domain.records import RECORD_TYPES, Action, Audit, Meeting, Milestone, Recommendation, Record
+from ledger.domain.records import (
+    RECORD_TYPES,
+    Action,
+    Audit,
+    Meeting,
+    Milestone,
+    Recommendation,
+    Record,
+    blockers,
+)
 from ledger.domain.values import LOCAL_TZ
 
 _BASE = frozenset(ev.LedgerEvent.model_fields)
@@ -132,7 +141,7 @@ class Rules:
                        kw: dict[str, Any]) -> None:
         on = e.effective
         if isinstance(e, ev.ActionStarted):
-            waiting = self._waiting(action, on)
+            waiting = blockers(action, on, self.records.get)
             if waiting and action.status is ev.Status.NOT_STARTED:
                 raise DependenciesNotMet(f"{e.ref} started on {on} while it waited on "
                                          f"{', '.join(waiting)}")
@@ -149,19 +158,6 @@ class Rules:
             action.note(e.text, on, today, **kw)
         else:
             raise RuleViolation(f"{e.ref} is an action: {type(e).__name__} does not apply")
-
-    def _waiting(self, action: Action, on: date) -> list[str]:
-        """What `action` still waited on at `on` (as `Ledger.blockers` judges a start)."""
-        waiting = []
-        for dep in action.depends_on:
-            target = self.records.get(dep)
-            if isinstance(target, Action):
-                if target.completed_on is None or target.completed_on > on:
-                    waiting.append(f"{dep} ({target.status})")
-            elif isinstance(target, Milestone) and (target.achieved_on is None
-                                                    or target.achieved_on > on):
-                waiting.append(f"{dep} ({target.status})")
-        return waiting
 
 
 def _today(e: ev.LedgerEvent) -> date:

@@ -32,7 +32,16 @@ from ledger.domain.errors import (
     StoreError,
     UnknownRef,
 )
-from ledger.domain.records import Action, Audit, Meeting, Milestone, Recommendation, Record, project_record
+from ledger.domain.records import (
+    Action,
+    Audit,
+    Meeting,
+    Milestone,
+    Recommendation,
+    Record,
+    blockers,
+    project_record,
+)
 from ledger.domain.values import LOCAL_TZ, Logged
 
 DEFAULT_URL = "sqlite:///ledger.db"
@@ -199,20 +208,7 @@ class Ledger(LedgerLog):
 
     def blockers(self, action: Action, on: date) -> list[str]:
         """What `action` still waits on at `on`: each unmet dependency with its state."""
-        waiting = []
-        for dep in action.depends_on:
-            target = self.find(dep)
-            if isinstance(target, Action):
-                if target.completed_on is None:
-                    waiting.append(f"{dep} ({target.status})")
-                elif target.completed_on > on:
-                    waiting.append(f"{dep} (completed only on {target.completed_on})")
-            elif isinstance(target, Milestone):
-                if target.achieved_on is None:
-                    waiting.append(f"{dep} (pending)")
-                elif target.achieved_on > on:
-                    waiting.append(f"{dep} (achieved only on {target.achieved_on})")
-        return waiting
+        return blockers(action, on, self.find)
 
     @command
     def start_action(self, ref: ev.Ref, *, on: date, actor: ev.Name,

@@ -7,7 +7,7 @@ ledger whatever its kind. Rules that need only one record live here; rules that 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any, ClassVar, TypeVar
 
@@ -309,3 +309,22 @@ def project_record(record: Record | None, events: Iterable[Any]) -> Record | Non
 def _require(value: str | None, what: str, doing: str) -> None:
     if value is None or not value.strip():
         raise InvalidInput(f"{doing} needs a {what}")
+
+
+def blockers(action: Action, on: date, find: Callable[[str], Record | None]) -> list[str]:
+    """What `action` still waits on at `on`: each unmet dependency with its state (`find` looks
+    a ref up); an action may start only when this is empty."""
+    waiting = []
+    for dep in action.depends_on:
+        target = find(dep)
+        if isinstance(target, Action):
+            if target.completed_on is None:
+                waiting.append(f"{dep} ({target.status})")
+            elif target.completed_on > on:
+                waiting.append(f"{dep} (completed only on {target.completed_on})")
+        elif isinstance(target, Milestone):
+            if target.achieved_on is None:
+                waiting.append(f"{dep} (pending)")
+            elif target.achieved_on > on:
+                waiting.append(f"{dep} (achieved only on {target.achieved_on})")
+    return waiting
