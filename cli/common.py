@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ledger.application import DEFAULT_URL, Ledger, reporting
 from ledger.domain.errors import LedgerError
@@ -195,11 +195,16 @@ def echo_recorded(logged: Sequence[Logged], app: Ledger, *, err: bool = False) -
 
 
 @contextmanager
-def _progress_bar(total: int) -> Iterator[Callable[[int], None]]:
-    with Progress(TextColumn("catching up the read model"), BarColumn(),
-                  MofNCompleteColumn(), console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("catch-up", total=total)
+def progress_bar(label: str, total: int) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr (gone when done), yielding a callback told how many are done."""
+    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=total)
         yield lambda done: bar.update(task, completed=done)
+
+
+def _catch_up_bar(total: int) -> AbstractContextManager[Callable[[int], None]]:
+    return progress_bar("catching up the read model", total)
 
 
 def _warn(message: str) -> None:
@@ -210,7 +215,7 @@ def report_source(app: Ledger) -> Source:
     """Where reports come from (`ledger.application.reporting.report_source`), with a progress
     bar on a terminal and notes on stderr."""
     return reporting.report_source(app, warn=_warn,
-                                   progress=_progress_bar if sys.stderr.isatty() else None)
+                                   progress=_catch_up_bar if sys.stderr.isatty() else None)
 
 
 class LedgerGroup(click.Group):

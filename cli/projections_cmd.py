@@ -6,10 +6,8 @@ import json
 import sys
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from ledger.cli.common import Session, format_option, pass_session
+from ledger.cli.common import Session, format_option, pass_session, progress_bar
 from ledger.projections.readmodel import ReadModel
 
 
@@ -56,12 +54,8 @@ def rebuild(session: Session) -> None:
     app = session.ledger(write=False)
     model = ReadModel(app)
     if sys.stderr.isatty():
-        total = app.fingerprint().position
-        with Progress(TextColumn("rebuilding"), BarColumn(), MofNCompleteColumn(),
-                      TimeRemainingColumn(), console=Console(stderr=True),
-                      transient=True) as bar:
-            task = bar.add_task("rebuild", total=total)
-            done = model.rebuild(progress=lambda n: bar.update(task, completed=n))
+        with progress_bar("rebuilding", app.fingerprint().position) as advance:
+            done = model.rebuild(progress=advance)
     else:
         done = model.rebuild()
     click.echo(f"rebuilt the read model from {done} events; at position {model.status().position}")

@@ -6,11 +6,9 @@ import json
 import sys
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ledger.application import auditing
-from ledger.cli.common import BadValueError, Session, format_option, pass_session
+from ledger.cli.common import BadValueError, Session, format_option, pass_session, progress_bar
 from ledger.domain.chain import Fingerprint
 from ledger.domain.errors import ChainBroken, Inconsistent
 
@@ -44,13 +42,9 @@ def command(session: Session, expect: str | None, deep: bool, fmt: str) -> None:
     run = (lambda **kw: auditing.verify_deep(app, **kw)) if deep else app.verify
     try:
         if sys.stderr.isatty():
-            total = app.fingerprint().position
-            with Progress(TextColumn("verifying"), BarColumn(), MofNCompleteColumn(),
-                          TimeRemainingColumn(), console=Console(stderr=True),
-                          transient=True) as bar:
-                task = bar.add_task("verify", total=total)
-                result = run(expect=expected, progress=lambda n: bar.update(task, completed=n)
-                             if n % 1000 == 0 else None)
+            with progress_bar("verifying", app.fingerprint().position) as advance:
+                result = run(expect=expected,
+                             progress=lambda n: advance(n) if n % 1000 == 0 else None)
         else:
             result = run(expect=expected)
     except (ChainBroken, Inconsistent) as e:
