@@ -9,6 +9,8 @@ PostgreSQL only: skipped, with the suite's one reason, unless LEDGER_TEST_PG_URL
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -94,3 +96,18 @@ def test_an_older_ledger_gets_the_appenders_table_back_on_the_owners_next_open(
     assert {e["database_role"] for e in trail[:-1]} == {None}  # appended before: not known
     text = cli(roles.admin, "history", OPEN, actor=None).stdout.splitlines()
     assert "(role " not in "\n".join(text[:-1]) and f"(role {roles.officer})" in text[-1]
+
+
+def test_a_restore_notes_no_role_for_the_positions_it_restores(
+        roles: Roles, pg_schemas: Callable[[], str], tmp_path: Path) -> None:
+    """Restore (by the owner, inserting directly) cannot know who first appended each event:
+    it leaves them without an appender row, so `database_role` is null, not the restorer."""
+    officer_notes(roles, "Before the export")
+    dump = tmp_path / "ledger.jsonl"
+    assert cli(roles.admin, "export", str(dump), actor=None).exit_code == 0
+    target = pg_schemas()
+    restored = cli(target, "restore", str(dump), actor=None)
+    assert restored.exit_code == 0, restored.stderr
+    assert query(target, f"SELECT count(*) FROM {APPENDERS}")[0][0] == 0
+    trail = json.loads(cli(target, "history", OPEN, "--format", "json", actor=None).stdout)
+    assert trail and {e["database_role"] for e in trail} == {None}
