@@ -26,15 +26,18 @@ def trail_row(item: Logged) -> dict[str, Any]:
         "position": item.position, "recorded": iso_utc(e.timestamp),
         "effective": e.effective.isoformat(), "actor": e.actor, "ref": e.ref,
         "event": type(e).__name__, "change": summary(e), "why": why, "hash": item.hash,
-        "details": details(e),
+        "details": details(e), "database_role": item.database_role,
     }
 
 
 def trail_line(row: dict[str, Any]) -> str:
-    """A row as one line of text; unprintable characters (a CR, a newline, an escape sequence
-    stored before input refused them) are escaped, so no event can print a forged line."""
+    """A row as one line of text, the database's role beside the actor when it noted one;
+    unprintable characters (a CR, a newline, an escape sequence stored before input refused
+    them) are escaped, so no event can print a forged line."""
+    role = row.get("database_role")
+    by = f"{row['actor']} (role {role})" if role else row["actor"]
     return one_line(f"#{row['position']} {row['recorded']} (effective {row['effective']}) "
-                    f"{row['actor']}: {row['ref']} {row['change']}")
+                    f"{by}: {row['ref']} {row['change']}")
 
 
 def trail_csv(row: dict[str, Any]) -> list[Any]:

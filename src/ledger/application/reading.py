@@ -62,11 +62,14 @@ class LedgerLog(Application[UUID]):
         return self.store.verify(expect=expect, progress=progress)
 
     def stream(self, *, upto: int | None = None, batch: int = 2000) -> Iterator[Logged]:
-        """Every event in position order, streamed a page at a time."""
+        """Every event in position order, streamed a page at a time, each with the role the
+        database noted appending it (one query per page, on PostgreSQL only)."""
         decode = cast(PydanticMapper, self.mapper).from_row
         for page in self.store.iter_pages(stop=upto, batch=batch):
+            roles = self.store.appenders([row[0] for row in page])
             for position, oid, version, topic, state, digest, _ in page:
-                yield Logged(position, digest, cast(ev.LedgerEvent, decode(oid, version, topic, state)))
+                yield Logged(position, digest, cast(ev.LedgerEvent, decode(oid, version, topic, state)),
+                             roles.get(position))
 
     def export(self, out: TextIO) -> Fingerprint:
         """Write every stored event, in order, with its position and hash, one JSON per line,
@@ -115,13 +118,14 @@ class LedgerLog(Application[UUID]):
             raise InvalidInput(f"the file repeats an event: {e}") from None
 
     def history(self, ref: str) -> list[Logged]:
-        """Every event of one record, in order."""
+        """Every event of one record, in order, with the role the database noted appending it."""
         try:
             ev.check_ref(ref)
         except ValueError as e:
             raise InvalidInput(str(e)) from None
-        return [Logged(r.position, r.hash, self._decode(r))
-                for r in self.store.rows_for(ev.record_id(ref))]
+        rows = self.store.rows_for(ev.record_id(ref))
+        roles = self.store.appenders([r.position for r in rows])
+        return [Logged(r.position, r.hash, self._decode(r), roles.get(r.position)) for r in rows]
 
     def _decode(self, row: Any) -> ev.LedgerEvent:
         """The event of a stored row with typed attributes (from `rows_for`)."""

@@ -28,8 +28,10 @@ def from_micros(n: int) -> datetime:
 
 @dataclass(frozen=True)
 class Logged:
-    """An event as the log holds it: its global position, the chain hash there, the event."""
+    """An event as the log holds it: its global position, the chain hash there, the event, and
+    the role the database authenticated for its append when it noted one (PostgreSQL)."""
 
     position: int
     hash: str
     event: ev.LedgerEvent
+    database_role: str | None = None

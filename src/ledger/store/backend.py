@@ -7,6 +7,7 @@ methods call the backend's and never branch on the dialect. `SQLiteBackend` and
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,6 +23,9 @@ WRITE_OPTION = "ledger_write"
 class Backend:
     """The portable way, through SQLAlchemy Core: no append lock but the database's own, no
     append-only triggers."""
+
+    records_appenders = False
+    """True if the database notes the role that appended each event (`appenders`)."""
 
     def __init__(self, table: sa.Table) -> None:
         self.table = table
@@ -43,6 +47,13 @@ class Backend:
         """Add what the backend needs beside the tables (run by whoever creates them)."""
         for ddl in self.append_only_ddl():
             conn.exec_driver_sql(ddl)
+
+    def uninstall(self, conn: Connection) -> None:
+        """Drop what `install` added beside the tables (before they are dropped)."""
+
+    def appenders(self, conn: Connection, positions: Sequence[int]) -> dict[int, str]:
+        """The role the database authenticated for each of `positions` it knows (none here)."""
+        return {}
 
     def lock(self, conn: Connection) -> None:
         """Serialise appends: runs first in every write transaction of the recorder."""

@@ -2,10 +2,14 @@
 ledger's owner are the only way to write the log: `<events>_lock()` locks the head row, and
 `<events>_append(...)` chains and inserts a batch (the hash computed in SQL by `chain.link`'s
 formula), checking recorded times. Officers get EXECUTE on them, never INSERT or UPDATE on the
-tables; an append-only trigger (which also refuses TRUNCATE) guards the events.
+tables; an append-only trigger (which also refuses TRUNCATE) guards the events. The append
+function also notes, in `<events>_appenders` (append-only too, outside the hash), the role the
+database authenticated (`session_user`) and its clock for each position it appends.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -41,12 +45,19 @@ def lock_function(events: str) -> str:
     return f"{events}_lock()"
 
 
+def appenders_name(events: str) -> str:
+    """The side table of the events table `events` naming who appended each position."""
+    return f"{events}_appenders"
+
+
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
 class PostgreSQLBackend(Backend):
     """Appends and their lock through the ledger's definer functions; the append-only trigger."""
+
+    records_appenders = True
 
     def __init__(self, table: sa.Table) -> None:
         super().__init__(table)
@@ -55,7 +66,11 @@ class PostgreSQLBackend(Backend):
         self._append = sa.text(
             f"SELECT {_q(name + '_append')}(CAST(:ids AS uuid[]), CAST(:versions AS integer[]), "
             "CAST(:topics AS text[]), CAST(:states AS bytea[]), CAST(:stamps AS bigint[]))")
-        self._installed = sa.text("SELECT to_regprocedure(:fn) IS NOT NULL")
+        self._installed = sa.text(
+            "SELECT to_regprocedure(:fn) IS NOT NULL AND to_regclass(:side) IS NOT NULL")
+        self._appenders = sa.text(
+            f"SELECT position, role FROM {_q(appenders_name(name))} "
+            "WHERE position = ANY(CAST(:positions AS bigint[]))")
 
     def lock(self, conn: Connection) -> None:
         """Lock the head row until the transaction ends (only a caller of the function can)."""
@@ -83,28 +98,51 @@ class PostgreSQLBackend(Backend):
         return list(range(last - count + 1, last + 1))
 
     def installed(self, engine: Engine) -> bool:
-        """True if the append function exists (a ledger made before it existed has none)."""
+        """True if the append function and the appenders table exist (an older ledger lacks
+        them)."""
+        name = self.table.name
         with engine.connect() as conn:
-            return bool(conn.execute(
-                self._installed, {"fn": append_function(self.table.name)}).scalar_one())
+            return bool(conn.execute(self._installed, {
+                "fn": append_function(name), "side": _q(appenders_name(name))}).scalar_one())
 
     def install(self, conn: Connection) -> None:
-        """Create the trigger, the head row and the definer functions (as the ledger's owner)."""
+        """Create the triggers, the appenders table, the head row and the definer functions (as
+        the ledger's owner)."""
         schema = conn.execute(sa.text("SELECT current_schema()")).scalar_one()
-        for statement in self.append_only_ddl() + _functions_ddl(schema, self.table.name):
+        side = appenders_name(self.table.name)
+        for statement in [
+            f"CREATE TABLE IF NOT EXISTS {_q(side)} (position BIGINT PRIMARY KEY, "
+            "role TEXT NOT NULL, appended_at TIMESTAMPTZ NOT NULL)",
+            f"REVOKE ALL ON {_q(side)} FROM PUBLIC",
+            *self.append_only_ddl(), *_append_only_ddl(side),
+            *_functions_ddl(schema, self.table.name),
+        ]:
             conn.exec_driver_sql(statement)
+
+    def uninstall(self, conn: Connection) -> None:
+        """Drop the appenders table (with the events table, to rebuild a demo ledger)."""
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_q(appenders_name(self.table.name))}")
+
+    def appenders(self, conn: Connection, positions: Sequence[int]) -> dict[int, str]:
+        """The role the database saw append each of `positions` (restored ones have none)."""
+        rows = conn.execute(self._appenders, {"positions": list(positions)})
+        return {int(position): str(role) for position, role in rows}
 
     def append_only_ddl(self) -> list[str]:
         """A statement-level trigger refusing UPDATE, DELETE and TRUNCATE."""
-        table = self.table.name
-        return [
-            f"CREATE OR REPLACE FUNCTION {table}_append_only() RETURNS trigger "
-            f"LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '{table} is append-only: %% refused', "
-            f"TG_OP; END $$",
-            f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
-            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON {table} "
-            f"FOR EACH STATEMENT EXECUTE FUNCTION {table}_append_only()",
-        ]
+        return _append_only_ddl(self.table.name)
+
+
+def _append_only_ddl(table: str) -> list[str]:
+    """A statement-level trigger on `table` refusing UPDATE, DELETE and TRUNCATE."""
+    return [
+        f"CREATE OR REPLACE FUNCTION {table}_append_only() RETURNS trigger "
+        f"LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '{table} is append-only: %% refused', "
+        f"TG_OP; END $$",
+        f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
+        f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON {table} "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {table}_append_only()",
+    ]
 
 
 def _translate(e: sa.exc.DBAPIError) -> None:
@@ -123,7 +161,7 @@ def _translate(e: sa.exc.DBAPIError) -> None:
 def _functions_ddl(schema: str, events: str) -> list[str]:
     """The head row and the two definer functions, each callable by no one but its owner until
     `ledger db grant` grants EXECUTE."""
-    s, e, h = _q(schema), _q(events), _q(head_name(events))
+    s, e, h, a = _q(schema), _q(events), _q(head_name(events)), _q(appenders_name(events))
     lock, append = f"{s}.{_q(events + '_lock')}", f"{s}.{_q(events + '_append')}"
     definer = f"LANGUAGE plpgsql SECURITY DEFINER SET search_path = {s}, pg_temp"
     return [
@@ -137,7 +175,7 @@ def _functions_ddl(schema: str, events: str) -> list[str]:
         "END $fn$",
         f"CREATE OR REPLACE FUNCTION {append}(ids uuid[], versions integer[], topics text[], "
         f"states bytea[], stamps bigint[]) RETURNS bigint {definer} AS $fn$"
-        + _APPEND_BODY.format(s=s, e=e, h=h, events=events, ahead=AHEAD_MINUTES,
+        + _APPEND_BODY.format(s=s, e=e, h=h, a=a, events=events, ahead=AHEAD_MINUTES,
                               behind=BEHIND_MINUTES, behind_code=_BEHIND, refused=_REFUSED)
         + "$fn$",
         f"REVOKE ALL ON FUNCTION {lock}(), {append}({APPEND_ARGS}) FROM PUBLIC",
@@ -147,7 +185,8 @@ def _functions_ddl(schema: str, events: str) -> list[str]:
 # The hash is `chain.link`: sha256(previous digest || "position\0id\0version\0topic\0" || state),
 # the id as its canonical text, the numbers in decimal, all UTF-8. Recorded times must not go
 # back; a caller who is not the ledger's owner must also give each event's own recorded time
-# (its JSON `timestamp`), within minutes of the database's clock. Over 60 lines of SQL as one
+# (its JSON `timestamp`), within minutes of the database's clock. Beside the hashed rows, each
+# position's authenticated role and database time go to the appenders table. Over 60 lines of SQL as one
 # unit: it is the one place the database writes the log.
 _APPEND_BODY = """
 DECLARE
@@ -215,6 +254,8 @@ BEGIN
     SELECT first + u.ord - 1, u.id, u.version, u.topic, u.state, u.hash, u.stamp
       FROM unnest(ids, versions, topics, states, hashes, stamps)
            WITH ORDINALITY AS u(id, version, topic, state, hash, stamp, ord);
+  INSERT INTO {s}.{a} (position, role, appended_at)
+    SELECT p, session_user::text, clock_timestamp() FROM generate_series(first, pos) AS p;
   UPDATE {s}.{h} SET position = pos, hash = encode(prev, 'hex') WHERE id = 1;
   RETURN pos;
 END

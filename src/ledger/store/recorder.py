@@ -69,6 +69,7 @@ class LedgerRecorder(ApplicationRecorder):
     def drop_table(self) -> None:
         """Drop the events table (used only to rebuild a demo ledger)."""
         with self.write_engine.begin() as conn:
+            self.backend.uninstall(conn)
             self.metadata.drop_all(conn)
 
     def has_table(self) -> bool:
@@ -316,6 +317,14 @@ class LedgerRecorder(ApplicationRecorder):
             after = rows[-1][0]
             if len(rows) < batch:
                 return
+
+    def appenders(self, positions: Sequence[int]) -> dict[int, str]:
+        """The role the database authenticated for each of `positions` it noted (PostgreSQL;
+        one query, none on SQLite)."""
+        if not self.backend.records_appenders or not positions:
+            return {}
+        with self._reading() as conn:
+            return self.backend.appenders(conn, positions)
 
     def row_at(self, position: int) -> Any:
         """The stored row (typed) at `position`, or None."""

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from ledger.domain.errors import InvalidInput, StoreError
-from ledger.store.postgresql import append_function, lock_function
+from ledger.store.postgresql import append_function, appenders_name, lock_function
 
 TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")
 _MODEL_WRITES = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE"})
@@ -42,7 +42,8 @@ def grant(engine: Engine, *, officer: str, auditor: str, writer: str | None,
                     raise InvalidInput(f"role {role} does not exist (create it first, e.g. "
                                        f"CREATE ROLE {q(role)} LOGIN)")
             schema = conn.execute(sa.text("SELECT current_schema()")).scalar_one()
-            tables = [*event_tables, head_table, *model_tables]
+            tables = [*event_tables, *(appenders_name(t) for t in event_tables), head_table,
+                      *model_tables]
             every = ", ".join(q(t) for t in tables)
             who = ", ".join(q(r) for r in roles)
             routines = ", ".join(functions)
