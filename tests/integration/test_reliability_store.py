@@ -266,3 +266,43 @@ def test_the_restore_command_names_the_line_and_writes_nothing(history: str, tar
     assert result.stderr.strip().splitlines() == [result.stderr.strip()]
     assert "line 6" in result.stderr and "trailer" in result.stderr
     assert "nothing was restored" in result.stderr
+
+
+# -- found by a second hostile probe ----------------------------------------------------------
+
+def test_a_row_before_position_one_is_seen_by_verify(history: str) -> None:
+    first = export_lines(history)[0]
+    row = json.loads(first)
+    forged_state = row["state"].replace('"actor":"alice"', '"actor":"Chief Executive"')
+    uuid_text = row["originator_id"].replace("-", "") if sqlite_path(history) else row["originator_id"]
+    state_sql = ("X'" + forged_state.encode().hex() + "'" if sqlite_path(history)
+                 else "decode('" + forged_state.encode().hex() + "', 'hex')")
+    tamper(history, f"INSERT INTO {EVENTS} (position, originator_id, originator_version, topic, "
+                    f"state, hash, recorded_at) VALUES (-1, '{uuid_text}', 99, '{row['topic']}', "
+                    f"{state_sql}, '{'0' * 64}', 1)")
+    result = cli(history, "verify")
+    assert result.exit_code == 1
+    assert "position -1" in result.stderr and "before the chain's first" in result.stderr
+
+
+def test_a_deleted_head_row_is_seen_by_verify(history: str) -> None:
+    tamper(history, f"DELETE FROM {EVENTS}_head")
+    result = cli(history, "verify")
+    assert result.exit_code == 1 and "remembered head is missing" in result.stderr
+
+
+def test_a_row_of_a_type_the_ledger_does_not_define_is_seen_by_verify(history: str) -> None:
+    last = len(export_lines(history)) - 1
+    tamper(history, f"UPDATE {EVENTS} SET topic = 'this:x' WHERE position = {last}")
+    result = cli(history, "verify")
+    assert result.exit_code == 1
+    assert f"position {last}" in result.stderr and "not one the ledger defines" in result.stderr
+
+
+def test_a_recorded_time_in_the_future_is_refused_on_restore(history: str, target: str) -> None:
+    records = [json.loads(line) for line in export_lines(history)[:-1]]
+    last = records[-1]
+    stamp = json.loads(last["state"])["timestamp"]
+    last["state"] = last["state"].replace(stamp, "9999-12-31T23:59:59.999999Z")
+    why = refused(target, "\n".join(rechained(records)) + "\n")
+    assert why.startswith(f"line {len(records)}: recorded time 9999-12-31") and "future" in why

@@ -63,9 +63,12 @@ def is_new(info: ValidationInfo) -> bool:
 def check_printable(value: str) -> str:
     """Return the text if it holds no control character but newline and tab, else raise."""
     for ch in value:
-        if ch in _FORGING or (unicodedata.category(ch) == "Cc" and ch not in ALLOWED_CONTROLS):
+        category = unicodedata.category(ch)
+        if ch in _FORGING or (category == "Cc" and ch not in ALLOWED_CONTROLS):
             raise ValueError(f"holds the control character U+{ord(ch):04X} (only newline and "
                              "tab are allowed)")
+        if category == "Cs":  # a byte the terminal's encoding could not decode
+            raise ValueError("holds bytes that are not text in this terminal's encoding")
     return value
 
 
@@ -347,6 +350,8 @@ TOPIC_MODULE = "ledger.events"
 """Stored events name their class as `ledger.events:ClassName`: a stable name inside the hashed
 row, so moving the module that defines the classes never changes the chain."""
 _BY_TOPIC: dict[str, type[LedgerEvent]] = {f"{TOPIC_MODULE}:{c.__name__}": c for c in ALL_EVENTS}
+TOPICS: frozenset[str] = frozenset(_BY_TOPIC)
+"""Every topic the ledger writes: a stored row with any other was not written by the ledger."""
 
 
 def topic_of(cls: type[LedgerEvent]) -> str:

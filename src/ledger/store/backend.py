@@ -27,8 +27,10 @@ class Backend:
     records_appenders = False
     """True if the database notes the role that appended each event (`appenders`)."""
 
-    def __init__(self, table: sa.Table) -> None:
+    def __init__(self, table: sa.Table, topics: frozenset[str] | None = None) -> None:
         self.table = table
+        self.topics = topics
+        """The event types the database itself may accept (None: any), where it checks them."""
 
     @staticmethod
     def create_engine(url: sa.URL) -> Engine:

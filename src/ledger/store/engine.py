@@ -25,9 +25,11 @@ def make_engine(url: str | sa.URL) -> Engine:
     return _backend_class(u.get_backend_name()).create_engine(u)
 
 
-def backend_for(engine: Engine, table: sa.Table) -> Backend:
-    """The backend of `engine`'s database, for the events table `table`."""
-    return _backend_class(engine.dialect.name)(table)
+def backend_for(engine: Engine, table: sa.Table,
+                topics: frozenset[str] | None = None) -> Backend:
+    """The backend of `engine`'s database, for the events table `table` and, where the
+    database checks them, the event types it may hold (`topics`; None: any)."""
+    return _backend_class(engine.dialect.name)(table, topics)
 
 
 def for_writing(engine: Engine) -> Engine:

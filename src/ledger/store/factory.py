@@ -17,6 +17,7 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import Environment, EnvType
 
+from ledger.domain import events as ev
 from ledger.store.engine import make_engine
 from ledger.store.mapper import PydanticMapper
 from ledger.store.recorder import LedgerRecorder
@@ -29,7 +30,7 @@ class LedgerInfrastructure(InfrastructureFactory[TrackingRecorder]):
     def __init__(self, env: Environment | EnvType | None, *, url: str) -> None:
         super().__init__(env)
         self.engine = make_engine(url)
-        self.recorder = LedgerRecorder(self.engine)
+        self.recorder = LedgerRecorder(self.engine, topics=ev.TOPICS)
 
     def mapper(
         self, transcoder: Transcoder | None = None, mapper_class: Any = None

@@ -9,6 +9,7 @@ database authenticated (`session_user`) and its clock for each position it appen
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -27,6 +28,26 @@ appends (restores, demos and tests record the past on purpose)."""
 BEHIND_MINUTES = 60
 """How far behind it: one import is recorded at the instant it started."""
 
+_TOPIC_CHECK = """
+    IF NOT (topics[i] = ANY({allowed})) THEN
+      RAISE EXCEPTION USING ERRCODE = '{refused}', MESSAGE = 'event ' || i::text
+        || ' of the batch has a type the ledger does not define: ' || coalesce(topics[i], 'none');
+    END IF;"""
+
+
+def function_tag(topics: frozenset[str] | None) -> str:
+    """Marks the append function's version and the event types it accepts: a ledger whose
+    function is older, or knows other types, gets it replaced by the owner's next open."""
+    known = "any" if topics is None else hashlib.sha256(
+        "\n".join(sorted(topics)).encode()).hexdigest()[:16]
+    return f"ledger append v2 {known}"
+
+
+def _topic_check(topics: frozenset[str] | None) -> str:
+    if topics is None:
+        return ""
+    allowed = "ARRAY[" + ", ".join(f"'{t}'" for t in sorted(topics)) + "]::text[]"
+    return _TOPIC_CHECK.format(allowed=allowed, refused=_REFUSED)
 _BEHIND = "LG001"
 """SQLSTATE of a recorded time earlier than the ledger's last (the application retries)."""
 _REFUSED = "LG002"
@@ -59,15 +80,16 @@ class PostgreSQLBackend(Backend):
 
     records_appenders = True
 
-    def __init__(self, table: sa.Table) -> None:
-        super().__init__(table)
+    def __init__(self, table: sa.Table, topics: frozenset[str] | None = None) -> None:
+        super().__init__(table, topics)
         name = table.name
         self._lock = sa.text(f"SELECT {_q(name + '_lock')}()")
         self._append = sa.text(
             f"SELECT {_q(name + '_append')}(CAST(:ids AS uuid[]), CAST(:versions AS integer[]), "
             "CAST(:topics AS text[]), CAST(:states AS bytea[]), CAST(:stamps AS bigint[]))")
         self._installed = sa.text(
-            "SELECT to_regprocedure(:fn) IS NOT NULL AND to_regclass(:side) IS NOT NULL")
+            "SELECT to_regprocedure(:fn) IS NOT NULL AND to_regclass(:side) IS NOT NULL "
+            "AND obj_description(to_regprocedure(:fn), 'pg_proc') IS NOT DISTINCT FROM :tag")
         self._appenders = sa.text(
             f"SELECT position, role FROM {_q(appenders_name(name))} "
             "WHERE position = ANY(CAST(:positions AS bigint[]))")
@@ -98,12 +120,13 @@ class PostgreSQLBackend(Backend):
         return list(range(last - count + 1, last + 1))
 
     def installed(self, engine: Engine) -> bool:
-        """True if the append function and the appenders table exist (an older ledger lacks
-        them)."""
+        """True if the append function (of this version: it knows the ledger's event types) and
+        the appenders table exist; an older ledger lacks them, and the owner's next open adds them."""
         name = self.table.name
         with engine.connect() as conn:
             return bool(conn.execute(self._installed, {
-                "fn": append_function(name), "side": _q(appenders_name(name))}).scalar_one())
+                "fn": append_function(name), "side": _q(appenders_name(name)),
+                "tag": function_tag(self.topics)}).scalar_one())
 
     def install(self, conn: Connection) -> None:
         """Create the triggers, the appenders table, the head row and the definer functions (as
@@ -115,7 +138,7 @@ class PostgreSQLBackend(Backend):
             "role TEXT NOT NULL, appended_at TIMESTAMPTZ NOT NULL)",
             f"REVOKE ALL ON {_q(side)} FROM PUBLIC",
             *self.append_only_ddl(), *_append_only_ddl(side),
-            *_functions_ddl(schema, self.table.name),
+            *_functions_ddl(schema, self.table.name, self.topics),
         ]:
             conn.exec_driver_sql(statement)
 
@@ -158,7 +181,7 @@ def _translate(e: sa.exc.DBAPIError) -> None:
         raise StoreError(f"the database refused the write: {one_line(e)}") from e
 
 
-def _functions_ddl(schema: str, events: str) -> list[str]:
+def _functions_ddl(schema: str, events: str, topics: frozenset[str] | None) -> list[str]:
     """The head row and the two definer functions, each callable by no one but its owner until
     `ledger db grant` grants EXECUTE."""
     s, e, h, a = _q(schema), _q(events), _q(head_name(events)), _q(appenders_name(events))
@@ -176,8 +199,10 @@ def _functions_ddl(schema: str, events: str) -> list[str]:
         f"CREATE OR REPLACE FUNCTION {append}(ids uuid[], versions integer[], topics text[], "
         f"states bytea[], stamps bigint[]) RETURNS bigint {definer} AS $fn$"
         + _APPEND_BODY.format(s=s, e=e, h=h, a=a, events=events, ahead=AHEAD_MINUTES,
-                              behind=BEHIND_MINUTES, behind_code=_BEHIND, refused=_REFUSED)
+                              behind=BEHIND_MINUTES, behind_code=_BEHIND, refused=_REFUSED,
+                              topic_check=_topic_check(topics))
         + "$fn$",
+        f"COMMENT ON FUNCTION {append}({APPEND_ARGS}) IS '{function_tag(topics)}'",
         f"REVOKE ALL ON FUNCTION {lock}(), {append}({APPEND_ARGS}) FROM PUBLIC",
     ]
 
@@ -218,7 +243,7 @@ BEGIN
   first := pos + 1;
   trusted := pg_has_role(session_user, current_user, 'USAGE');
   now_us := (extract(epoch FROM clock_timestamp()) * 1000000)::bigint;
-  FOR i IN 1 .. n LOOP
+  FOR i IN 1 .. n LOOP{topic_check}
     stamp := stamps[i];
     IF stamp IS NOT NULL THEN
       IF latest IS NOT NULL AND stamp < latest THEN

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -33,13 +33,16 @@ from ledger.store.verify import verify as verify_chain
 class LedgerRecorder(ApplicationRecorder):
     """Application recorder on SQLAlchemy Core that chains every event's hash to the last."""
 
-    def __init__(self, engine: Engine, table_name: str = EVENTS_TABLE) -> None:
+    def __init__(self, engine: Engine, table_name: str = EVENTS_TABLE,
+                 topics: frozenset[str] | None = None) -> None:
         self.engine = engine
         self.write_engine = for_writing(engine)
         self.metadata = sa.MetaData()
         self.table = t = events_table(self.metadata, table_name)
         self.head_table = head_table(self.metadata, table_name)
-        self.backend = backend_for(engine, self.table)
+        self.topics = topics
+        """The event types this store may hold (None: any); `verify` names a row of another."""
+        self.backend = backend_for(engine, self.table, topics)
         self._last = (sa.select(t.c.position, t.c.hash, t.c.recorded_at)
                       .order_by(t.c.position.desc()).limit(1))
         self._known_on = (
@@ -326,6 +329,13 @@ class LedgerRecorder(ApplicationRecorder):
         with self._reading() as conn:
             return self.backend.appenders(conn, positions)
 
+    def first_position(self) -> int | None:
+        """The lowest stored position (None for an empty ledger): 1 unless rows were inserted
+        behind the ledger's back."""
+        t = self.table
+        with self._reading() as conn:
+            return conn.execute(sa.select(sa.func.min(t.c.position))).scalar_one_or_none()
+
     def row_at(self, position: int) -> Any:
         """The stored row (typed) at `position`, or None."""
         t = self.table
@@ -360,6 +370,10 @@ def _notification(row: Any) -> Notification:
     )
 
 
+FUTURE_SKEW_US = 5 * 60 * 1_000_000
+"""How far ahead of this machine's clock a restored recorded time may be (clocks differ a little)."""
+
+
 def _rising(line: int, latest: int | None, stamp: int | None) -> int | None:
     """The latest recorded time after a restored row's `stamp`; refuses one that goes back."""
     if stamp is None:
@@ -368,6 +382,10 @@ def _rising(line: int, latest: int | None, stamp: int | None) -> int | None:
         raise InvalidInput(
             f"line {line}: recorded time {from_micros(stamp).isoformat()} goes back from the "
             f"previous event's {from_micros(latest).isoformat()} (the file was altered)")
+    if stamp > micros(datetime.now(UTC)) + FUTURE_SKEW_US:
+        raise InvalidInput(
+            f"line {line}: recorded time {from_micros(stamp).isoformat()} is in the future "
+            "(the file was altered, or made on a machine whose clock is wrong)")
     return stamp
 
 

@@ -38,8 +38,8 @@ def _begin(conn: Connection) -> None:
 class SQLiteBackend(Backend):
     """Writes take the database's write lock at BEGIN; appends and page reads go to the driver."""
 
-    def __init__(self, table: sa.Table) -> None:
-        super().__init__(table)
+    def __init__(self, table: sa.Table, topics: frozenset[str] | None = None) -> None:
+        super().__init__(table, topics)
         name = table.name
         self._insert_sql = (
             f"INSERT INTO {name} (position, originator_id, originator_version, topic, "

@@ -24,6 +24,11 @@ def verify(recorder: LedgerRecorder, expect: Fingerprint | None = None,
 
     Also checks the head the store remembers (a truncated tail) and, with `expect`, a
     fingerprint published earlier (a rewrite whose author recomputed every later hash)."""
+    before = recorder.first_position()
+    if before is not None and before < 1:
+        raise ChainBroken(
+            f"chain broken: a row is stored at position {before}, before the chain's first "
+            "(inserted behind the ledger's back)", before)
     head = _recompute(recorder, expect, progress)
     if expect is not None and expect.position > head.position:
         raise ChainBroken(
@@ -44,6 +49,7 @@ def _recompute(recorder: LedgerRecorder, expect: Fingerprint | None,
     # the checks are inline rather than a call each; each raises with its own diagnosis.
     digest, expected_position = GENESIS_HASH, 1
     previous = bytes.fromhex(digest)
+    topics = recorder.topics
     latest: int | None = None  # the last recorded time seen
     text: bytes | None = b""  # the last recorded time's text, and its micros (a cache:
     stamp: int | None = None  # the events of one command share their recorded time)
@@ -66,6 +72,10 @@ def _recompute(recorder: LedgerRecorder, expect: Fingerprint | None,
                     f"column's type ({one_line(e)}): the row was rewritten", position,
                 ) from None
             recomputed = link_digest.hex()
+            if topics is not None and topic not in topics:
+                raise ChainBroken(
+                    f"chain broken at position {position}: its event type {topic!r} is not one "
+                    "the ledger defines (it was not written by the ledger)", position)
             if recomputed != stored:
                 row = recorder.row_at(position)
                 raise ChainBroken(
@@ -129,6 +139,10 @@ def _altered_time(position: int, recorded_at: Any, stamp: int) -> str:
 def _check_remembered(head: Fingerprint, remembered: Fingerprint | None) -> None:
     """Raise `ChainBroken` unless the chain ends where the store remembers appending."""
     if remembered is None:
+        if head.position:
+            raise ChainBroken(
+                f"the chain has {head.position} events but the ledger's remembered head is "
+                "missing: it was deleted (the tail may have been cut with it)", head.position)
         return
     if remembered.position > head.position:
         raise ChainBroken(
