@@ -68,8 +68,11 @@ class LedgerLog(Application[UUID]):
         for page in self.store.iter_pages(stop=upto, batch=batch):
             roles = self.store.appenders([row[0] for row in page])
             for position, oid, version, topic, state, digest, _ in page:
-                yield Logged(position, digest, cast(ev.LedgerEvent, decode(oid, version, topic, state)),
-                             roles.get(position))
+                try:
+                    event = cast(ev.LedgerEvent, decode(oid, version, topic, state))
+                except StoreError as e:  # say where: the log cannot be read past this position
+                    raise StoreError(f"position {position}: {e} (run ledger verify)") from e
+                yield Logged(position, digest, event, roles.get(position))
 
     def export(self, out: TextIO) -> Fingerprint:
         """Write every stored event, in order, with its position and hash, one JSON per line,
