@@ -7,13 +7,16 @@ from __future__ import annotations
 import base64
 import json
 import re
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from ledger.domain.chain import Fingerprint
+from eventsourcing.persistence import StoredEvent
+
+from ledger.domain.chain import Fingerprint, chain_hash
 from ledger.domain.errors import InvalidInput
-from ledger.domain.values import EPOCH, MICROSECOND
+from ledger.domain.values import EPOCH, MICROSECOND, from_micros, micros
 from ledger.store.errors import one_line
 
 HEX32 = re.compile(r"[0-9a-f]{32}")
@@ -132,3 +135,54 @@ def read_trailer(line: int, record: dict[str, Any]) -> Fingerprint:
     except ValueError as e:
         raise InvalidInput(f"line {line}: bad trailer: {one_line(e)}") from None
     return head
+
+
+FUTURE_SKEW_US = 5 * 60 * 1_000_000
+"""How far ahead of this machine's clock a restored recorded time may be (clocks differ a little)."""
+
+
+def rising(line: int, latest: int | None, stamp: int | None) -> int | None:
+    """The latest recorded time after a restored row's `stamp`; refuses one that goes back."""
+    if stamp is None:
+        return latest
+    if latest is not None and stamp < latest:
+        raise InvalidInput(
+            f"line {line}: recorded time {from_micros(stamp).isoformat()} goes back from the "
+            f"previous event's {from_micros(latest).isoformat()} (the file was altered)")
+    if stamp > micros(datetime.now(UTC)) + FUTURE_SKEW_US:
+        raise InvalidInput(
+            f"line {line}: recorded time {from_micros(stamp).isoformat()} is in the future "
+            "(the file was altered, or made on a machine whose clock is wrong)")
+    return stamp
+
+
+def restored(line: int, record: dict[str, Any], after: Fingerprint,
+              check: Callable[[StoredEvent], object] | None) -> dict[str, Any]:
+    """The row of an export file's record, checked to follow `after` in the chain and, with
+    `check` (which decodes it), to be a ledger event; its recorded time then set."""
+    row = restored_row(line, record)
+    position = after.position + 1
+    if row["position"] != position:
+        raise InvalidInput(
+            f"line {line}: position {row['position']} where {position} was "
+            "expected (events missing or out of order)"
+        )
+    digest = chain_hash(after.hash, position, row["originator_id"], row["originator_version"],
+                        row["topic"], row["state"])
+    if digest != row["hash"]:
+        raise InvalidInput(
+            f"line {line}: hash does not match the chain at position {position} "
+            "(the file was altered)"
+        )
+    if check is not None:
+        try:
+            event = check(StoredEvent(originator_id=row["originator_id"],
+                                      originator_version=row["originator_version"],
+                                      topic=row["topic"], state=row["state"]))
+        except Exception as e:
+            raise InvalidInput(f"line {line}: not a ledger event: {one_line(e)}") from e
+        stamp = getattr(event, "timestamp", None)
+        row["recorded_at"] = micros(stamp) if isinstance(stamp, datetime) else None
+    else:  # as the append path does: the recorded time the event's JSON holds, if any
+        row["recorded_at"] = stamp_micros(stamp_text(row["state"]))
+    return row

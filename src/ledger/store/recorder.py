@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -17,11 +17,11 @@ import sqlalchemy as sa
 from eventsourcing.persistence import ApplicationRecorder, Notification, StoredEvent, Subscription
 from sqlalchemy.engine import Connection, Engine
 
-from ledger.domain.chain import EMPTY, GENESIS_HASH, Fingerprint, chain_hash
-from ledger.domain.errors import InvalidInput, RuleViolation, StoreError
+from ledger.domain.chain import EMPTY, GENESIS_HASH, Fingerprint
+from ledger.domain.errors import RuleViolation, StoreError
 from ledger.domain.values import from_micros, micros
 from ledger.store.append import chain_batch
-from ledger.store.codecs import as_bytes, as_uuid, restored_row, stamp_micros, stamp_text
+from ledger.store.codecs import as_bytes, as_uuid, restored, rising
 from ledger.store.engine import backend_for, for_writing
 from ledger.store.errors import one_line, reading, writing
 from ledger.store.mapper import EncodedBatch
@@ -148,8 +148,8 @@ class LedgerRecorder(ApplicationRecorder):
             pending: list[dict[str, Any]] = []
             latest: int | None = None
             for line, record in records:
-                row = _restored(line, record, head, check)
-                latest = _rising(line, latest, row["recorded_at"])
+                row = restored(line, record, head, check)
+                latest = rising(line, latest, row["recorded_at"])
                 head = Fingerprint(row["position"], row["hash"])
                 pending.append(row)
                 if len(pending) >= batch:
@@ -368,54 +368,3 @@ def _notification(row: Any) -> Notification:
         topic=row.topic,
         state=as_bytes(row.state),
     )
-
-
-FUTURE_SKEW_US = 5 * 60 * 1_000_000
-"""How far ahead of this machine's clock a restored recorded time may be (clocks differ a little)."""
-
-
-def _rising(line: int, latest: int | None, stamp: int | None) -> int | None:
-    """The latest recorded time after a restored row's `stamp`; refuses one that goes back."""
-    if stamp is None:
-        return latest
-    if latest is not None and stamp < latest:
-        raise InvalidInput(
-            f"line {line}: recorded time {from_micros(stamp).isoformat()} goes back from the "
-            f"previous event's {from_micros(latest).isoformat()} (the file was altered)")
-    if stamp > micros(datetime.now(UTC)) + FUTURE_SKEW_US:
-        raise InvalidInput(
-            f"line {line}: recorded time {from_micros(stamp).isoformat()} is in the future "
-            "(the file was altered, or made on a machine whose clock is wrong)")
-    return stamp
-
-
-def _restored(line: int, record: dict[str, Any], after: Fingerprint,
-              check: Callable[[StoredEvent], object] | None) -> dict[str, Any]:
-    """The row of an export file's record, checked to follow `after` in the chain and, with
-    `check` (which decodes it), to be a ledger event; its recorded time then set."""
-    row = restored_row(line, record)
-    position = after.position + 1
-    if row["position"] != position:
-        raise InvalidInput(
-            f"line {line}: position {row['position']} where {position} was "
-            "expected (events missing or out of order)"
-        )
-    digest = chain_hash(after.hash, position, row["originator_id"], row["originator_version"],
-                        row["topic"], row["state"])
-    if digest != row["hash"]:
-        raise InvalidInput(
-            f"line {line}: hash does not match the chain at position {position} "
-            "(the file was altered)"
-        )
-    if check is not None:
-        try:
-            event = check(StoredEvent(originator_id=row["originator_id"],
-                                      originator_version=row["originator_version"],
-                                      topic=row["topic"], state=row["state"]))
-        except Exception as e:
-            raise InvalidInput(f"line {line}: not a ledger event: {one_line(e)}") from e
-        stamp = getattr(event, "timestamp", None)
-        row["recorded_at"] = micros(stamp) if isinstance(stamp, datetime) else None
-    else:  # as the append path does: the recorded time the event's JSON holds, if any
-        row["recorded_at"] = stamp_micros(stamp_text(row["state"]))
-    return row
