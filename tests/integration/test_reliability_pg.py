@@ -32,6 +32,7 @@ from ledger.domain.chain import GENESIS_HASH, chain_hash
 from ledger.domain.errors import RecordedTimeBehind
 from ledger.store import LedgerRecorder, make_engine
 from ledger.store.mapper import EncodedBatch, StampedEvent
+from tests.integration.test_roles import as_user
 
 EVENTS, HEAD = "ledger_events", "ledger_events_head"
 APPEND = (f"SELECT {EVENTS}_append(CAST(:ids AS uuid[]), CAST(:versions AS integer[]), "
@@ -45,10 +46,6 @@ def cli(db: str, *args: str, actor: str | None = None) -> Result:
     result = runner.invoke(main, ["--db", db, *(["--actor", actor] if actor else []), *args])
     assert "Traceback" not in result.stdout + result.stderr, (args, result.stderr)
     return result
-
-
-def as_user(url: str, user: str) -> str:
-    return sa.make_url(url).set(username=user).render_as_string(hide_password=False)
 
 
 @dataclass
