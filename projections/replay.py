@@ -7,6 +7,11 @@ Rules (the reference every faster read model must agree with):
   status, owner and target date are given by its events with effective date on or before D, the
   last one winning. Ties on the same effective date resolve in recorded order, i.e. by position in
   the global sequence (the order the ledger learned them).
+* Corrections and retractions (`ledger.domain.amend`) known on K change how the earlier events
+  of their record read: the record is replayed as if its events had been recorded as corrected,
+  each keeping its own position (so tie-breaks are unchanged).
+* A dependency blocks until it is completed, withdrawn or superseded; an action is overdue when
+  its target date has passed and it is none of these.
 * The fingerprint of a replay is the position and chain hash of the last event it counted.
 """
 
@@ -20,6 +25,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from ledger.domain import events as ev
+from ledger.domain.amend import amended
 from ledger.domain.chain import EMPTY, Fingerprint
 from ledger.domain.values import Logged
 
@@ -38,12 +44,15 @@ def natural_key(ref: str) -> tuple[Any, ...]:
 
 @dataclass(frozen=True)
 class Totals:
-    """Counts of actions by status."""
+    """Counts of actions by status: `actions` counts the live ones (not started, in progress or
+    completed); withdrawn and superseded actions are counted apart, never as outstanding."""
 
     actions: int = 0
     not_started: int = 0
     in_progress: int = 0
     completed: int = 0
+    withdrawn: int = 0
+    superseded: int = 0
 
     @classmethod
     def of(cls, actions: Iterable[ActionState]) -> Totals:
@@ -51,13 +60,16 @@ class Totals:
         counts = {s: 0 for s in ev.Status}
         for a in actions:
             counts[a.status] += 1
-        return cls(sum(counts.values()), counts[ev.Status.NOT_STARTED],
-                   counts[ev.Status.IN_PROGRESS], counts[ev.Status.COMPLETED])
+        return cls(counts[ev.Status.NOT_STARTED] + counts[ev.Status.IN_PROGRESS]
+                   + counts[ev.Status.COMPLETED], counts[ev.Status.NOT_STARTED],
+                   counts[ev.Status.IN_PROGRESS], counts[ev.Status.COMPLETED],
+                   counts[ev.Status.WITHDRAWN], counts[ev.Status.SUPERSEDED])
 
     def as_dict(self) -> dict[str, int]:
-        """The JSON shape: actions, not_started, in_progress, completed."""
+        """The JSON shape: actions, not_started, in_progress, completed, withdrawn, superseded."""
         return {"actions": self.actions, "not_started": self.not_started,
-                "in_progress": self.in_progress, "completed": self.completed}
+                "in_progress": self.in_progress, "completed": self.completed,
+                "withdrawn": self.withdrawn, "superseded": self.superseded}
 
 
 @dataclass(frozen=True)
@@ -173,6 +185,7 @@ class Timeline:
         self.meetings: dict[str, ev.MeetingScheduled] = {}
         self.resolutions: dict[str, list[ev.ResolutionPassed]] = defaultdict(list)
         self.received: dict[tuple[str, int], list[date]] = defaultdict(list)
+        self.streams: dict[str, list[Logged]] = defaultdict(list)
 
     @classmethod
     def build(cls, log: Iterable[Logged], as_known_on: datetime | None = None) -> Timeline:
@@ -193,6 +206,30 @@ class Timeline:
         e, pos = item.event, item.position
         if pos > self.fingerprint.position:
             self.fingerprint = Fingerprint(pos, item.hash)
+        stream = self.streams[e.ref]
+        stream.append(item)
+        if isinstance(e, ev.AMENDMENTS):
+            self._reindex(e.ref, stream)
+        else:
+            self._index(e, pos)
+
+    def _reindex(self, ref: str, stream: list[Logged]) -> None:
+        """Forget what one record's events said, then count them again as amended."""
+        self.audits.pop(ref, None)
+        self.recommendations.pop(ref, None)
+        self.actions.pop(ref, None)
+        self.milestones.pop(ref, None)
+        self.achieved.pop(ref, None)
+        self.meetings.pop(ref, None)
+        self.resolutions.pop(ref, None)
+        for key in [k for k in self.received if k[0] == ref]:
+            del self.received[key]
+        ordered = sorted(stream, key=lambda i: i.event.originator_version)
+        at = {i.event.originator_version: i.position for i in ordered}
+        for view in amended([i.event for i in ordered]):
+            self._index(view, at[view.originator_version])
+
+    def _index(self, e: ev.LedgerEvent, pos: int) -> None:
         if isinstance(e, ev.AuditRecorded):
             self.audits[e.ref] = e
         elif isinstance(e, ev.RecommendationMade):
@@ -271,13 +308,15 @@ class Timeline:
         due = _latest(log.due, as_at)
         current_due = due[2] if due else added.due
         blocked = []
-        if status is not ev.Status.COMPLETED:
+        if not status.finished:
             for dep in added.depends_on:
                 if dep in self.milestones or self.actions.get(dep, _ActionLog()).added is None:
                     if self.milestone_at(dep, as_at) is not ev.MilestoneStatus.ACHIEVED:
                         blocked.append(dep)
-                elif self.status_at(dep, as_at) is not ev.Status.COMPLETED:
-                    blocked.append(dep)
+                else:
+                    dep_status = self.status_at(dep, as_at)
+                    if dep_status is None or not dep_status.finished:
+                        blocked.append(dep)
         recs = [self.recommendations[r] for r in added.recommendations
                 if r in self.recommendations]
         priorities = [r.priority for r in recs]
@@ -285,8 +324,7 @@ class Timeline:
             ref=ref, text=added.text, status=status,
             owner=owner[2] if owner else added.owner,
             due=current_due, original_due=added.due,
-            overdue=status is not ev.Status.COMPLETED and current_due is not None
-            and current_due < as_at,
+            overdue=not status.finished and current_due is not None and current_due < as_at,
             blocked_by=tuple(blocked), recommendations=added.recommendations,
             audits=tuple(dict.fromkeys(r.audit for r in recs)),
             priority=min(priorities, key=lambda p: p.rank) if priorities else None,

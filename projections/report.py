@@ -29,7 +29,8 @@ from ledger.projections.words import (
 )
 
 STATUS_WORDS = {ev.Status.NOT_STARTED: "not started", ev.Status.IN_PROGRESS: "in progress",
-                ev.Status.COMPLETED: "completed"}
+                ev.Status.COMPLETED: "completed", ev.Status.WITHDRAWN: "withdrawn",
+                ev.Status.SUPERSEDED: "superseded"}
 
 
 def iso_utc(t: datetime) -> str:
@@ -118,7 +119,7 @@ class Report:
         for ref in self.audits():
             audit = self.position.audits[ref]
             now = self.position.totals(ref)
-            if now.actions == 0 and (self.since is None or self.since.totals(ref).actions == 0):
+            if not _counted(now) and (self.since is None or not _counted(self.since.totals(ref))):
                 continue
             label = f"{source_label(audit.title)} ({ref})"
             words = [position_sentence(label, now)]
@@ -246,3 +247,8 @@ def build_meeting_report(source: Source | LogSource, meeting: str, *,
     position = src.position(this.held_on, horizon)
     since = src.position(previous.held_on, horizon) if previous else None
     return Report(position, since, None, shown, previous)
+
+
+def _counted(t: Totals) -> bool:
+    """Whether an audit has any action to speak of, live or closed undone."""
+    return bool(t.actions or t.withdrawn or t.superseded)

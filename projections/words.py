@@ -29,8 +29,27 @@ def source_label(title: str) -> str:
     return title if title.lower().startswith("the ") else f"the {title}"
 
 
+def closed_clause(t: Totals) -> str:
+    """`2 were withdrawn and 1 was superseded` (empty when none were)."""
+    parts = [f"{n} {'was' if n == 1 else 'were'} {word}"
+             for n, word in ((t.withdrawn, "withdrawn"), (t.superseded, "superseded")) if n]
+    return join_words(parts)
+
+
 def position_sentence(source: str, t: Totals) -> str:
-    """Out of 77 actions from X, 8 had been completed, 49 were in progress and 20 were yet to begin."""
+    """Out of 77 actions from X, 8 had been completed, 49 were in progress and 20 were yet to
+    begin; a further 3 had been closed undone: 2 were withdrawn and 1 was superseded."""
+    live = _live_sentence(source, t)
+    closed = closed_clause(t)
+    if not closed:
+        return live
+    n = t.withdrawn + t.superseded
+    if t.actions == 0:
+        return f"There were no live actions from {source}: {closed}."
+    return f"{live[:-1]}; a further {plural(n, 'action')} had been closed undone: {closed}."
+
+
+def _live_sentence(source: str, t: Totals) -> str:
     if t.actions == 0:
         return f"There were no actions from {source}."
     phrases = {

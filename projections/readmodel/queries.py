@@ -48,7 +48,8 @@ PRIORITIES = {p.value: p for p in ev.Priority}
 """A stored priority value -> its `Priority`."""
 NOT_STARTED: Final = ev.Status.NOT_STARTED.value
 """The stored status of an action with no status row on the horizon (its starting value)."""
-COMPLETED: Final = ev.Status.COMPLETED.value
+FINISHED: Final = frozenset(s.value for s in ev.Status if s.finished)
+"""The stored statuses after which nothing more is done: never overdue, never blocking."""
 
 
 class Mark(NamedTuple):
@@ -288,8 +289,8 @@ def _action_states(facts: _Facts, as_at: date) -> tuple[ActionState, ...]:
         states.append(ActionState(
             ref=ref, text=row.text, status=status, owner=owner, due=due,
             original_due=row.original_due,
-            overdue=status is not ev.Status.COMPLETED and due is not None and due < as_at,
-            blocked_by=() if status is ev.Status.COMPLETED or not depends_on
+            overdue=not status.finished and due is not None and due < as_at,
+            blocked_by=() if status.finished or not depends_on
             else _blocked_by(depends_on, facts),
             recommendations=tuple(linked), audits=tuple(dict.fromkeys(rec_audit[r] for r in recs)),
             priority=min(priorities, key=RANK.__getitem__) if priorities else None,
@@ -306,9 +307,9 @@ def _blocked_by(depends_on: list[str], facts: _Facts) -> tuple[str, ...]:
             if facts.marks[dep].status is not ev.MilestoneStatus.ACHIEVED:
                 blocked.append(dep)
         elif dep in facts.found:
-            if facts.attrs.values.get((dep, Attr.STATUS), NOT_STARTED) != COMPLETED:
+            if facts.attrs.values.get((dep, Attr.STATUS), NOT_STARTED) not in FINISHED:
                 blocked.append(dep)
-        elif facts.dep_status.get(dep) != COMPLETED:
+        elif facts.dep_status.get(dep) not in FINISHED:
             blocked.append(dep)
     return tuple(blocked)
 

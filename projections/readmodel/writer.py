@@ -29,7 +29,7 @@ IN_CHUNK: Final = 500
 """Refs per `IN (...)` list when loading open intervals (well under SQLite's bind limit)."""
 
 CHANGED_ATTR: dict[type[ev.LedgerEvent], str] = {
-    ev.ActionStarted: Attr.STATUS, ev.ActionCompleted: Attr.STATUS, ev.ActionReopened: Attr.STATUS,
+    **{kind: Attr.STATUS for kind in ev.STATUS_AFTER},
     ev.ActionAssigned: Attr.OWNER, ev.ActionRescheduled: Attr.DUE,
 }
 """The attribute each kind of change to an action changes."""

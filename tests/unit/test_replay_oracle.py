@@ -112,7 +112,8 @@ def oracle(log: list[Logged], as_at: date,
             "overdue": status != "completed" and due is not None and due < as_at,
             "blocked_by": blocked,
         }
-    totals = {"actions": len(actions), "not_started": 0, "in_progress": 0, "completed": 0}
+    totals = {"actions": len(actions), "not_started": 0, "in_progress": 0, "completed": 0,
+                  "withdrawn": 0, "superseded": 0}
     for a in actions.values():
         totals[a["status"]] += 1
     return actions, totals
@@ -128,7 +129,8 @@ def oracle_by_audit(log: list[Logged], as_at: date, known_on: datetime | None) -
     for item in items:
         if type(item.event).__name__ != "AuditRecorded" or item.event.effective > as_at:
             continue
-        counts = {"actions": 0, "not_started": 0, "in_progress": 0, "completed": 0}
+        counts = {"actions": 0, "not_started": 0, "in_progress": 0, "completed": 0,
+                  "withdrawn": 0, "superseded": 0}
         for ref, a in actions.items():
             recs = oracle_added(items, ref, as_at).recommendations
             if any(audit_of.get(r) == item.event.ref for r in recs):

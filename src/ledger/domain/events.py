@@ -11,7 +11,7 @@ import re
 import unicodedata
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID, uuid5
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo
@@ -162,11 +162,29 @@ class Response(StrEnum):
 
 
 class Status(StrEnum):
-    """An action's life cycle."""
+    """An action's life cycle: not started, in progress, completed; or closed without being
+    done, withdrawn (not accepted, or the risk accepted) or superseded by another action."""
 
     NOT_STARTED = "not_started"
     IN_PROGRESS = "in_progress"
     COMPLETED = "completed"
+    WITHDRAWN = "withdrawn"
+    SUPERSEDED = "superseded"
+
+    @property
+    def live(self) -> bool:
+        """Whether the action still counts in the plan (neither withdrawn nor superseded)."""
+        return self not in CLOSED
+
+    @property
+    def finished(self) -> bool:
+        """Whether nothing more is to be done on it: completed, withdrawn or superseded (a
+        dependency on it no longer blocks, and it is never overdue)."""
+        return self is Status.COMPLETED or self in CLOSED
+
+
+CLOSED = frozenset({Status.WITHDRAWN, Status.SUPERSEDED})
+"""The statuses of an action closed without being done: counted apart, never as outstanding."""
 
 
 class MilestoneStatus(StrEnum):
@@ -254,6 +272,19 @@ class ActionReopened(LedgerEvent):
     reason: Text
 
 
+class ActionWithdrawn(LedgerEvent):
+    """An action was withdrawn: the recommendation was not accepted, or its risk accepted."""
+
+    reason: Text
+
+
+class ActionSuperseded(LedgerEvent):
+    """An action was superseded by another action, which carries its work on."""
+
+    by: Ref
+    reason: Text | None = None
+
+
 class ActionAssigned(LedgerEvent):
     """An action changed owner."""
 
@@ -332,10 +363,44 @@ class ReportPresented(LedgerEvent):
     fulfils: str | None = None
 
 
+class EventCorrected(LedgerEvent):
+    """An earlier event is corrected: from now on it reads as if recorded with `values`.
+
+    `corrects` is the position the officer named (the event, or an earlier correction of it);
+    `original` and `original_version` locate the first event of that family in the trail and in
+    the record's stream. `values` holds only the fields that change, in their JSON form; the
+    earlier events stay in the chain. `effective` is the day the correction was made.
+    """
+
+    corrects: int = Field(ge=1)
+    original: int = Field(ge=1)
+    original_version: int = Field(ge=1)
+    corrects_version: int = Field(ge=1)
+    values: dict[str, Any]
+    reason: Text
+
+
+class EventRetracted(LedgerEvent):
+    """An earlier event is withdrawn from the record: from now on it counts as never recorded.
+
+    Retracting a correction undoes that correction; retracting a retraction restores what it
+    retracted. `effective` is the day the retraction was made.
+    """
+
+    retracts: int = Field(ge=1)
+    retracts_version: int = Field(ge=1)
+    reason: Text
+
+
+AMENDMENTS: tuple[type[LedgerEvent], ...] = (EventCorrected, EventRetracted)
+"""The events that change how earlier events read, rather than the record itself."""
+
 STATUS_AFTER: dict[type[LedgerEvent], Status] = {
     ActionStarted: Status.IN_PROGRESS,
     ActionCompleted: Status.COMPLETED,
     ActionReopened: Status.IN_PROGRESS,
+    ActionWithdrawn: Status.WITHDRAWN,
+    ActionSuperseded: Status.SUPERSEDED,
 }
 """The status an action has after each status event: the whole status rule of the replay."""
 
@@ -343,6 +408,7 @@ ALL_EVENTS: tuple[type[LedgerEvent], ...] = (
     AuditRecorded, RecommendationMade, ActionAdded, ActionStarted, ActionCompleted,
     ActionReopened, ActionAssigned, ActionRescheduled, ActionNoted, MilestoneSet,
     MilestoneAchieved, MeetingScheduled, ResolutionPassed, ReportReceived, ReportPresented,
+    ActionWithdrawn, ActionSuperseded, EventCorrected, EventRetracted,
 )
 
 

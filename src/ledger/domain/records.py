@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any, ClassVar, TypeVar
 
 from ledger.domain import events as ev
+from ledger.domain.amend import amended
 from ledger.domain.errors import IllegalTransition, InvalidInput, RuleViolation
 
 R = TypeVar("R", bound="Record")
@@ -30,6 +31,10 @@ class Record:
         self.created_on: date = first.effective
         self.created_at: datetime = first.timestamp
         self._pending: list[ev.LedgerEvent] = []
+        self.events: list[ev.LedgerEvent] = []
+        """Every event of the stream applied so far, amendments included, in version order."""
+        self.retracted = False
+        """Whether the record's creating event was retracted: it reads as never recorded."""
 
     # -- eventsourcing protocol -----------------------------------------------------------
     @property
@@ -43,12 +48,35 @@ class Record:
         return collected
 
     def apply(self, event: ev.LedgerEvent) -> None:
-        """Evolve the state by one event (dispatch on the event's class name)."""
+        """Evolve the state by one event (dispatch on the event's class name); an amendment
+        rebuilds the state from the stream's events as amended (`ledger.domain.amend`)."""
+        self.events.append(event)
+        if isinstance(event, ev.AMENDMENTS):
+            self._refold()
+        else:
+            self._handle(event)
+        self.version = event.originator_version
+
+    def _handle(self, event: ev.LedgerEvent) -> None:
         handler = getattr(self, f"_on_{type(event).__name__}", None)
         if handler is None:
             raise TypeError(f"{type(self).__name__} cannot apply {type(event).__name__}")
         handler(event)
-        self.version = event.originator_version
+
+    def _refold(self) -> None:
+        """Rebuild the state from the amended stream (identity, version and history kept)."""
+        views = amended(self.events)
+        keep = {"id": self.id, "ref": self.ref, "_pending": self._pending,
+                "events": self.events}
+        if not views or type(views[0]) is not self.created_by:
+            self.retracted = True
+            return
+        fresh = type(self)(views[0])
+        for view in views:
+            fresh._handle(view)
+        self.__dict__.clear()
+        self.__dict__.update(fresh.__dict__)
+        self.__dict__.update(keep)
 
     @classmethod
     def create(cls: type[R], ref: str, **fields: Any) -> R:
@@ -127,6 +155,7 @@ class Action(Record):
         self.status = ev.Status.NOT_STARTED
         self.status_on: date = e.effective
         self.completed_on: date | None = None
+        self.superseded_by: str | None = None
         self.notes: list[str] = []
 
     def _status(self, e: ev.LedgerEvent) -> None:
@@ -143,6 +172,13 @@ class Action(Record):
     def _on_ActionReopened(self, e: ev.ActionReopened) -> None:
         self._status(e)
 
+    def _on_ActionWithdrawn(self, e: ev.ActionWithdrawn) -> None:
+        self._status(e)
+
+    def _on_ActionSuperseded(self, e: ev.ActionSuperseded) -> None:
+        self._status(e)
+        self.superseded_by = e.by
+
     def _on_ActionAssigned(self, e: ev.ActionAssigned) -> None:
         self.owner = e.owner
 
@@ -158,9 +194,16 @@ class Action(Record):
         self.check_effective(on, today, after=self.status_on,
                              after_what=f"its last status change to {self.status}")
 
+    def _refuse_closed(self) -> None:
+        if not self.status.live:
+            raise IllegalTransition(
+                f"{self.ref} was {self.status} on {self.status_on}; retract that to work on it "
+                "again")
+
     def start(self, on: date, today: date, *, actor: str, timestamp: datetime,
               note: str | None = None) -> None:
         """not_started → in_progress (dependencies are checked by the application)."""
+        self._refuse_closed()
         if self.status is ev.Status.IN_PROGRESS:
             raise IllegalTransition(f"{self.ref} is already in progress (since {self.status_on})")
         if self.status is ev.Status.COMPLETED:
@@ -173,6 +216,7 @@ class Action(Record):
     def complete(self, on: date, today: date, *, actor: str, timestamp: datetime,
                  evidence: str | None = None) -> None:
         """in_progress → completed."""
+        self._refuse_closed()
         if self.status is ev.Status.COMPLETED:
             raise IllegalTransition(f"{self.ref} is already completed (on {self.completed_on})")
         if self.status is ev.Status.NOT_STARTED:
@@ -184,12 +228,39 @@ class Action(Record):
     def reopen(self, on: date, today: date, *, actor: str, timestamp: datetime,
                reason: str) -> None:
         """completed → in_progress, with a reason."""
+        self._refuse_closed()
         if self.status is not ev.Status.COMPLETED:
             raise IllegalTransition(f"{self.ref} is {self.status}, not completed: nothing to reopen")
         _require(reason, "reason", f"reopening {self.ref}")
         self.check_status_date(on, today)
         self.trigger(ev.ActionReopened, effective=on, actor=actor, timestamp=timestamp,
                      reason=reason)
+
+    def withdraw(self, on: date, today: date, *, actor: str, timestamp: datetime,
+                 reason: str) -> None:
+        """not started or in progress → withdrawn (not accepted, or the risk accepted)."""
+        self._refuse_closed()
+        if self.status is ev.Status.COMPLETED:
+            raise IllegalTransition(f"{self.ref} is completed (on {self.completed_on}): a "
+                                    "completed action is not withdrawn")
+        _require(reason, "reason", f"withdrawing {self.ref}")
+        self.check_status_date(on, today)
+        self.trigger(ev.ActionWithdrawn, effective=on, actor=actor, timestamp=timestamp,
+                     reason=reason)
+
+    def supersede(self, by: str, on: date, today: date, *, actor: str, timestamp: datetime,
+                  reason: str | None = None) -> None:
+        """not started or in progress → superseded by another action (checked by the
+        application to exist)."""
+        self._refuse_closed()
+        if self.status is ev.Status.COMPLETED:
+            raise IllegalTransition(f"{self.ref} is completed (on {self.completed_on}): a "
+                                    "completed action is not superseded")
+        if by == self.ref:
+            raise RuleViolation(f"{self.ref} cannot supersede itself")
+        self.check_status_date(on, today)
+        self.trigger(ev.ActionSuperseded, effective=on, actor=actor, timestamp=timestamp,
+                     by=by, reason=reason)
 
     def assign(self, owner: str, on: date, today: date, *, actor: str, timestamp: datetime,
                reason: str | None = None) -> None:
@@ -318,6 +389,8 @@ def blockers(action: Action, on: date, find: Callable[[str], Record | None]) -> 
     for dep in action.depends_on:
         target = find(dep)
         if isinstance(target, Action):
+            if not target.status.live and target.status_on <= on:
+                continue  # withdrawn or superseded: nothing more will be done on it
             if target.completed_on is None:
                 waiting.append(f"{dep} ({target.status})")
             elif target.completed_on > on:
