@@ -9,10 +9,12 @@ dependencies of a start) are checked here too, on the records rebuilt so far.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
 from ledger.domain import events as ev
+from ledger.domain.amend import amended_log, check_amendment
 from ledger.domain.errors import DependenciesNotMet, LedgerError, RuleViolation, UnknownRef
 from ledger.domain.records import (
     RECORD_TYPES,
@@ -24,7 +26,7 @@ from ledger.domain.records import (
     Record,
     blockers,
 )
-from ledger.domain.values import LOCAL_TZ
+from ledger.domain.values import LOCAL_TZ, Logged
 
 _BASE = frozenset(ev.LedgerEvent.model_fields)
 
@@ -118,6 +120,13 @@ class Rules:
             raise RuleViolation(f"{e.ref} is at version {record.version}; the event is version "
                                 f"{e.originator_version}")
         assert isinstance(record, _Replaying)
+        if isinstance(e, ev.AMENDMENTS):
+            try:
+                check_amendment(record.events, e)
+            except ValueError as problem:
+                raise RuleViolation(f"{e.ref}: {problem}") from None
+            record.apply(e)  # the record reads as amended from here on
+            return
         record.stored = e
         today, kw = _today(e), {"actor": e.actor, "timestamp": e.timestamp}
         actor, timestamp = e.actor, e.timestamp
@@ -158,6 +167,20 @@ class Rules:
             action.note(e.text, on, today, **kw)
         else:
             raise RuleViolation(f"{e.ref} is an action: {type(e).__name__} does not apply")
+
+
+def problems(log: Iterable[Logged]) -> list[tuple[int, str]]:
+    """What the rules refuse in a log read as amended (each record's events corrected, the
+    retracted left out, renumbered in its stream): (position, one line) per illegal event."""
+    rules, found, versions = Rules(), [], dict[str, int]()
+    for item in amended_log(log):
+        e = item.event
+        versions[e.ref] = versions.get(e.ref, 0) + 1
+        view = e.model_copy(update={"originator_version": versions[e.ref]})
+        problem = rules.check(view)
+        if problem is not None:
+            found.append((item.position, problem))
+    return found
 
 
 def _today(e: ev.LedgerEvent) -> date:

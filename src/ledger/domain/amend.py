@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 from ledger.domain import events as ev
+from ledger.domain.values import Logged
 
 E = TypeVar("E", bound=ev.LedgerEvent)
 
@@ -96,3 +97,48 @@ def amended(events: Sequence[E]) -> list[E]:
 def is_amended(events: Iterable[ev.LedgerEvent]) -> bool:
     """Whether any event of a stream amends another."""
     return any(isinstance(e, ev.AMENDMENTS) for e in events)
+
+
+def check_amendment(stream: Sequence[ev.LedgerEvent], amendment: ev.LedgerEvent) -> None:
+    """Raise ValueError unless an amendment names an earlier event of its own stream that it
+    may amend (`stream`: the events before it, version order)."""
+    by_version = {e.originator_version: e for e in stream}
+    if isinstance(amendment, ev.EventCorrected):
+        target = by_version.get(amendment.corrects_version)
+        original = by_version.get(amendment.original_version)
+        if target is None or original is None:
+            raise ValueError(f"corrects version {amendment.corrects_version} of {amendment.ref}, "
+                             "which it does not have")
+        if isinstance(original, NOT_CORRECTABLE):
+            raise ValueError(f"corrects a {type(original).__name__}, which is not corrected")
+        family = family_of([*stream, amendment])
+        if family[amendment.originator_version] != amendment.original_version:
+            raise ValueError("names an original event that is not the first of its family")
+        extra = set(amendment.values) - correctable_fields(type(original))
+        if extra:
+            raise ValueError(f"changes {', '.join(sorted(extra))}, which a correction of "
+                             f"{type(original).__name__} may not change")
+    elif (isinstance(amendment, ev.EventRetracted)
+          and amendment.retracts_version not in by_version):
+        raise ValueError(f"retracts version {amendment.retracts_version} of {amendment.ref}, "
+                         "which it does not have")
+
+
+def amended_log(items: Iterable[Logged]) -> list[Logged]:
+    """A whole log as it reads after its amendments: each record's events amended, each
+    keeping its position, in position order."""
+    streams: dict[str, list[Logged]] = {}
+    for item in items:
+        streams.setdefault(item.event.ref, []).append(item)
+    out: list[Logged] = []
+    for stream in streams.values():
+        events = [i.event for i in stream]
+        if not is_amended(events):
+            out.extend(stream)
+            continue
+        at = {i.event.originator_version: i for i in stream}
+        for view in amended(events):
+            item = at[view.originator_version]
+            out.append(Logged(item.position, item.hash, view, item.database_role))
+    out.sort(key=lambda i: i.position)
+    return out

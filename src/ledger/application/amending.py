@@ -1,0 +1,153 @@
+"""Commands that close or amend what was recorded: withdraw and supersede an action, correct or
+retract any earlier event by its position in the trail.
+
+A correction or retraction is a new event on the record's own stream; the earlier event stays in
+the chain. Before it is saved, the whole log is read as it would be amended and checked under
+the rules: a correction that would make any event illegal (complete before start, a start while
+a dependency is open) is refused, naming that event, and nothing is recorded.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import ValidationError
+
+from ledger.application.commands import command
+from ledger.application.core import LedgerCore
+from ledger.domain import events as ev
+from ledger.domain.amend import (
+    NOT_CORRECTABLE,
+    amended,
+    correctable_fields,
+    family_of,
+    live_versions,
+)
+from ledger.domain.errors import InvalidInput, RuleViolation, UnknownRef
+from ledger.domain.records import Action, Record
+from ledger.domain.values import Logged
+from ledger.projections.legality import problems
+
+
+class Amending(LedgerCore):
+    """The commands of `Ledger` that close an action or amend an earlier event."""
+
+    @command
+    def withdraw_action(self, ref: ev.Ref, *, on: date, reason: ev.Text,
+                        actor: ev.Name) -> list[Logged]:
+        """Withdraw an action (not accepted, or its risk accepted): counted apart from now on."""
+        now, today = self._now()
+        action = self.get(ref, Action)
+        action.withdraw(on, today, actor=actor, timestamp=now, reason=reason)
+        return self._save(action)
+
+    @command
+    def supersede_action(self, ref: ev.Ref, *, by: ev.Ref, on: date, actor: ev.Name,
+                         reason: ev.Text | None = None) -> list[Logged]:
+        """Mark an action superseded by another action, which carries its work on."""
+        now, today = self._now()
+        action = self.get(ref, Action)
+        successor = self.get(by, Action)
+        if not successor.status.live:
+            raise RuleViolation(f"{by} is {successor.status}: it cannot carry on {ref}'s work")
+        action.supersede(by, on, today, actor=actor, timestamp=now, reason=reason)
+        return self._save(action)
+
+    @command
+    def correct(self, position: int, *, reason: ev.Text, actor: ev.Name,
+                values: dict[str, Any]) -> list[Logged]:
+        """Correct the event at `position` (or the family of events it corrects): from now on it
+        reads as if recorded with `values` (field -> new value)."""
+        now, today = self._now()
+        target, record = self._target(position)
+        if isinstance(target, ev.EventRetracted):
+            raise RuleViolation(f"position {position} is a retraction: undo it by retracting it "
+                                "(ledger retract)")
+        stream = record.events
+        original_version = family_of(stream)[target.originator_version]
+        original = stream[original_version - 1]
+        if isinstance(original, NOT_CORRECTABLE):
+            raise RuleViolation(f"position {position} is {_kind(original)}, which is never "
+                                "corrected (retract it instead)")
+        if original_version not in live_versions(stream):
+            raise RuleViolation(f"position {position} was retracted: retract that retraction "
+                                "to restore it first")
+        allowed = correctable_fields(type(original))
+        unknown = sorted(set(values) - allowed)
+        if unknown:
+            raise InvalidInput(f"{_kind(original)} has no {', '.join(unknown)} to correct (it "
+                               f"has {', '.join(sorted(allowed))})")
+        current = next(v for v in amended(stream) if v.originator_version == original_version)
+        changed = _changes(current, values, position)
+        original_position = (target.original if isinstance(target, ev.EventCorrected)
+                             else position)
+        record.trigger(ev.EventCorrected, effective=today, actor=actor, timestamp=now,
+                       corrects=position, corrects_version=target.originator_version,
+                       original=original_position, original_version=original_version,
+                       values=changed, reason=reason)
+        self._check_amended(record, f"correcting position {position}")
+        return self._save(record)
+
+    @command
+    def retract(self, position: int, *, reason: ev.Text, actor: ev.Name) -> list[Logged]:
+        """Retract the event at `position`: from now on it reads as never recorded (retracting
+        a correction undoes it; retracting a retraction restores what it retracted)."""
+        now, today = self._now()
+        target, record = self._target(position)
+        if target.originator_version not in live_versions(record.events):
+            raise RuleViolation(f"position {position} is already retracted")
+        record.trigger(ev.EventRetracted, effective=today, actor=actor, timestamp=now,
+                       retracts=position, retracts_version=target.originator_version,
+                       reason=reason)
+        self._check_amended(record, f"retracting position {position}")
+        return self._save(record)
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _target(self, position: int) -> tuple[ev.LedgerEvent, Record]:
+        """The event at a position and its record (loaded for the command)."""
+        row = self.store.row_at(position) if position >= 1 else None
+        if row is None:
+            head = self.fingerprint().position
+            raise UnknownRef(f"no event at position {position} (the trail runs from 1 to {head})")
+        target = self._decode(row)
+        record = self._work.find(target.ref, self._load)
+        if record is None:  # pragma: no cover - a stored event always has its record
+            raise UnknownRef(f"no record {target.ref}")
+        return target, record
+
+    def _check_amended(self, record: Record, doing: str) -> None:
+        """Refuse an amendment under which any event of the log would be illegal and was not."""
+        pending = [Logged(0, "", e) for e in record.pending_events]
+        log = list(self.stream())
+        head = log[-1].position if log else 0
+        before = {p for _, p in problems(log)}
+        tentative = [Logged(head + i, "", item.event) for i, item in enumerate(pending, 1)]
+        for at, problem in problems(log + tentative):
+            if problem not in before:
+                where = f" at position {at}" if at <= head else ""
+                raise RuleViolation(f"{doing} would make an event{where} illegal: {problem}")
+
+
+def _changes(current: ev.LedgerEvent, values: dict[str, Any], position: int) -> dict[str, Any]:
+    """The fields that change, in their JSON form, validated as new input."""
+    fields = {k: getattr(current, k) for k in type(current).model_fields}
+    fields.update(values)
+    try:
+        corrected = type(current)(**fields)
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise InvalidInput(f"{where}: {first['msg']}") from None
+    after = corrected.model_dump(mode="json")
+    before = current.model_dump(mode="json")
+    changed = {k: after[k] for k in values if after[k] != before[k]}
+    if not changed:
+        raise RuleViolation(f"position {position} already reads so: nothing to correct")
+    return changed
+
+
+def _kind(e: ev.LedgerEvent) -> str:
+    """`an ActionStarted` for messages."""
+    name = type(e).__name__
+    return f"{'an' if name[0] in 'AEIOU' else 'a'} {name}"
