@@ -8,7 +8,7 @@ from __future__ import annotations
 import click
 
 from ledger import __version__
-from ledger.cli.common import LedgerGroup, Session, db_url
+from ledger.cli.group import LedgerGroup
 
 
 @click.group(cls=LedgerGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,37 +30,8 @@ def main(ctx: click.Context, db: str, actor: str | None) -> None:
       ledger report as-at 2016-07-25 --as-known-on 2016-07-25 --format markdown
       ledger verify
     """
+    from ledger.cli.common import Session, db_url  # not needed for --help: see cli.group
+
     session = Session(url=db_url(db), actor=actor)
     ctx.obj = session
     ctx.call_on_close(session.close)
-
-
-def _register() -> None:
-    from ledger.cli import (
-        action,
-        audit,
-        backup,
-        chart,
-        db,
-        demo,
-        importer,
-        meeting,
-        milestone,
-        projections_cmd,
-        recommendation,
-        report,
-        requests,
-        resolution,
-        show,
-        trail,
-        verify,
-    )
-
-    for module in (audit, recommendation, action, milestone, meeting, resolution, show, verify,
-                   report, requests, projections_cmd, importer, chart, db, demo):
-        main.add_command(module.command)
-    for extra in (*trail.commands, *backup.commands):
-        main.add_command(extra)
-
-
-_register()

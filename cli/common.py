@@ -8,19 +8,21 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from ledger.application import DEFAULT_URL, Ledger, reporting
-from ledger.domain.errors import LedgerError
+from ledger.application import DEFAULT_URL, Ledger
 from ledger.domain.events import check_day, check_ref
 from ledger.domain.values import Logged
 from ledger.projections.describe import summary
 from ledger.projections.replay import end_of_day
-from ledger.projections.report import Source
+
+if TYPE_CHECKING:
+    from ledger.projections.report import Source
+
+# rich and the reporting use case (read model, renderers) are imported where they are used:
+# a write command needs neither, and an officer waits for every import (bench/cli.py).
 
 F = TypeVar("F", bound=Callable[..., Any])
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -197,6 +199,15 @@ def echo_recorded(logged: Sequence[Logged], app: Ledger, *, err: bool = False) -
 @contextmanager
 def progress_bar(label: str, total: int) -> Iterator[Callable[[int], None]]:
     """A progress bar on stderr (gone when done), yielding a callback told how many are done."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task(label, total=total)
@@ -214,42 +225,7 @@ def _warn(message: str) -> None:
 def report_source(app: Ledger) -> Source:
     """Where reports come from (`ledger.application.reporting.report_source`), with a progress
     bar on a terminal and notes on stderr."""
+    from ledger.application import reporting
+
     return reporting.report_source(app, warn=_warn,
                                    progress=_catch_up_bar if sys.stderr.isatty() else None)
-
-
-class LedgerGroup(click.Group):
-    """The root group: turns LedgerErrors and usage errors into one line on stderr."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except LedgerError as e:
-            raise click_error(str(e), e.exit_code) from None
-
-    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
-             complete_var: str | None = None, standalone_mode: bool = True,
-             **extra: Any) -> Any:
-        if not standalone_mode:
-            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
-        try:
-            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        except click.UsageError as e:
-            where = e.ctx.command_path + ": " if e.ctx else ""
-            click.echo(f"Error: {where}{_one_line(e.format_message())} "
-                       f"(see --help)", err=True)
-            sys.exit(2)
-        except click.ClickException as e:
-            click.echo(f"Error: {_one_line(e.format_message())}", err=True)
-            sys.exit(e.exit_code)
-        except click.exceptions.Abort:
-            click.echo("Aborted.", err=True)
-            sys.exit(1)
-        except OSError as e:
-            click.echo(f"Error: {e}", err=True)
-            sys.exit(1)
-        sys.exit(rv if isinstance(rv, int) else 0)
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())

@@ -13,11 +13,16 @@ import pytest
 from click.testing import CliRunner
 
 from ledger.cli import main
+from ledger.cli.group import COMMANDS as LISTED
 
 
 def walk(group: click.Group, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], click.Command]]:
-    """Every command under `group`, depth first, with the words that invoke it."""
-    for name, command in sorted(group.commands.items()):
+    """Every command under `group`, depth first, with the words that invoke it (the root's
+    commands are loaded only when asked for, so they are asked for by name)."""
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        assert command is not None, name
         yield (*path, name), command
         if isinstance(command, click.Group):
             yield from walk(command, (*path, name))
@@ -61,3 +66,25 @@ def test_short_help_option_works(path: tuple[str, ...], command: click.Command) 
     result = runner.invoke(main, [*path, "-h"])
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("Usage: "), result.stdout
+
+
+@pytest.mark.parametrize("name", sorted(LISTED))
+def test_the_listing_says_what_each_command_help_says(name: str) -> None:
+    command = main.get_command(click.Context(main), name)
+    assert command is not None
+    assert command.name == name
+    assert LISTED[name].help == command.get_short_help_str(limit=300)
+
+
+def test_help_imports_no_command_and_no_heavy_library() -> None:
+    import subprocess
+    import sys
+
+    probe = ("import sys\nfrom click.testing import CliRunner\nfrom ledger.cli import main\n"
+             "r = CliRunner().invoke(main, ['--help'])\nassert r.exit_code == 0, r.output\n"
+             "print(' '.join(sorted(m for m in sys.modules if m.startswith(('ledger.', "
+             "'sqlalchemy', 'pydantic', 'eventsourcing', 'matplotlib', 'openpyxl', 'rich')))))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert set(out) <= {"ledger.cli", "ledger.cli.group", "ledger.domain",
+                        "ledger.domain.errors"}, out

@@ -24,7 +24,8 @@ from click.testing import CliRunner, Result
 from ledger.application import Ledger, scenario
 from ledger.application.reporting import report_burnup
 from ledger.cli.chart import command as chart_command
-from ledger.cli.common import LedgerGroup, Session
+from ledger.cli.common import Session
+from ledger.cli.group import LedgerGroup
 from ledger.cli.output import write_html, write_xlsx
 from ledger.projections.burnup import burnup
 from ledger.projections.render import to_json

@@ -210,7 +210,7 @@ class ResolutionKind(StrEnum):
 class LedgerEvent(BaseModel):
     """Base of every event: identity in the stream, the record's ref, the actor and two clocks."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     originator_id: UUID
     originator_version: int = Field(ge=1)

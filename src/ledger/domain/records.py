@@ -31,10 +31,18 @@ class Record:
         self.created_on: date = first.effective
         self.created_at: datetime = first.timestamp
         self._pending: list[ev.LedgerEvent] = []
-        self.events: list[ev.LedgerEvent] = []
+        self._stream: list[ev.LedgerEvent] = []
+        self._retracted = False
+
+    @property
+    def events(self) -> list[ev.LedgerEvent]:
         """Every event of the stream applied so far, amendments included, in version order."""
-        self.retracted = False
+        return self._stream
+
+    @property
+    def retracted(self) -> bool:
         """Whether the record's creating event was retracted: it reads as never recorded."""
+        return self._retracted
 
     # -- eventsourcing protocol -----------------------------------------------------------
     @property
@@ -50,7 +58,7 @@ class Record:
     def apply(self, event: ev.LedgerEvent) -> None:
         """Evolve the state by one event (dispatch on the event's class name); an amendment
         rebuilds the state from the stream's events as amended (`ledger.domain.amend`)."""
-        self.events.append(event)
+        self._stream.append(event)
         if isinstance(event, ev.AMENDMENTS):
             self._refold()
         else:
@@ -67,9 +75,9 @@ class Record:
         """Rebuild the state from the amended stream (identity, version and history kept)."""
         views = amended(self.events)
         keep = {"id": self.id, "ref": self.ref, "_pending": self._pending,
-                "events": self.events}
+                "_stream": self._stream}
         if not views or type(views[0]) is not self.created_by:
-            self.retracted = True
+            self._retracted = True
             return
         fresh = type(self)(views[0])
         for view in views:

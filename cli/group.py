@@ -1,0 +1,136 @@
+"""The root group: commands loaded only when run, and every error turned into one line.
+
+`ledger --help` lists the commands from `COMMANDS` without importing them, so it costs little
+more than importing click; a command's own module (and SQLAlchemy, pydantic, the application)
+is imported when that command runs or shows its own help. A test checks each entry's words
+against the command's docstring, so the listing cannot drift from the help.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import click
+
+from ledger.domain.errors import LedgerError
+
+
+class Entry(NamedTuple):
+    """Where a command lives, and its one-line help for the listing."""
+
+    module: str
+    attribute: str
+    help: str
+
+
+COMMANDS: dict[str, Entry] = {
+    "action": Entry("action", "command", "Actions: add them, move them not_started → "
+                    "in_progress → completed, and more."),
+    "audit": Entry("audit", "command", "Audits and assessments that make recommendations."),
+    "chart": Entry("chart", "command", "Draw the burn-up chart (actions completed, in progress "
+                   "and not started over time, with the committee's meetings marked) from "
+                   "--from to --to."),
+    "db": Entry("db", "command", "Database administration."),
+    "demo": Entry("demo", "command", "Build a fresh demo ledger with Coventry City Council's "
+                  "2016 story and print the committee's two meeting reports, computed from the "
+                  "events alone."),
+    "export": Entry("backup", "export", "Write every stored event in order, with its position "
+                    "and hash, one JSON object per line (streamed)."),
+    "history": Entry("trail", "history", "Every event about REF: position, recorded time, "
+                     "effective date, actor, what changed from → to, and the reason or "
+                     "evidence."),
+    "import": Entry("importer", "command", "Bring the ledger to an action plan spreadsheet: one "
+                    "row per action, all or nothing."),
+    "log": Entry("trail", "log", "The trail across the whole ledger in recorded order, "
+                 "streamed (a million events print without being loaded into memory)."),
+    "meeting": Entry("meeting", "command", "Committee meetings and their reports."),
+    "milestone": Entry("milestone", "command", "Milestones that actions can depend on."),
+    "projections": Entry("projections_cmd", "command", "The read models: where they stand, and "
+                         "rebuilding them from the log."),
+    "recommendation": Entry("recommendation", "command", "Recommendations made by audits."),
+    "report": Entry("report", "command", "Reports for committees and auditors."),
+    "requests": Entry("requests", "command", "Reports the committee asked for and has not yet "
+                      "received: what, when asked, when due."),
+    "resolution": Entry("resolution", "command", "Committee resolutions, including requests "
+                        "for reports."),
+    "restore": Entry("backup", "restore", "Load an export into an empty ledger, verifying the "
+                     "hash chain line by line and the trailer that ends the file."),
+    "show": Entry("show", "command", "Show record REF (of any kind): its state now and every "
+                  "event about it."),
+    "verify": Entry("verify", "command", "Check that no stored event was changed, removed, "
+                    "inserted or reordered."),
+}
+"""Every command of `ledger`, by name: its module under `ledger.cli`, the attribute holding
+the click command there, and its help's first sentence."""
+
+
+def load(name: str) -> click.Command:
+    """Import the command `name` from its module."""
+    entry = COMMANDS[name]
+    command = getattr(importlib.import_module(f"ledger.cli.{entry.module}"), entry.attribute)
+    assert isinstance(command, click.Command)
+    return command
+
+
+class LedgerGroup(click.Group):
+    """The root group: lazy commands, and LedgerErrors and usage errors as one line on stderr."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        if cmd_name not in COMMANDS:
+            return None
+        command = self.commands[cmd_name] = load(cmd_name)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The listing, from `COMMANDS` (no command module is imported to write it)."""
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(n) for n in names)
+        rows = [(n, self.commands[n].get_short_help_str(limit) if n in self.commands
+                 else click.utils.make_default_short_help(COMMANDS[n].help, limit))
+                for n in names]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except LedgerError as e:
+            # The CLI's one mapping of domain errors to exit codes (cli.common.click_error).
+            from ledger.cli.common import click_error
+
+            raise click_error(str(e), e.exit_code) from None
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as e:
+            where = e.ctx.command_path + ": " if e.ctx else ""
+            click.echo(f"Error: {where}{_one_line(e.format_message())} "
+                       f"(see --help)", err=True)
+            sys.exit(2)
+        except click.ClickException as e:
+            click.echo(f"Error: {_one_line(e.format_message())}", err=True)
+            sys.exit(e.exit_code)
+        except click.exceptions.Abort:
+            click.echo("Aborted.", err=True)
+            sys.exit(1)
+        except OSError as e:
+            click.echo(f"Error: {e}", err=True)
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
