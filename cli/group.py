@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import click
+from click.utils import make_default_short_help
 
 from ledger.domain.errors import LedgerError
 
@@ -94,7 +95,7 @@ class LedgerGroup(click.Group):
         names = self.list_commands(ctx)
         limit = formatter.width - 6 - max(len(n) for n in names)
         rows = [(n, self.commands[n].get_short_help_str(limit) if n in self.commands
-                 else click.utils.make_default_short_help(COMMANDS[n].help, limit))
+                 else make_default_short_help(COMMANDS[n].help, limit))
                 for n in names]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
