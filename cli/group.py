@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import click
-from click.utils import make_default_short_help
 
 from ledger.domain.errors import LedgerError
 
@@ -95,7 +94,7 @@ class LedgerGroup(click.Group):
         names = self.list_commands(ctx)
         limit = formatter.width - 6 - max(len(n) for n in names)
         rows = [(n, self.commands[n].get_short_help_str(limit) if n in self.commands
-                 else make_default_short_help(COMMANDS[n].help, limit))
+                 else click.Command(n, help=COMMANDS[n].help).get_short_help_str(limit))
                 for n in names]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
