@@ -33,15 +33,16 @@ def validated(fn: Callable[P, T]) -> Callable[P, T]:
     """`fn` with its arguments validated (and coerced) by pydantic's `validate_call`.
 
     A `ValidationError`, from the arguments or from an event the call builds, becomes
-    `InvalidInput` naming the field (positional arguments by their parameter's name).
+    `InvalidInput` naming the field (positional arguments by their parameter's name). The
+    validator is built at the first call: a command line runs one command of dozens.
     """
-    call = validate_call(fn)
     names = list(inspect.signature(fn).parameters)
+    validator = functools.cache(lambda: validate_call(fn))
 
     @functools.wraps(fn)
     def run(*args: P.args, **kwargs: P.kwargs) -> T:
         try:
-            return call(*args, **kwargs)
+            return validator()(*args, **kwargs)
         except ValidationError as e:
             raise InvalidInput(explain(e, names)) from None
 
