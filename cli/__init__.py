@@ -41,6 +41,7 @@ def _register() -> None:
         audit,
         backup,
         chart,
+        correct,
         db,
         demo,
         importer,
@@ -59,7 +60,7 @@ def _register() -> None:
     for module in (audit, recommendation, action, milestone, meeting, resolution, show, verify,
                    report, requests, projections_cmd, importer, chart, db, demo):
         main.add_command(module.command)
-    for extra in (*trail.commands, *backup.commands):
+    for extra in (*trail.commands, *backup.commands, *correct.commands):
         main.add_command(extra)
 
 
