@@ -24,8 +24,8 @@ from ledger.cli import main
 ICO = "ICO-2015"
 JULY, OCTOBER = "2016-07-25", "2016-10-24"
 ACTION_KEYS = {"ref", "status", "owner", "due", "overdue", "blocked_by"}
-TOTAL_KEYS = {"actions", "not_started", "in_progress", "completed"}
-STATUSES = {"not_started", "in_progress", "completed"}
+TOTAL_KEYS = {"actions", "not_started", "in_progress", "completed", "withdrawn", "superseded"}
+STATUSES = {"not_started", "in_progress", "completed", "withdrawn", "superseded"}
 
 
 # -- helpers --------------------------------------------------------------------------------
@@ -349,7 +349,8 @@ def test_json_has_the_fixed_keys(demo: Path, known: list[str]) -> None:
     for t in report["by_audit"].values():
         check_totals(t)
     assert isinstance(report["actions"], list)
-    assert len(report["actions"]) == report["totals"]["actions"]
+    totals = report["totals"]
+    assert len(report["actions"]) == totals["actions"] + totals["withdrawn"] + totals["superseded"]
     for a in report["actions"]:
         assert set(a) >= ACTION_KEYS
         assert a["status"] in STATUSES
