@@ -119,27 +119,28 @@ class Amending(LedgerCore):
         return self._save(record)
 
     # -- the trail's links ----------------------------------------------------------------------
-    def trail_links(self, ref: str | None = None) -> dict[int, Links]:
+    def trail_links(self, ref: str | None = None, *, page: int = PAGE) -> dict[int, Links]:
         """Position -> how that event is tied to corrections and retractions: for one record,
-        or for every record that has any (found by one pass over the amendments alone)."""
-        refs = [ref] if ref is not None else list(dict.fromkeys(self._amended_refs()))
+        or for every record that has any (found by one pass over the amendments alone, `page`
+        at a time)."""
+        refs = [ref] if ref is not None else list(dict.fromkeys(self._amended_refs(page)))
         links: dict[int, Links] = {}
         for each in refs:
             links.update(links_of(self.history(each)))
         return links
 
-    def _amended_refs(self) -> Iterator[str]:
+    def _amended_refs(self, size: int) -> Iterator[str]:
         """The ref of every stored correction and retraction, in position order."""
         topics = [f"{ev.TOPIC_MODULE}:{kind.__name__}" for kind in ev.AMENDMENTS]
         after: int | None = None
         while True:
-            page = self.store.select_notifications(after, PAGE, topics=topics,
-                                                   inclusive_of_start=False)
-            for notification in page:
+            found = self.store.select_notifications(after, size, topics=topics,
+                                                    inclusive_of_start=False)
+            for notification in found:
                 yield cast(ev.LedgerEvent, self.mapper.to_domain_event(notification)).ref
-            if len(page) < PAGE:
+            if len(found) < size:
                 return
-            after = page[-1].id
+            after = found[-1].id
 
     # -- helpers ------------------------------------------------------------------------------
     def _target(self, position: int) -> tuple[ev.LedgerEvent, Record]:
