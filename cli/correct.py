@@ -21,7 +21,7 @@ from ledger.projections.describe import summary
 from ledger.projections.trail import links_of
 
 FIELDS: dict[str, tuple[str, ...]] = {
-    "on": ("effective", "held_on"), "owner": ("owner",), "due": ("due",), "text": ("text",),
+    "on": ("held_on", "effective"), "owner": ("owner",), "due": ("due",), "text": ("text",),
     "evidence": ("evidence",), "note": ("note",), "priority": ("priority",),
     "depends_on": ("depends_on",), "add_dependency": ("depends_on",),
     "drop_dependency": ("depends_on",), "recommendations": ("recommendations",),

@@ -256,3 +256,21 @@ def test_a_presented_paper_reproduces_after_a_later_correction(db: Path) -> None
     again = ok(db, "report", "as-presented", "2024-06-25")
     assert "reproduced byte-identical" in again.stderr
     assert again.stdout == paper
+
+
+def test_on_is_a_meetings_day_and_area_an_audits_ratings(db: Path) -> None:
+    meeting = recorded(ok(db, "meeting", "add", "M1", "--committee", "Audit Committee", "--on",
+                          "2024-06-25"))
+    result = ok(db, "correct", str(meeting), "--on", "2024-06-26", "--reason", "moved")
+    assert "held_on 2024-06-25 → 2024-06-26; effective 2024-06-25 → 2024-06-26" in result.stdout
+    shown = json.loads(ok(db, "show", "M1", "--format", "json").stdout)["state"]
+    assert shown["held_on"] == "2024-06-26"
+    result = ok(db, "correct", "1", "--area", "governance=limited", "--title", "ICO audit 2023",
+                "--reason", "the report's own words")
+    assert "title ICO audit → ICO audit 2023" in result.stdout
+    shown = json.loads(ok(db, "show", "AUD", "--format", "json").stdout)["state"]
+    assert (shown["title"], shown["areas"]) == ("ICO audit 2023", {"governance": "limited"})
+    refused(db, ["correct", "1", "--area", "governance", "--reason", "x"], "NAME=RATING",
+            code=2)
+    refused(db, ["correct", "1", "--owner", "Ann", "--reason", "x"], "--owner",
+            "AuditRecorded", "--on, --title, --kind, --area", code=2)

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from ledger.application import Ledger
-from ledger.projections.replay import Totals
+from ledger.projections.burnup import burnup
+from ledger.projections.replay import Timeline, Totals
 from ledger.projections.report import build_report
 from ledger.projections.words import position_sentence, since_sentence
 
@@ -92,3 +93,16 @@ def test_the_paragraph_and_figures_of_a_ledger_with_closed_actions(app: Ledger,
     since = report.since_figures()
     assert since is not None
     assert (since["added"], since["withdrawn"], since["superseded"]) == (0, 1, 1)
+
+
+def test_the_burnup_counts_closed_actions_apart(app: Ledger, clock: Any) -> None:
+    clock.set("2016-11-01")
+    app.add_audit("A", title="Audit", kind="ico-audit", on="2015-10-30", actor="o")
+    app.add_recommendation("R", audit="A", text="r", priority="low", on="2015-12-14", actor="o")
+    for ref in ("W1", "W2"):
+        app.add_action(ref, recommendations=["R"], text=ref, on="2016-03-15", actor="o")
+    app.withdraw_action("W2", on="2016-04-02", reason="Risk accepted", actor="o")
+    points = burnup(Timeline.build(app.stream()), date(2016, 4, 1), date(2016, 4, 3))
+    stacked = [(t.not_started, t.in_progress, t.completed, t.actions, t.withdrawn)
+               for _, t in points]
+    assert stacked == [(2, 0, 0, 2, 0), (1, 0, 0, 1, 1), (1, 0, 0, 1, 1)]
