@@ -151,7 +151,7 @@ def test_example_plan_imports_and_the_report_counts_the_file(db: Path, name: str
     expected = Counter(STATUS_OF[r["Status"].lower()] for r in rows)
     assert totals(db) == {"actions": len(rows), "not_started": expected["not_started"],
                           "in_progress": expected["in_progress"],
-                          "completed": expected["completed"]}
+                          "completed": expected["completed"], "withdrawn": 0, "superseded": 0}
     # Owners, target dates and dependencies come from the file.
     app = Ledger(f"sqlite:///{db}", create=False)
     try:
@@ -463,5 +463,5 @@ def test_a_large_file_imports_in_one_go(db: Path, tmp_path: Path) -> None:
     result = run_import(db, str(path), "--audit", AUDIT, "--on", "2016-03-01")
     assert result.exit_code == 0, result.stderr
     assert totals(db) == {"actions": 350, "not_started": 117, "in_progress": 117,
-                          "completed": 116}
+                          "completed": 116, "withdrawn": 0, "superseded": 0}
     assert recorded_lines(run_import(db, str(path), "--audit", AUDIT)) == []
