@@ -6,12 +6,13 @@ from datetime import date
 
 import click
 
-from ledger.cli.common import DATE, Session, echo_recorded, on_option, pass_session
+from ledger.cli.common import DATE, REF, Session, echo_recorded, on_option, pass_session
 
 
 @click.group("action")
 def command() -> None:
-    """Actions: add them, move them not_started → in_progress → completed, and more.
+    """Actions: add them, move them not_started → in_progress → completed, withdraw or
+    supersede them, and more.
 
     \b
     Example:
@@ -151,3 +152,44 @@ def note(session: Session, ref: str, text: str, on: date) -> None:
     actor = session.who()
     app = session.ledger(write=True)
     echo_recorded(app.note_action(ref, text, on=on, actor=actor), app)
+
+
+@command.command("withdraw")
+@click.argument("ref")
+@click.option("--reason", required=True,
+              help="Why: the recommendation was not accepted, the risk was accepted, ...")
+@on_option
+@pass_session
+def withdraw(session: Session, ref: str, reason: str, on: date) -> None:
+    """Withdraw action REF (not started or in progress): from --on it is counted apart, as
+    withdrawn, never as outstanding or overdue, and no longer blocks what waits on it.
+
+    \b
+    Example:
+      ledger --actor "J Smith" action withdraw ICO-A8.4 --on 2016-11-21 \\
+        --reason "Risk accepted by the SIRO"
+    """
+    actor = session.who()
+    app = session.ledger(write=True)
+    echo_recorded(app.withdraw_action(ref, on=on, reason=reason, actor=actor), app)
+
+
+@command.command("supersede")
+@click.argument("ref")
+@click.option("--by", required=True, type=REF, metavar="REF",
+              help="The action that carries the work on.")
+@on_option
+@click.option("--reason", help="Why it was superseded.")
+@pass_session
+def supersede(session: Session, ref: str, by: str, on: date, reason: str | None) -> None:
+    """Mark action REF (not started or in progress) superseded by action --by: from --on it
+    is counted apart, as superseded, never as outstanding or overdue.
+
+    \b
+    Example:
+      ledger --actor "J Smith" action supersede ICO-A4.2 --by ICO-A4.5 --on 2016-11-21 \\
+        --reason "Folded into the asset register project"
+    """
+    actor = session.who()
+    app = session.ledger(write=True)
+    echo_recorded(app.supersede_action(ref, by=by, on=on, reason=reason, actor=actor), app)

@@ -33,6 +33,9 @@ COMMANDS: dict[str, Entry] = {
     "chart": Entry("chart", "command", "Draw the burn-up chart (actions completed, in progress "
                    "and not started over time, with the committee's meetings marked) from "
                    "--from to --to."),
+    "correct": Entry("correct", "correct", "Correct the event at POSITION of the trail (see "
+                     "ledger history / log): from now on it reads as if it had been recorded "
+                     "with the new values."),
     "db": Entry("db", "command", "Database administration."),
     "demo": Entry("demo", "command", "Build a fresh demo ledger with Coventry City Council's "
                   "2016 story and print the committee's two meeting reports, computed from the "
@@ -58,6 +61,8 @@ COMMANDS: dict[str, Entry] = {
                         "for reports."),
     "restore": Entry("backup", "restore", "Load an export into an empty ledger, verifying the "
                      "hash chain line by line and the trailer that ends the file."),
+    "retract": Entry("correct", "retract", "Retract the event at POSITION: from now on it reads "
+                     "as never recorded (it stays in the chain)."),
     "show": Entry("show", "command", "Show record REF (of any kind): its state now and every "
                   "event about it."),
     "verify": Entry("verify", "command", "Check that no stored event was changed, removed, "

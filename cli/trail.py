@@ -9,7 +9,7 @@ import click
 
 from ledger.cli.common import DATE, Session, format_option, pass_session
 from ledger.domain.errors import UnknownRef
-from ledger.projections.trail import select, write_trail
+from ledger.projections.trail import links_of, select, write_trail
 
 
 @click.command("history")
@@ -18,7 +18,10 @@ from ledger.projections.trail import select, write_trail
 @pass_session
 def history(session: Session, ref: str, fmt: str) -> None:
     """Every event about REF: position, recorded time, effective date, actor, what changed
-    from → to, and the reason or evidence.
+    from → to, and the reason or evidence. A corrected or retracted event stays, marked
+    "corrected by #N" / "retracted by #N"; the correction says what it changed ("corrects #12:
+    effective 2024-06-20 → 2024-06-10, reason: ..."). JSON gives each event's position,
+    corrects/retracts and corrected_by/retracted_by.
 
     \b
     Examples:
@@ -28,7 +31,8 @@ def history(session: Session, ref: str, fmt: str) -> None:
     app = session.ledger(write=False)
     if app.find(ref) is None:
         raise UnknownRef(f"no record {ref}")
-    write_trail(app.history(ref), fmt, sys.stdout)
+    history = app.history(ref)
+    write_trail(history, fmt, sys.stdout, links_of(history))
 
 
 @click.command("log")
@@ -51,7 +55,7 @@ def log(session: Session, recorded_from: date | None, recorded_to: date | None,
     app = session.ledger(write=False)
     trail = select(app.stream(), recorded_from=recorded_from, recorded_to=recorded_to,
                    actor=actor, ref=ref)
-    write_trail(trail, fmt, sys.stdout)
+    write_trail(trail, fmt, sys.stdout, app.trail_links(ref))
 
 
 commands = [history, log]

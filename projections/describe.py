@@ -20,8 +20,31 @@ def _due(d: date | None) -> str:
     return str(d) if d else "no date"
 
 
-def summary(event: ev.LedgerEvent) -> str:
-    """What happened, in a few words: `started`, `owner Bob → Ann (reason)`."""
+def value_words(value: Any) -> str:
+    """A field's JSON value in words: a list joined by commas, a mapping as `k: v`, null as
+    `none`."""
+    if value is None or value in ((), [], {}):
+        return "none"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items())
+    return str(value)
+
+
+def correction_words(e: ev.EventCorrected, was: dict[str, Any] | None = None) -> str:
+    """`corrects #12: effective 2024-06-20 → 2024-06-10, reason: typo` (the values before the
+    correction when `was` gives them, else only the new ones)."""
+    changes = []
+    for field, new in e.values.items():
+        before = f"{value_words(was[field])} → " if was is not None and field in was else "→ "
+        changes.append(f"{field} {before}{value_words(new)}")
+    return f"corrects #{e.corrects}: {'; '.join(changes)}, reason: {e.reason}"
+
+
+def summary(event: ev.LedgerEvent, was: dict[str, Any] | None = None) -> str:
+    """What happened, in a few words: `started`, `owner Bob → Ann (reason)`; for a correction,
+    `was` gives the values it replaced."""
     e = event
     match e:
         case ev.AuditRecorded():
@@ -64,4 +87,12 @@ def summary(event: ev.LedgerEvent) -> str:
             return f"report {e.number} presented ({params}; from {e.position}:{e.chain_hash[:12]}…)"
         case ev.ReportReceived():
             return f"report requested by resolution {e.number} received at {e.by}"
+        case ev.ActionWithdrawn():
+            return f"→ withdrawn ({e.reason})"
+        case ev.ActionSuperseded():
+            return f"→ superseded by {e.by}" + (f" ({e.reason})" if e.reason else "")
+        case ev.EventCorrected():
+            return correction_words(e, was)
+        case ev.EventRetracted():
+            return f"retracts #{e.retracts}, reason: {e.reason}"
     return type(e).__name__

@@ -165,6 +165,11 @@ class Rules:
             action.reschedule(e.due, on, today, reason=e.reason, **kw)
         elif isinstance(e, ev.ActionNoted):
             action.note(e.text, on, today, **kw)
+        elif isinstance(e, ev.ActionWithdrawn):
+            action.withdraw(on, today, reason=e.reason, **kw)
+        elif isinstance(e, ev.ActionSuperseded):
+            self._refers(e, e.by, Action, dated=False)
+            action.supersede(e.by, on, today, reason=e.reason, **kw)
         else:
             raise RuleViolation(f"{e.ref} is an action: {type(e).__name__} does not apply")
 

@@ -101,16 +101,27 @@ class Report:
             return None
         scope = audit or self.audit
         then, now = self.since.totals(scope), self.position.totals(scope)
-        return {
+        figures: dict[str, Any] = {
             "date": self.since.as_at.isoformat(),
             "completed": now.completed - then.completed,
             "started": then.not_started - now.not_started,
-            "added": now.actions - then.actions,
+            "added": _all(now) - _all(then),
             "remaining": now.actions - now.completed,
             "in_progress": now.in_progress,
             "not_started": now.not_started,
-            "then": then.as_dict(),
         }
+        if self.has_closed:
+            figures["withdrawn"] = now.withdrawn - then.withdrawn
+            figures["superseded"] = now.superseded - then.superseded
+        figures["then"] = then.as_dict()
+        return figures
+
+    @property
+    def has_closed(self) -> bool:
+        """Whether any action in scope was withdrawn or superseded, now or at the earlier date:
+        papers then show those counts (a paper without any reads as before they existed)."""
+        counts = [self.totals] + ([self.since.totals(self.audit)] if self.since else [])
+        return any(t.withdrawn or t.superseded for t in counts)
 
     # -- words ----------------------------------------------------------------------------
     def paragraphs(self) -> list[str]:
@@ -247,6 +258,11 @@ def build_meeting_report(source: Source | LogSource, meeting: str, *,
     position = src.position(this.held_on, horizon)
     since = src.position(previous.held_on, horizon) if previous else None
     return Report(position, since, None, shown, previous)
+
+
+def _all(t: Totals) -> int:
+    """Every action counted, live or closed undone."""
+    return t.actions + t.withdrawn + t.superseded
 
 
 def _counted(t: Totals) -> bool:

@@ -36,17 +36,32 @@ def closed_clause(t: Totals) -> str:
     return join_words(parts)
 
 
+def _further(t: Totals) -> str:
+    """`2 further actions were withdrawn and 1 was superseded`."""
+    first, *rest = [(n, word) for n, word in ((t.withdrawn, "withdrawn"),
+                                             (t.superseded, "superseded")) if n]
+    n, word = first
+    lead = f"{n} further {'action was' if n == 1 else 'actions were'} {word}"
+    return join_words([lead, *(f"{m} {'was' if m == 1 else 'were'} {w}" for m, w in rest)])
+
+
 def position_sentence(source: str, t: Totals) -> str:
     """Out of 77 actions from X, 8 had been completed, 49 were in progress and 20 were yet to
-    begin; a further 3 had been closed undone: 2 were withdrawn and 1 was superseded."""
+    begin; 2 further actions were withdrawn and 1 was superseded (closed undone, never counted
+    as outstanding)."""
     live = _live_sentence(source, t)
     closed = closed_clause(t)
     if not closed:
         return live
-    n = t.withdrawn + t.superseded
     if t.actions == 0:
-        return f"There were no live actions from {source}: {closed}."
-    return f"{live[:-1]}; a further {plural(n, 'action')} had been closed undone: {closed}."
+        n = t.withdrawn + t.superseded
+        if t.withdrawn and t.superseded:
+            return f"Of the {n} actions from {source}, {closed}; none remained."
+        word = "withdrawn" if t.withdrawn else "superseded"
+        which = ("The one action" if n == 1 else "Both actions" if n == 2
+                 else f"All {n} actions")
+        return f"{which} from {source} {'was' if n == 1 else 'were'} {word}."
+    return f"{live[:-1]}; {_further(t)}."
 
 
 def _live_sentence(source: str, t: Totals) -> str:
@@ -72,7 +87,8 @@ def _live_sentence(source: str, t: Totals) -> str:
 
 
 def since_sentence(since: date, then: Totals, now: Totals) -> str:
-    """Since 25 July 2016 a further 38 actions had been completed and work was underway with ..."""
+    """Since 25 July 2016 a further 38 actions had been completed[, 2 had been withdrawn] and
+    work was underway with ..."""
     done = now.completed - then.completed
     if done > 1:
         first = f"a further {done} actions had been completed"
@@ -95,7 +111,10 @@ def since_sentence(since: date, then: Totals, now: Totals) -> str:
                   else f"work had yet to begin on any of the remaining {remaining} actions")
     else:
         second = f"work was underway with {working} of the remaining {remaining} actions"
-    return f"Since {long_date(since)} {first} and {second}."
+    closed = [f"{n} had been {word}" for n, word in (
+        (now.withdrawn - then.withdrawn, "withdrawn"),
+        (now.superseded - then.superseded, "superseded")) if n > 0]
+    return f"Since {long_date(since)} {join_words([first, *closed, second])}."
 
 
 def to_begin_sentence(not_started: int, blocked: int, waiting_on: list[str]) -> str:

@@ -14,14 +14,15 @@ from html import escape
 
 from ledger.projections.burnup import Point
 from ledger.projections.render.chart import draw
-from ledger.projections.render.text import sections, words
+from ledger.projections.render.text import CLOSED_COUNTS, LIVE_COUNTS, sections, words
 from ledger.projections.replay import Totals
 from ledger.projections.report import Report
 from ledger.projections.words import long_date
 
-COUNTS = (("actions", "Actions"), ("completed", "Completed"), ("in_progress", "In progress"),
-          ("not_started", "Not started"))
+COUNTS = (*LIVE_COUNTS, *CLOSED_COUNTS)
+"""Every total, withdrawn and superseded included (an HTML page is never a presented paper)."""
 SINCE = (("completed", "completed"), ("started", "started"), ("added", "added"),
+         ("withdrawn", "withdrawn"), ("superseded", "superseded"),
          ("remaining", "still to complete"))
 
 CSS = """
@@ -91,7 +92,7 @@ def _totals_table(report: Report) -> list[str]:
     out.append("</tbody></table>")
     if since is not None:
         items = [f'<li><span data-since="{key}">{since[key]}</span> {words}</li>'
-                 for key, words in SINCE]
+                 for key, words in SINCE if key in since]
         out.append(f"<p>Since {escape(long_date(date.fromisoformat(since['date'])))}:</p>")
         out.append('<ul class="since">' + "".join(items) + "</ul>")
     return out

@@ -18,6 +18,7 @@ from ledger.domain.values import Logged
 from ledger.projections.describe import summary
 from ledger.projections.render.safe import printable
 from ledger.projections.report import iso_utc
+from ledger.projections.trail import NO_LINKS, Links, links_of
 
 
 def _plain(value: Any) -> Any:
@@ -36,22 +37,39 @@ def _plain(value: Any) -> Any:
     return value
 
 
+HIDDEN = frozenset({"id", "ref", "version", "events"})
+"""Attributes of a record that are not its state: identity, and the raw stream it was folded
+from (shown as the history)."""
+
+
 def record_state(record: Record) -> dict[str, Any]:
-    """The record's current state as plain JSON values (its identity left out)."""
+    """The record's current state (as corrected) as plain JSON values, its identity left out;
+    `retracted` only when its creation was."""
     return {k: _plain(v) for k, v in vars(record).items()
-            if not k.startswith("_") and k not in ("id", "ref", "version")}
+            if not k.startswith("_") and k not in HIDDEN and (k != "retracted" or v)}
+
+
+def _what(h: Logged, links: dict[int, Links]) -> tuple[str, str]:
+    """An event's summary (a correction with what it replaced) and its links in words."""
+    link = links.get(h.position, NO_LINKS)
+    return summary(h.event, None if link.was is None else dict(link.was)), link.words()
 
 
 def record_json(record: Record, history: Sequence[Logged]) -> str:
-    """The record and its history as one JSON document."""
-    return json.dumps({
-        "ref": record.ref, "kind": record.kind, "version": record.version,
-        "state": record_state(record),
-        "history": [{"position": h.position, "event": type(h.event).__name__,
+    """The record and its history as one JSON document, each event with its links."""
+    links = links_of(history)
+    rows = []
+    for h in history:
+        what, linked = _what(h, links)
+        link = links.get(h.position, NO_LINKS)
+        rows.append({"position": h.position, "event": type(h.event).__name__,
                      "recorded": iso_utc(h.event.timestamp),
                      "effective": h.event.effective.isoformat(), "actor": h.event.actor,
-                     "summary": summary(h.event), "hash": h.hash} for h in history],
-    }, indent=2)
+                     "summary": what, "hash": h.hash, "corrects": link.corrects,
+                     "retracts": link.retracts, "corrected_by": list(link.corrected_by),
+                     "retracted_by": list(link.retracted_by), "links": linked})
+    return json.dumps({"ref": record.ref, "kind": record.kind, "version": record.version,
+                       "state": record_state(record), "history": rows}, indent=2)
 
 
 def record_text(record: Record, history: Sequence[Logged], width: int = 110) -> str:
@@ -68,8 +86,11 @@ def record_text(record: Record, history: Sequence[Logged], width: int = 110) -> 
     table = Table(title="History", title_justify="left")
     for column in ("#", "recorded (UTC)", "effective", "actor", "what"):
         table.add_column(column, overflow="fold")
+    links = links_of(history)
     for h in history:
+        what, linked = _what(h, links)
         table.add_row(str(h.position), iso_utc(h.event.timestamp), str(h.event.effective),
-                      printable(h.event.actor), printable(summary(h.event)))
+                      printable(h.event.actor),
+                      printable(what + (f" [{linked}]" if linked else "")))
     console.print(table)
     return out.getvalue()

@@ -24,23 +24,37 @@ class Section(NamedTuple):
     empty: str
 
 
-def _totals_rows(groups: dict[str, Totals]) -> list[list[str]]:
-    return [[k, str(t.actions), str(t.completed), str(t.in_progress), str(t.not_started)]
-            for k, t in groups.items()]
+LIVE_COUNTS = (("actions", "Actions"), ("completed", "Completed"),
+               ("in_progress", "In progress"), ("not_started", "Not started"))
+CLOSED_COUNTS = (("withdrawn", "Withdrawn"), ("superseded", "Superseded"))
+"""The totals columns: the live actions, then those closed undone (shown when there are any)."""
+
+
+def counts(report: Report) -> tuple[tuple[str, str], ...]:
+    """The totals columns of this report: withdrawn and superseded only when it has any, so
+    a paper without them reads (and reproduces) as before they existed."""
+    return LIVE_COUNTS + CLOSED_COUNTS if report.has_closed else LIVE_COUNTS
+
+
+def _totals_rows(groups: dict[str, Totals],
+                 columns: tuple[tuple[str, str], ...]) -> list[list[str]]:
+    return [[k, *(str(getattr(t, key)) for key, _ in columns)] for k, t in groups.items()]
 
 
 def sections(report: Report) -> list[Section]:
     """Every table of the report, in the order a paper shows them."""
-    counts = ["Actions", "Completed", "In progress", "Not started"]
+    columns = counts(report)
+    heads = [label for _, label in columns]
     audits = report.position.audits
     by_audit = [[ref, audits[ref].title, *row[1:]]
-                for ref, row in zip(report.by_audit(), _totals_rows(report.by_audit()),
+                for ref, row in zip(report.by_audit(), _totals_rows(report.by_audit(), columns),
                                     strict=True)]
     tables = [
-        Section("By audit", ["Audit", "Title", *counts], by_audit, "No audits."),
-        Section("By priority", ["Priority", *counts], _totals_rows(report.by_priority()),
-         "No actions."),
-        Section("By owner", ["Owner", *counts], _totals_rows(report.by_owner()), "No actions."),
+        Section("By audit", ["Audit", "Title", *heads], by_audit, "No audits."),
+        Section("By priority", ["Priority", *heads],
+                _totals_rows(report.by_priority(), columns), "No actions."),
+        Section("By owner", ["Owner", *heads], _totals_rows(report.by_owner(), columns),
+                "No actions."),
         Section("Overdue actions", ["Action", "Owner", "Due", "Status", "Days overdue"],
          [[a.ref, a.owner or "", str(a.due), STATUS_WORDS[a.status],
            str((report.position.as_at - a.due).days if a.due else "")]

@@ -152,8 +152,7 @@ def test_example_plan_imports_and_the_report_counts_the_file(db: Path, name: str
     expected = Counter(STATUS_OF[r["Status"].lower()] for r in rows)
     assert totals(db) == {"actions": len(rows), "not_started": expected["not_started"],
                           "in_progress": expected["in_progress"],
-                          "completed": expected["completed"], "withdrawn": 0,
-                          "superseded": 0}
+                          "completed": expected["completed"], "withdrawn": 0, "superseded": 0}
     # Owners, target dates and dependencies come from the file.
     app = Ledger(f"sqlite:///{db}", create=False)
     try:

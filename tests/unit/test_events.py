@@ -54,6 +54,17 @@ def scenario(app: Ledger, clock: Any) -> Scenario:
     s(app.reschedule_action("A1", due="2016-12-01", on="2016-01-14", reason="budget", actor="alice"))
     s(app.complete_action("A1", on="2016-01-15", evidence="Policy v1.0", actor="dan"))
     s(app.reopen_action("A1", on="2016-01-16", reason="Policy rejected", actor="alice"))
+    s(app.add_action("A2", recommendations=["R2"], text="Buy a scanner", on="2016-01-02",
+                     actor="alice"))
+    s(app.add_action("A3", recommendations=["R2"], text="Scan the archive", on="2016-01-02",
+                     actor="alice"))
+    s(app.withdraw_action("A0", on="2016-01-17", reason="Risk accepted", actor="alice"))
+    s(app.supersede_action("A2", by="A3", on="2016-01-17", reason="Merged", actor="alice"))
+    (noted,) = app.note_action("A3", "Quote received", on="2016-01-18", actor="bob")
+    s([noted])
+    s(app.correct(noted.position, reason="typo", values={"text": "Quotes received"},
+                  actor="bob"))
+    s(app.retract(noted.position, reason="noted on the wrong action", actor="bob"))
     s(app.add_meeting("M1", committee="ARAC", on="2016-01-20", actor="clerk"))
     s(app.add_meeting("M2", committee="ARAC", on="2016-02-15", actor="clerk"))
     s(app.add_meeting("M3", committee="ARAC", on="2016-06-20", actor="clerk"))

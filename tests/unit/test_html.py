@@ -150,7 +150,7 @@ def test_html_without_a_chart_or_a_previous_meeting(demo: tuple[str, Ledger]) ->
     page = to_html(report, None, [])
     values = parsed(page).values
     assert values["total"] == {"actions": "77", "completed": "8", "in_progress": "49",
-                               "not_started": "20"}
+                               "not_started": "20", "withdrawn": "0", "superseded": "0"}
     assert "then" not in values and "since" not in values
     assert "<svg" not in page
 

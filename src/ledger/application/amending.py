@@ -9,8 +9,9 @@ a dependency is open) is refused, naming that event, and nothing is recorded.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
 
@@ -28,6 +29,10 @@ from ledger.domain.errors import InvalidInput, RuleViolation, UnknownRef
 from ledger.domain.records import Action, Record
 from ledger.domain.values import Logged
 from ledger.projections.legality import problems
+from ledger.projections.trail import Links, links_of
+
+PAGE = 1000
+"""Amendments read per query when linking the trail."""
 
 
 class Amending(LedgerCore):
@@ -60,6 +65,29 @@ class Amending(LedgerCore):
         """Correct the event at `position` (or the family of events it corrects): from now on it
         reads as if recorded with `values` (field -> new value)."""
         now, today = self._now()
+        target, record, current = self._family(position)
+        allowed = correctable_fields(type(current))
+        unknown = sorted(set(values) - allowed)
+        if unknown:
+            raise InvalidInput(f"{_kind(current)} has no {', '.join(unknown)} to correct (it "
+                               f"has {', '.join(sorted(allowed))})")
+        changed = _changes(current, values, position)
+        original_position = (target.original if isinstance(target, ev.EventCorrected)
+                             else position)
+        record.trigger(ev.EventCorrected, effective=today, actor=actor, timestamp=now,
+                       corrects=position, corrects_version=target.originator_version,
+                       original=original_position, original_version=current.originator_version,
+                       values=changed, reason=reason)
+        self._check_amended(record, f"correcting position {position}")
+        return self._save(record)
+
+    def corrected_view(self, position: int) -> ev.LedgerEvent:
+        """The event a correction of `position` would change, as it reads now (the first
+        event of its family, with the corrections so far); refused as `correct` refuses."""
+        return self._family(position)[2]
+
+    def _family(self, position: int) -> tuple[ev.LedgerEvent, Record, ev.LedgerEvent]:
+        """The event at `position`, its record, and its family's original as it reads now."""
         target, record = self._target(position)
         if isinstance(target, ev.EventRetracted):
             raise RuleViolation(f"position {position} is a retraction: undo it by retracting it "
@@ -73,21 +101,8 @@ class Amending(LedgerCore):
         if original_version not in live_versions(stream):
             raise RuleViolation(f"position {position} was retracted: retract that retraction "
                                 "to restore it first")
-        allowed = correctable_fields(type(original))
-        unknown = sorted(set(values) - allowed)
-        if unknown:
-            raise InvalidInput(f"{_kind(original)} has no {', '.join(unknown)} to correct (it "
-                               f"has {', '.join(sorted(allowed))})")
         current = next(v for v in amended(stream) if v.originator_version == original_version)
-        changed = _changes(current, values, position)
-        original_position = (target.original if isinstance(target, ev.EventCorrected)
-                             else position)
-        record.trigger(ev.EventCorrected, effective=today, actor=actor, timestamp=now,
-                       corrects=position, corrects_version=target.originator_version,
-                       original=original_position, original_version=original_version,
-                       values=changed, reason=reason)
-        self._check_amended(record, f"correcting position {position}")
-        return self._save(record)
+        return target, record, current
 
     @command
     def retract(self, position: int, *, reason: ev.Text, actor: ev.Name) -> list[Logged]:
@@ -102,6 +117,30 @@ class Amending(LedgerCore):
                        reason=reason)
         self._check_amended(record, f"retracting position {position}")
         return self._save(record)
+
+    # -- the trail's links ----------------------------------------------------------------------
+    def trail_links(self, ref: str | None = None, *, page: int = PAGE) -> dict[int, Links]:
+        """Position -> how that event is tied to corrections and retractions: for one record,
+        or for every record that has any (found by one pass over the amendments alone, `page`
+        at a time)."""
+        refs = [ref] if ref is not None else list(dict.fromkeys(self._amended_refs(page)))
+        links: dict[int, Links] = {}
+        for each in refs:
+            links.update(links_of(self.history(each)))
+        return links
+
+    def _amended_refs(self, size: int) -> Iterator[str]:
+        """The ref of every stored correction and retraction, in position order."""
+        topics = [f"{ev.TOPIC_MODULE}:{kind.__name__}" for kind in ev.AMENDMENTS]
+        after: int | None = None
+        while True:
+            found = self.store.select_notifications(after, size, topics=topics,
+                                                    inclusive_of_start=False)
+            for notification in found:
+                yield cast(ev.LedgerEvent, self.mapper.to_domain_event(notification)).ref
+            if len(found) < size:
+                return
+            after = found[-1].id
 
     # -- helpers ------------------------------------------------------------------------------
     def _target(self, position: int) -> tuple[ev.LedgerEvent, Record]:

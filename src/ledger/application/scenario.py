@@ -10,6 +10,11 @@ started, when it finished) and the reports count them. The plan below is what pr
 * 16 not started in July (most waiting on actions that finished in August), started by October;
 * 4 not started at either meeting: the final stages, waiting on a Records Manager.
 
+After the October meeting (effective in November, so neither meeting's figures change, as
+known then or now) the story closes two In-Form Consult actions undone: one withdrawn (the risk
+accepted), whose recorded reason is then corrected, and one superseded by a new action; and a
+note typed on the wrong action is retracted. Every kind of amendment is in the demo's trail.
+
 Recorded times come from a simulated clock set to 2016, so the as-known-on questions have
 answers; the command line never lets a user set a recorded time.
 """
@@ -36,6 +41,8 @@ JULY, OCTOBER, FEBRUARY = "2016-07-25", "2016-10-24", "2017-02-20"
 MEETING_DAYS = {m: date.fromisoformat(m) for m in (JULY, OCTOBER, FEBRUARY)}
 RM = "RM-RECRUITED"
 CORRECTION_RECORDED = date(2016, 11, 3)
+AFTERMATH = date(2016, 11, 21)
+"""When the demo closes two In-Form Consult actions undone (after the October meeting)."""
 PAPER_FORMAT = "markdown"
 
 # (recommendation, scope area, priority, words, number of actions): 77 actions in all.
@@ -155,6 +162,33 @@ def build(app: Ledger, clock: SimulatedClock, say: Callable[[str], None] = print
         f"was in fact completed on {late.completed.day} {late.completed:%B %Y} ...")
     app.complete_action(late.ref, on=late.completed, actor=OFFICER,
                         evidence="Completion certificate found on file after the October meeting")
+    _aftermath(app, clock, lives, ifc_lives, say)
+
+
+def _aftermath(app: Ledger, clock: SimulatedClock, lives: list[Life], ifc_lives: list[Life],
+               say: Callable[[str], None]) -> None:
+    """November: an action withdrawn (its reason then corrected), one superseded by a new
+    action, a misplaced note retracted. All effective after the October meeting."""
+    clock.on(AFTERMATH, hour=11)
+    say(f"Recording what followed on {AFTERMATH.day} {AFTERMATH:%B %Y}: an In-Form Consult "
+        "action withdrawn, another superseded, a correction and a retraction ...")
+    open_ifc = [life.ref for life in ifc_lives if life.completed is None]
+    withdrawn, superseded = open_ifc[-1], open_ifc[0]
+    (closed,) = app.withdraw_action(withdrawn, on=AFTERMATH, actor=OFFICER,
+                                    reason="Risk accepted by the Board")
+    app.correct(closed.position, actor=OFFICER, reason="It was the SIRO who accepted the risk",
+                values={"reason": "Risk accepted by the SIRO"})
+    rec = superseded.rsplit(".", 1)[0]
+    successor = f"{rec}.{sum(life.ref.startswith(rec + '.') for life in ifc_lives) + 1}"
+    app.add_action(successor, recommendations=[rec], text=f"Deliver {rec} through the "
+                   "Digital Strategy programme", owner=OWNERS[0], due=date(2017, 6, 30),
+                   on=AFTERMATH, actor=OFFICER)
+    app.supersede_action(superseded, by=successor, on=AFTERMATH, actor=OFFICER,
+                         reason="Folded into the Digital Strategy programme")
+    waiting = next(life.ref for life in lives if RM in life.depends_on)
+    (note,) = app.note_action(waiting, "Interview panel booked for 5 December", on=AFTERMATH,
+                              actor=OFFICER)
+    app.retract(note.position, actor=OFFICER, reason="Noted on the wrong action")
 
 
 def _ico_plan(app: Ledger, clock: SimulatedClock, rng: random.Random) -> list[Life]:

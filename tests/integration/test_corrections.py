@@ -1,0 +1,138 @@
+"""Corrections, retractions, withdrawals and supersessions on every backend: what is stored, how
+the log reads before and after (the pure replay), what the trail links, what is refused with
+nothing recorded, and presented papers reproduced after a later correction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+import pytest
+
+from ledger.application import Ledger
+from ledger.application.presenting import present, reproduce_presented
+from ledger.domain import events as ev
+from ledger.domain.errors import LedgerError, RuleViolation
+from ledger.domain.records import Action
+from ledger.projections.legality import problems
+from ledger.projections.report import build_report
+from tests.conftest import Clock
+
+
+@pytest.fixture
+def officer(ledger_url: str, clock: Clock) -> Iterator[Ledger]:
+    """R06.1 started on 1 June 2024 and completed --on 2024-06-20 (meant the 10th); R06.2
+    waits on it; recorded on 1 July 2024."""
+    clock.set("2024-07-01")
+    with Ledger(ledger_url, clock=clock) as app:
+        app.add_audit("AUD", title="ICO audit", kind="ico-audit", on="2024-01-01", actor="a")
+        for rec in ("R06", "R07"):
+            app.add_recommendation(rec, audit="AUD", text=f"Do {rec}", priority="high",
+                                   on="2024-01-01", actor="a")
+        app.add_action("R06.1", recommendations=["R06"], text="Write", due="2024-06-30",
+                       on="2024-01-02", actor="a")
+        app.add_action("R06.2", recommendations=["R06"], text="Train", depends_on=["R06.1"],
+                       on="2024-01-02", actor="a")
+        app.start_action("R06.1", on="2024-06-01", actor="o")
+        app.complete_action("R06.1", on="2024-06-20", actor="o")
+        yield app
+
+
+def position_of(app: Ledger, ref: str, kind: type[ev.LedgerEvent]) -> int:
+    return next(i.position for i in app.history(ref) if type(i.event) is kind)
+
+
+def status(app: Ledger, ref: str, as_at: str, known: object = None) -> ev.Status:
+    report = build_report(app.stream, date.fromisoformat(as_at), as_known_on=known)  # type: ignore[arg-type]
+    return next(a.status for a in report.actions if a.ref == ref)
+
+
+def test_a_correction_is_stored_and_read_on_both_clocks(officer: Ledger, clock: Clock) -> None:
+    done = position_of(officer, "R06.1", ev.ActionCompleted)
+    known_then = clock.now
+    clock.set("2024-07-02")
+    (fix,) = officer.correct(done, reason="Meant 10 June", actor="o",
+                             values={"effective": date(2024, 6, 10)})
+    stored = officer.history("R06.1")[-1]
+    assert stored.position == fix.position and isinstance(stored.event, ev.EventCorrected)
+    assert (stored.event.corrects, stored.event.values) == (done, {"effective": "2024-06-10"})
+    assert stored.event.effective == date(2024, 7, 2)  # the day the correction was made
+    assert status(officer, "R06.1", "2024-06-15", known_then) is ev.Status.IN_PROGRESS
+    assert status(officer, "R06.1", "2024-06-15") is ev.Status.COMPLETED
+    assert officer.get("R06.1", Action).completed_on == date(2024, 6, 10)
+    links = officer.trail_links()
+    assert links[done].corrected_by == (fix.position,)
+    assert links[fix.position].corrects == done
+    assert links[fix.position].was == {"effective": "2024-06-20"}
+    assert problems(officer.stream()) == []
+    officer.verify()
+
+
+def test_the_whole_log_is_linked_page_by_page(officer: Ledger) -> None:
+    done = position_of(officer, "R06.1", ev.ActionCompleted)
+    officer.correct(done, reason="a", actor="o", values={"evidence": "Signed"})
+    (note,) = officer.note_action("R06.2", "Wrong action", on="2024-06-02", actor="o")
+    (gone,) = officer.retract(note.position, reason="b", actor="o")
+    (rec,) = [i.position for i in officer.history("R07")]
+    officer.correct(rec, reason="c", actor="o", values={"priority": "urgent"})
+    everything = officer.trail_links()
+    assert officer.trail_links(page=1) == everything
+    assert everything[note.position].retracted_by == (gone.position,)
+    assert {links.corrects for links in everything.values() if links.corrects} == {done, rec}
+    fixes = {p for p, links in everything.items() if links.corrects == rec}
+    assert len(fixes) == 1
+    assert officer.trail_links("R07").keys() == {rec} | fixes
+
+
+def test_refused_corrections_record_nothing(officer: Ledger) -> None:
+    done = position_of(officer, "R06.1", ev.ActionCompleted)
+    (start_b,) = officer.start_action("R06.2", on="2024-06-25", actor="o")
+    head = officer.fingerprint()
+    cases: list[tuple[int, dict[str, object], type[LedgerError], str]] = [
+        (done, {"effective": date(2024, 5, 10)}, RuleViolation, "before its last status"),
+        (start_b.position, {"effective": date(2024, 6, 15)}, RuleViolation, "R06.1"),
+        (done, {"effective": date(2024, 6, 28)}, RuleViolation, "R06.2"),
+        (position_of(officer, "R06.1", ev.ActionStarted), {"effective": date(2024, 6, 22)},
+         RuleViolation, "R06.1"),
+    ]
+    for position, values, error, words in cases:
+        with pytest.raises(error, match=words) as info:
+            officer.correct(position, reason="x", actor="o", values=values)
+        assert "\n" not in str(info.value)
+        assert officer.fingerprint() == head
+    with pytest.raises(RuleViolation, match="R06.2 started on 2024-06-25 while it waited on "
+                       r"R06\.1 \(in_progress\)"):
+        officer.retract(done, reason="not done", actor="o")  # R06.2 started on it
+    assert officer.fingerprint() == head
+
+
+def test_withdraw_and_supersede_are_stored_and_counted_apart(officer: Ledger) -> None:
+    officer.add_action("R06.3", recommendations=["R06"], text="Scan", due="2024-03-01",
+                       on="2024-01-02", actor="a")
+    officer.withdraw_action("R06.2", on="2024-06-21", reason="Risk accepted", actor="o")
+    officer.add_action("R06.4", recommendations=["R06"], text="Scan more", on="2024-01-02",
+                       actor="a")
+    officer.supersede_action("R06.3", by="R06.4", on="2024-06-21", actor="o")
+    kinds = [type(i.event) for i in officer.history("R06.3")]
+    assert kinds == [ev.ActionAdded, ev.ActionSuperseded]
+    report = build_report(officer.stream, date(2024, 6, 30))
+    assert report.totals.as_dict() == {"actions": 2, "not_started": 1, "in_progress": 0,
+                                       "completed": 1, "withdrawn": 1, "superseded": 1}
+    assert [a.ref for a in report.overdue()] == []
+    assert problems(officer.stream()) == []
+
+
+def test_a_presented_paper_reproduces_after_a_later_correction(officer: Ledger,
+                                                               clock: Clock) -> None:
+    officer.add_meeting("M1", committee="Audit Committee", on=date(2024, 7, 1), actor="clerk")
+    paper = present(officer, "M1", build_report(officer.stream, date(2024, 6, 15),
+                                                as_known_on=clock.now), "markdown", actor="clerk")
+    clock.now += timedelta(days=1)
+    done = position_of(officer, "R06.1", ev.ActionCompleted)
+    officer.correct(done, reason="Meant 10 June", actor="o",
+                    values={"effective": date(2024, 6, 10)})
+    again = reproduce_presented(officer, "M1")
+    assert again.identical and again.text == paper.text
+    now = build_report(officer.stream, date(2024, 6, 15))
+    assert "1 had been completed" not in paper.text
+    assert any(a.status is ev.Status.COMPLETED for a in now.actions)
