@@ -28,7 +28,7 @@ class Entry(NamedTuple):
 
 COMMANDS: dict[str, Entry] = {
     "action": Entry("action", "command", "Actions: add them, move them not_started → "
-                    "in_progress → completed, and more."),
+                    "in_progress → completed, withdraw or supersede them, and more."),
     "audit": Entry("audit", "command", "Audits and assessments that make recommendations."),
     "chart": Entry("chart", "command", "Draw the burn-up chart (actions completed, in progress "
                    "and not started over time, with the committee's meetings marked) from "
