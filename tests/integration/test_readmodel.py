@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ledger.application import Ledger
+from ledger.domain import events as ev
 from ledger.domain.errors import LedgerError, UnknownRef
 from ledger.projections.readmodel import ReadModel
 from ledger.projections.render import to_json
@@ -41,7 +42,8 @@ def seed(app: Ledger) -> None:
 # Kinds are weighted towards status changes (hypothesis dedupes repeated one_of branches, so the
 # weights live in a list); action arguments index the actions added so far, so most are valid.
 KINDS = (["add"] * 3 + ["start"] * 3 + ["complete"] * 3 + ["start+complete"] * 3 + ["reopen"] * 2
-         + ["assign", "reschedule", "achieve", "resolve", "catch_up"])
+         + ["assign", "reschedule", "achieve", "resolve", "catch_up", "withdraw", "supersede"]
+         + ["correct"] * 4 + ["retract"] * 2 + ["correct-correction"])
 # (kind, index, number, days the clock moves on: mostly none, so ties; days back-dated)
 step = st.tuples(st.sampled_from(KINDS), st.integers(0, 7), st.integers(0, 300),
                  st.sampled_from([0, 0, 0, 1, 3, 20, 60]), st.sampled_from([0, 0, 0, 1, 10, 45]))
@@ -92,10 +94,70 @@ def run(app: Ledger, model: ReadModel, steps: list[Step]) -> None:
                                    report_due_by=None if later else date(2016, 9, 1),
                                    fulfils="MT1/1" if meeting == "MT2" and index % 3 == 0 else None,
                                    actor="c")
+            elif kind == "withdraw":
+                app.withdraw_action(target, on=on, reason="r", actor="o")
+            elif kind == "supersede":
+                by = added[(index + 1 + number) % len(added)]
+                app.supersede_action(target, by=by, on=on, actor="o")
+            elif kind in ("correct", "retract", "correct-correction"):
+                amend(app, kind, added, number, index, on)
             elif kind == "catch_up":
                 model.catch_up(batch=3)
         except LedgerError:
             pass
+
+
+def correction(e: ev.LedgerEvent, added: list[str], number: int,
+               on: date) -> dict[str, object]:
+    """New values for a correctable field of `e`, chosen by `number`."""
+    pick = number // 7
+    people = ["Ann", "Bob", "Cy", None]
+    choices: list[dict[str, object]] = [{"effective": on}]
+    if isinstance(e, ev.ActionAdded):
+        others = [a for a in added if a != e.ref]
+        choices += [{"text": f"t{number}"}, {"owner": people[pick % 4]},
+                    {"due": START + timedelta(days=number)},
+                    {"depends_on": [] if pick % 3 == 0 else ["M1"] if pick % 3 == 1 or not others
+                     else [others[pick % len(others)]]},
+                    {"recommendations": [["R1"], ["R2"], ["R1", "R2"]][pick % 3]}]
+    elif isinstance(e, ev.ActionAssigned):
+        choices += [{"owner": people[pick % 3]}] * 2
+    elif isinstance(e, ev.ActionRescheduled):
+        choices += [{"due": START + timedelta(days=number)}] * 2
+    elif isinstance(e, ev.RecommendationMade):
+        choices += [{"priority": list(ev.Priority)[pick % 4].value}, {"text": f"t{number}"},
+                    {"audit": "AUD" if pick % 2 else "IFC"}]
+    elif isinstance(e, ev.MeetingScheduled):
+        choices += [{"held_on": START + timedelta(days=number)}, {"committee": f"C{pick % 2}"}]
+    elif isinstance(e, ev.MilestoneSet):
+        choices += [{"text": f"t{number}"}]
+    elif isinstance(e, ev.ResolutionPassed):
+        choices += [{"text": f"t{number}"}]
+    elif isinstance(e, ev.AuditRecorded):
+        choices += [{"title": f"t{number}"}]
+    return choices[number % len(choices)]
+
+
+def amend(app: Ledger, kind: str, added: list[str], number: int, index: int, on: date) -> None:
+    """Correct, retract, or correct a correction of a random earlier event (by its position)."""
+    records = [*added, "R1", "R2", "M1", "MT1", "MT2", "AUD"]
+    history = app.history(records[(number + index) % len(records)])
+    if kind == "correct-correction":
+        history = [i for i in history if isinstance(i.event, ev.EventCorrected)]
+    elif kind == "correct":
+        history = [i for i in history if not isinstance(i.event, ev.AMENDMENTS)]
+    if not history:
+        return
+    item = history[index % len(history)]
+    if kind == "retract":
+        app.retract(item.position, reason="r", actor="o")
+        return
+    original = item.event
+    if isinstance(original, ev.EventCorrected):
+        original = next(i.event for i in app.history(original.ref)
+                        if i.position == original.original)
+    app.correct(item.position, reason="r", actor="o",
+                values=correction(original, added, number, on))
 
 
 def _report(source: object, as_at: date, known: datetime, audit: str | None) -> object:
