@@ -44,10 +44,11 @@ def seed(app: Ledger) -> None:
 KINDS = (["add"] * 3 + ["start"] * 3 + ["complete"] * 3 + ["start+complete"] * 3 + ["reopen"] * 2
          + ["assign", "reschedule", "achieve", "resolve", "catch_up", "withdraw", "supersede"]
          + ["correct"] * 4 + ["retract"] * 2 + ["correct-correction"])
-# (kind, index, number, days the clock moves on: mostly none, so ties; days back-dated)
+# (kind, index, number, days the clock moves on: mostly none, so ties; days back-dated; which
+# field a correction changes)
 step = st.tuples(st.sampled_from(KINDS), st.integers(0, 7), st.integers(0, 300),
-                 st.sampled_from([0, 0, 0, 1, 3, 20, 60]), st.sampled_from([0, 0, 0, 1, 10, 45]))
-Step = tuple[str, int, int, int, int]
+                 st.sampled_from([0, 0, 0, 1, 3, 20, 60]), st.sampled_from([0, 0, 0, 1, 10, 45]), st.integers(0, 11))
+Step = tuple[str, int, int, int, int, int]
 
 
 def run(app: Ledger, model: ReadModel, steps: list[Step]) -> None:
@@ -56,7 +57,7 @@ def run(app: Ledger, model: ReadModel, steps: list[Step]) -> None:
     for ref, rec in (("A0", "R1"), ("A1", "R2")):
         app.add_action(ref, recommendations=[rec], text="t", owner="Ann", on=START, actor="o")
         added.append(ref)
-    for kind, index, number, advance, back in steps:
+    for kind, index, number, advance, back, field in steps:
         day += timedelta(days=advance)
         app.clock.now = max(app.clock.now, datetime.combine(day, datetime.min.time(), UTC)  # type: ignore[attr-defined]
                             + timedelta(hours=12))
@@ -100,17 +101,17 @@ def run(app: Ledger, model: ReadModel, steps: list[Step]) -> None:
                 by = added[(index + 1 + number) % len(added)]
                 app.supersede_action(target, by=by, on=on, actor="o")
             elif kind in ("correct", "retract", "correct-correction"):
-                amend(app, kind, added, number, index, on)
+                amend(app, kind, added, (number, index, field), on)
             elif kind == "catch_up":
                 model.catch_up(batch=3)
         except LedgerError:
             pass
 
 
-def correction(e: ev.LedgerEvent, added: list[str], number: int,
+def correction(e: ev.LedgerEvent, added: list[str], number: int, field: int,
                on: date) -> dict[str, object]:
-    """New values for a correctable field of `e`, chosen by `number`."""
-    pick = number // 7
+    """New values for a correctable field of `e` (which: `field`)."""
+    pick = number // 3
     people = ["Ann", "Bob", "Cy", None]
     choices: list[dict[str, object]] = [{"effective": on}]
     if isinstance(e, ev.ActionAdded):
@@ -132,16 +133,18 @@ def correction(e: ev.LedgerEvent, added: list[str], number: int,
     elif isinstance(e, ev.MilestoneSet):
         choices += [{"text": f"t{number}"}]
     elif isinstance(e, ev.ResolutionPassed):
-        choices += [{"text": f"t{number}"}]
+        choices += [{"text": f"t{number}"}, {"report_due_by": START + timedelta(days=number)}]
     elif isinstance(e, ev.AuditRecorded):
         choices += [{"title": f"t{number}"}]
-    return choices[number % len(choices)]
+    return choices[field % len(choices)]
 
 
-def amend(app: Ledger, kind: str, added: list[str], number: int, index: int, on: date) -> None:
+def amend(app: Ledger, kind: str, added: list[str], which: tuple[int, int, int],
+          on: date) -> None:
     """Correct, retract, or correct a correction of a random earlier event (by its position)."""
-    records = [*added, "R1", "R2", "M1", "MT1", "MT2", "AUD"]
-    history = app.history(records[(number + index) % len(records)])
+    number, index, field = which
+    records = [*added, *added, "R1", "R2", "M1", "MT1", "MT2", "AUD"]
+    history = app.history(records[number % len(records)])
     if kind == "correct-correction":
         history = [i for i in history if isinstance(i.event, ev.EventCorrected)]
     elif kind == "correct":
@@ -157,7 +160,7 @@ def amend(app: Ledger, kind: str, added: list[str], number: int, index: int, on:
         original = next(i.event for i in app.history(original.ref)
                         if i.position == original.original)
     app.correct(item.position, reason="r", actor="o",
-                values=correction(original, added, number, on))
+                values=correction(original, added, number, field, on))
 
 
 def _report(source: object, as_at: date, known: datetime, audit: str | None) -> object:
@@ -165,6 +168,13 @@ def _report(source: object, as_at: date, known: datetime, audit: str | None) -> 
         return json.loads(to_json(build_report(source, as_at, as_known_on=known, audit=audit,  # type: ignore[arg-type]
                                                since=as_at - timedelta(days=60))))
     except UnknownRef as e:  # e.g. the audit was not known yet: both must say so
+        return str(e)
+
+
+def _meeting(source: object, meeting: str, known: datetime) -> str:
+    try:
+        return to_json(build_meeting_report(source, meeting, as_known_on=known))  # type: ignore[arg-type]
+    except UnknownRef as e:  # the meeting was retracted: both must say so
         return str(e)
 
 
@@ -177,8 +187,7 @@ def reports_agree(app: Ledger, model: ReadModel, dates: list[date],
                 replay = _report(app.stream, as_at, known, audit)
                 assert sql == replay, (as_at, known, audit)
         for meeting in ("MT1", "MT2"):
-            assert to_json(build_meeting_report(model, meeting, as_known_on=known)) == to_json(
-                build_meeting_report(app.stream, meeting, as_known_on=known))
+            assert _meeting(model, meeting, known) == _meeting(app.stream, meeting, known)
 
 
 @pytest.mark.slow
