@@ -171,16 +171,15 @@ RECORD_KEY: Final = {
 """Each table's column naming the record (the event stream) a row was derived from."""
 
 
-def is_from_earlier_version(engine: Engine, existing: set[str]) -> bool:
-    """Whether the tables were made by an earlier version: any of `existing` (table names) that
-    is ours lacks a column this version has, or has one it does not (e.g. no `recorded_to`)."""
-    inspector = sa.inspect(engine)
-    for table in metadata.sorted_tables:
-        if table.name in existing:
-            columns = {c["name"] for c in inspector.get_columns(table.name)}
-            if columns != {c.name for c in table.columns}:
-                return True
-    return False
+def is_from_earlier_version(engine: Engine) -> bool:
+    """Whether the read model's tables were made by an earlier version: `rm_actions` (made with
+    the others) lacks a column this version has (`original_owner`: starting values were rows;
+    `recorded_to`: rows were never replaced, corrections unknown). False when it is missing."""
+    try:
+        columns = {c["name"] for c in sa.inspect(engine).get_columns(actions.name)}
+    except sa.exc.NoSuchTableError:
+        return False
+    return bool({c.name for c in actions.columns} - columns)
 
 
 def create(engine: Engine, write_engine: Engine, tracking: LedgerTrackingRecorder) -> None:
@@ -189,18 +188,27 @@ def create(engine: Engine, write_engine: Engine, tracking: LedgerTrackingRecorde
     again, empty (its privileges granted again on PostgreSQL), so catching up refills it."""
     try:
         tracking.create_table()
-        existing = set(sa.inspect(engine).get_table_names())
-        if is_from_earlier_version(engine, existing):
-            with write_engine.begin() as conn:
-                granted = privileges(conn)
-                metadata.drop_all(conn, checkfirst=True)
-                metadata.create_all(conn)
-                for statement in granted:
-                    conn.exec_driver_sql(statement)
-                tracking.forget(NAME, conn)
+        if is_from_earlier_version(engine):
+            _make_again(write_engine, tracking)
         create_missing(engine, write_engine, metadata.sorted_tables)
     except sa.exc.DBAPIError as e:
         raise StoreError(f"cannot create the read model's tables: {e.orig}") from e
+
+
+def _make_again(write_engine: Engine, tracking: LedgerTrackingRecorder) -> None:
+    """Drop the tables of an earlier version and make them again, empty, privileges kept."""
+    try:
+        with write_engine.begin() as conn:
+            granted = privileges(conn)
+            metadata.drop_all(conn, checkfirst=True)
+            metadata.create_all(conn)
+            for statement in granted:
+                conn.exec_driver_sql(statement)
+            tracking.forget(NAME, conn)
+    except sa.exc.DBAPIError as e:
+        raise StoreError(f"the read model was made by an earlier version of ledger and this role "
+                         f"cannot make it again ({e.orig}): the owner of its tables must (ledger "
+                         "projections rebuild)") from e
 
 
 def privileges(conn: Connection) -> list[str]:

@@ -242,10 +242,14 @@ def test_reports_catch_up_so_they_are_never_stale() -> None:
 
 
 
-def test_a_read_model_made_by_the_previous_version_is_emptied_and_refilled(tmp_path: object) -> None:
-    """The previous version stored every starting value as an rm_attrs row and had no
-    `original_owner`: opening it adds the column and empties the read model (tables kept), and
-    the next catch-up rebuilds it to agree with the replay."""
+@pytest.mark.parametrize("table, column", [("rm_actions", "original_owner"),
+                                           ("rm_actions", "recorded_to")])
+def test_a_read_model_made_by_an_earlier_version_is_made_again_and_refilled(
+        tmp_path: object, table: str, column: str) -> None:
+    """Earlier versions stored every starting value as an rm_attrs row (no `original_owner`),
+    or kept no recorded-time end on their rows (no `recorded_to`: corrections unknown): opening
+    such a model drops and makes its tables again, empty, and the next catch-up refills it to
+    agree with the replay."""
     import sqlalchemy as sa
 
     clock = Clock()
@@ -259,11 +263,13 @@ def test_a_read_model_made_by_the_previous_version_is_emptied_and_refilled(tmp_p
         model = ReadModel(app)
         model.catch_up()
         with app.store.write_engine.begin() as conn:
-            conn.exec_driver_sql("ALTER TABLE rm_actions DROP COLUMN original_owner")
-            conn.exec_driver_sql(  # a starting-value row, as the previous version wrote them
+            conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
+            conn.exec_driver_sql(  # a starting-value row, as the first version wrote them
                 "INSERT INTO rm_attrs (action_ref, attr, value, valid_from, valid_to, "
                 "recorded_from, recorded_to) VALUES ('A2', 'o', 'Stale', '0001-01-01', "
                 "'9999-12-31', 0, 4611686018427387904)")
+        app.correct(app.history("A1")[0].position, reason="r", actor="o",
+                    values={"owner": "Bob"})
         reopened = ReadModel(app)
         reopened.create()
         assert reopened.status().position == 0
@@ -273,3 +279,4 @@ def test_a_read_model_made_by_the_previous_version_is_emptied_and_refilled(tmp_p
         assert reopened.status().lag == 0
         reports_agree(app, reopened, [START, date(2016, 3, 1)], [datetime.now(UTC)])
         assert build_report(reopened, date(2016, 3, 1)).totals.actions == 2
+        assert build_report(reopened, START).actions[0].owner == "Bob"

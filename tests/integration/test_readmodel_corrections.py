@@ -183,5 +183,6 @@ def test_verify_deep_catches_a_read_model_that_kept_a_corrected_date(
             "UPDATE rm_attrs SET valid_from = '2016-06-20' WHERE action_ref = 'A1' AND attr = 's' "
             "AND recorded_to = :forever AND valid_from = '2016-06-10'"), {"forever": FOREVER})
         assert changed.rowcount == 1
-    with pytest.raises(Inconsistent, match="A1: .*status_on is 2016-06-20 in the read model, 2016-06-10 in the log"):
+    with pytest.raises(Inconsistent, match=r"A1: .*status_on is 2016-06-20 in the read model, "
+                       r"2016-06-10 in the log"):
         verify_deep(app)
