@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -190,14 +191,11 @@ def reports_agree(app: Ledger, model: ReadModel, dates: list[date],
             assert _meeting(model, meeting, known) == _meeting(app.stream, meeting, known)
 
 
-@pytest.mark.slow
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(steps=st.lists(step, min_size=3, max_size=30),
-       dates=st.lists(st.integers(0, 500), min_size=1, max_size=3),
-       horizons=st.lists(st.integers(0, 500 * 24), min_size=1, max_size=3))
-def test_sql_as_at_equals_replay_as_at(steps: list[Step],
-                                       dates: list[int], horizons: list[int]) -> None:
-    with Ledger("sqlite://", clock=Clock()) as app:
+def agree_however_built(url: str, steps: list[Step], dates: list[int],
+                        horizons: list[int]) -> None:
+    """Run the steps, then compare the read model with the replay on both clocks, and the rows
+    of incremental catch-up with those of a rebuild."""
+    with Ledger(url, clock=Clock()) as app:
         seed(app)
         model = ReadModel(app)
         run(app, model, steps)  # catches up at random points, in batches of 3
@@ -210,6 +208,30 @@ def test_sql_as_at_equals_replay_as_at(steps: list[Step],
         incremental = {t.name: _dump(app, t) for t in _tables()}
         model.rebuild(batch=7)
         assert {t.name: _dump(app, t) for t in _tables()} == incremental
+
+
+histories = dict(steps=st.lists(step, min_size=3, max_size=30),
+                 dates=st.lists(st.integers(0, 500), min_size=1, max_size=3),
+                 horizons=st.lists(st.integers(0, 500 * 24), min_size=1, max_size=3))
+
+
+@pytest.mark.slow
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(**histories)
+def test_sql_as_at_equals_replay_as_at(steps: list[Step],
+                                       dates: list[int], horizons: list[int]) -> None:
+    agree_however_built("sqlite://", steps, dates, horizons)
+
+
+@pytest.mark.slow
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(**histories)
+def test_sql_as_at_equals_replay_as_at_on_postgresql(
+        pg_schemas: Callable[[], str], steps: list[Step], dates: list[int],
+        horizons: list[int]) -> None:
+    """The same on PostgreSQL (a fresh schema per example; fewer examples: each makes one)."""
+    agree_however_built(pg_schemas(), steps, dates, horizons)
 
 
 def _tables() -> list[object]:
