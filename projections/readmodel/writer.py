@@ -3,8 +3,10 @@
 A change effective on E, recorded at R, closes (in recorded time) the open `rm_attrs` row whose
 valid interval contains E and opens two: the part before E with the old value and the part from
 E with the new one. A batch's rows and its tracked position commit in one transaction, so a
-crash never loses or doubles a row. The result must agree with `ledger.projections.replay`, the
-reference (a hypothesis property test checks it).
+crash never loses or doubles a row. Corrections and retractions never come here: catch-up
+writes what the batch took before one, then derives that record's rows again (`amendments`).
+The result must agree with `ledger.projections.replay`, the reference (a hypothesis property
+test checks it).
 """
 
 from __future__ import annotations
