@@ -13,7 +13,7 @@ from datetime import date, datetime
 from sqlalchemy.engine import Connection
 
 from ledger.domain.chain import Fingerprint
-from ledger.domain.errors import Inconsistent
+from ledger.domain.errors import Inconsistent, StoreError
 from ledger.projections.readmodel import catchup, schema
 from ledger.projections.readmodel.catchup import ANALYZE_AFTER, BATCH
 from ledger.projections.readmodel.protocol import LedgerLike
@@ -48,16 +48,19 @@ class ReadModel:
         self.write_engine = app.store.write_engine
         self.tracking = LedgerTrackingRecorder(self.engine)
         self.queries = Queries(app.store, self.tracking)
+        self._format_known = False  # whether its tables were found made by this version
 
     # -- maintenance --------------------------------------------------------------------------
     def create(self) -> None:
         """Create the tables if missing (needing no write access when they all exist)."""
         schema.create(self.engine, self.write_engine, self.tracking)
+        self._format_known = True
 
     def status(self) -> Status:
         """The read model's position and the log's head; a position ahead of the log (a
         truncated log, or an edited tracking row) raises `Inconsistent`."""
         with database_errors("read the read model's position"):
+            self._check_format()
             state = Status(self.tracking.max_tracking_id(NAME) or 0,
                            self.app.fingerprint().position)
         if state.position > state.head:
@@ -66,6 +69,16 @@ class ReadModel:
                 f"{state.head}: the log was cut short or the read model edited (run ledger "
                 "verify --deep, then ledger projections rebuild)", state.head + 1, None)
         return state
+
+    def _check_format(self) -> None:
+        """Refuse a read model made by an earlier version (its rows cannot answer this
+        version's questions) until a role that owns its tables opens it and makes it again."""
+        if self._format_known:
+            return
+        if schema.is_from_earlier_version(self.engine):
+            raise StoreError("the read model was made by an earlier version of ledger: the "
+                             "owner of its tables must make it again (ledger projections rebuild)")
+        self._format_known = True
 
     def catch_up(self, batch: int = BATCH, progress: Callable[[int], None] | None = None) -> int:
         """Apply every event after the tracked position, a batch per transaction."""

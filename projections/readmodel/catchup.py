@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from ledger.domain import events as ev
 from ledger.projections.readmodel import schema
+from ledger.projections.readmodel.amendments import rederive
 from ledger.projections.readmodel.protocol import LedgerLike
 from ledger.projections.readmodel.schema import NAME
 from ledger.projections.readmodel.writer import Batch
@@ -21,6 +22,8 @@ BATCH: Final = 20_000
 """Events per batch (and per transaction) by default."""
 ANALYZE_AFTER: Final = 50_000
 """Events a catch-up must apply before it refreshes the planner's statistics (PostgreSQL)."""
+AMENDING: Final = frozenset(ev.AMENDMENTS)
+"""The events after which the rows of their record are derived again (`amendments`)."""
 
 
 def catch_up(ledger: LedgerLike, tracking: LedgerTrackingRecorder, batch: int = BATCH,
@@ -49,8 +52,14 @@ def catch_up(ledger: LedgerLike, tracking: LedgerTrackingRecorder, batch: int = 
                     continue  # another process applied this batch first
                 work = Batch(conn)
                 for _position, oid, version, topic, state, _hash, recorded_at in page:
-                    work.take(cast(ev.LedgerEvent, decode(oid, version, topic, state)),
-                              recorded_at)
+                    event = cast(ev.LedgerEvent, decode(oid, version, topic, state))
+                    if type(event) in AMENDING:  # rare: write what came before, then re-derive
+                        work.settle()
+                        work.flush()
+                        rederive(conn, _stream(conn, ledger, event), recorded_at)
+                        work = Batch(conn)
+                    else:
+                        work.take(event, recorded_at)
                 del page
                 work.settle()
                 work.flush()
@@ -62,6 +71,19 @@ def catch_up(ledger: LedgerLike, tracking: LedgerTrackingRecorder, batch: int = 
         done += count
         if progress is not None:
             progress(last)
+
+
+def _stream(conn: Connection, ledger: LedgerLike, last: ev.LedgerEvent) -> list[ev.LedgerEvent]:
+    """The events of `last`'s record up to `last` itself, in version order (read in the batch's
+    transaction: the log is committed, so events of this batch are there, later ones are not
+    read)."""
+    t, decode = ledger.store.table, cast(PydanticMapper, ledger.mapper).from_row
+    rows = conn.execute(
+        sa.select(t.c.originator_id, t.c.originator_version, t.c.topic, t.c.state)
+        .where(t.c.originator_id == last.originator_id,
+               t.c.originator_version <= last.originator_version)
+        .order_by(t.c.originator_version))
+    return [cast(ev.LedgerEvent, decode(*row)) for row in rows]
 
 
 def _locked_position(conn: Connection, tracking: LedgerTrackingRecorder) -> int:

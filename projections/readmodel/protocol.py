@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, Protocol
 
+import sqlalchemy as sa
 from eventsourcing.persistence import Mapper
 from sqlalchemy.engine import Connection, Engine
 
@@ -27,6 +28,12 @@ class EventLog(Protocol):
     @property
     def write_engine(self) -> Engine:
         """The engine for the read model's write transactions."""
+        ...
+
+    @property
+    def table(self) -> sa.Table:
+        """The events table (read in the read model's own transaction for one record's
+        stream)."""
         ...
 
     def iter_pages(self, start: int = 1, stop: int | None = None,

@@ -17,11 +17,12 @@ from sqlalchemy.engine import Connection
 
 from ledger.domain import events as ev
 from ledger.domain.chain import Fingerprint
-from ledger.domain.values import micros
+from ledger.domain.values import FOREVER, micros
 from ledger.projections.readmodel.protocol import EventLog
 from ledger.projections.readmodel.schema import (
     BEGINNING,
     NAME,
+    RECORDED_FROM,
     Attr,
     achievements,
     action_recs,
@@ -79,14 +80,20 @@ _AUDIT = sa.bindparam("audit", type_=ref_type)
 _REFS = sa.bindparam("refs", expanding=True, type_=ref_type)
 
 
+def _known(table: sa.Table) -> Any:
+    """A table's rows as known on the horizon: recorded by it, not yet replaced by it."""
+    return sa.and_(RECORDED_FROM[table] <= _K, table.c.recorded_to > _K)
+
+
 def _scope(audit: bool) -> Any:
     """The refs of the actions that exist as at the date on the horizon (of one audit)."""
-    scope = sa.select(actions.c.ref).where(actions.c.added_on <= _AS_AT, actions.c.added_at <= _K)
+    scope = sa.select(actions.c.ref).where(actions.c.added_on <= _AS_AT, _known(actions))
     if audit:
         scope = scope.where(actions.c.ref.in_(
             sa.select(action_recs.c.action_ref).join(
                 recommendations, recommendations.c.ref == action_recs.c.rec_ref)
-            .where(recommendations.c.audit == _AUDIT, recommendations.c.recorded_at <= _K)))
+            .where(recommendations.c.audit == _AUDIT, _known(recommendations),
+                   _known(action_recs))))
     return scope.scalar_subquery()
 
 
@@ -111,33 +118,33 @@ class _Statements(NamedTuple):
     def build(cls, audit: bool) -> _Statements:
         """The statements for one audit's actions (`audit`) or for all."""
         scope = _scope(audit)
-        known_audits = sa.select(audits).where(audits.c.audit_date <= _AS_AT,
-                                               audits.c.recorded_at <= _K)
+        known_audits = sa.select(audits).where(audits.c.audit_date <= _AS_AT, _known(audits))
         if audit:  # the report needs only that audit (its actions are the scope)
             known_audits = known_audits.where(audits.c.ref == _AUDIT)
         return cls(
             actions=sa.select(actions.c.ref, actions.c.text, actions.c.added_on,
                               actions.c.original_due, actions.c.recommendations,
                               actions.c.depends_on, actions.c.original_owner)
-            .where(actions.c.ref.in_(scope)),
+            .where(actions.c.ref.in_(scope), _known(actions)),
             attrs=_attrs_of(scope),
             recommendations=sa.select(action_recs.c.action_ref, recommendations.c.ref,
                                       recommendations.c.audit, recommendations.c.priority)
             .join(recommendations, recommendations.c.ref == action_recs.c.rec_ref)
-            .where(action_recs.c.action_ref.in_(scope), recommendations.c.recorded_at <= _K),
+            .where(action_recs.c.action_ref.in_(scope), _known(action_recs),
+                   _known(recommendations)),
             audits=known_audits,
         )
 
 
 _FOR_ALL, _FOR_AUDIT = _Statements.build(audit=False), _Statements.build(audit=True)
 _DEP_ATTRS = _attrs_of(sa.select(actions.c.ref).where(
-    actions.c.ref.in_(_REFS), actions.c.added_on <= _AS_AT, actions.c.added_at <= _K)
+    actions.c.ref.in_(_REFS), actions.c.added_on <= _AS_AT, _known(actions))
     .scalar_subquery())
 _ACHIEVED = sa.select(achievements.c.ref).where(
     achievements.c.ref.in_(_REFS), achievements.c.effective <= _AS_AT,
-    achievements.c.recorded_at <= _K)
+    _known(achievements))
 _MILESTONES = sa.select(milestones).where(
-    milestones.c.ref.in_(_REFS), milestones.c.set_on <= _AS_AT, milestones.c.recorded_at <= _K)
+    milestones.c.ref.in_(_REFS), milestones.c.set_on <= _AS_AT, _known(milestones))
 # Only the outstanding requests are read (and their JSON parsed): a requested report, known on
 # the horizon, of a meeting held by the date and known on the horizon, with no receipt effective
 # by the date and known on the horizon.
@@ -145,13 +152,15 @@ _OUTSTANDING = (
     sa.select(resolutions.c.event, meetings.c.ref, meetings.c.committee, meetings.c.held_on)
     .join(meetings, meetings.c.ref == resolutions.c.meeting)
     .where(resolutions.c.kind == ev.ResolutionKind.REPORT_REQUESTED.value,
-           resolutions.c.recorded_at <= _K, meetings.c.recorded_at <= _K,
+           _known(resolutions), _known(meetings),
            meetings.c.held_on <= _AS_AT,
            ~sa.exists().where(received.c.meeting == resolutions.c.meeting,
                               received.c.number == resolutions.c.number,
-                              received.c.effective <= _AS_AT, received.c.recorded_at <= _K)))
+                              received.c.effective <= _AS_AT, _known(received))))
 _HELD = sa.select(meetings.c.ref, meetings.c.held_on).where(meetings.c.ref.in_(_REFS),
-                                                            meetings.c.recorded_at <= _K)
+                                                            _known(meetings))
+_MEETINGS = sa.select(meetings).where(_known(meetings))
+_RESOLUTIONS = sa.select(resolutions.c.event).where(_known(resolutions))
 
 
 class AttrsAt(NamedTuple):
@@ -208,10 +217,9 @@ class Queries:
         """Meetings known on the horizon, with their resolutions, in date order."""
         k = micros(known)
         with self.log.engine.connect() as conn:
-            found = conn.execute(sa.select(meetings).where(meetings.c.recorded_at <= k)).all()
+            found = conn.execute(_MEETINGS, {"k": k}).all()
             passed: dict[str, list[ev.ResolutionPassed]] = defaultdict(list)
-            for r in conn.execute(sa.select(resolutions.c.event).where(
-                    resolutions.c.recorded_at <= k)):
+            for r in conn.execute(_RESOLUTIONS, {"k": k}):
                 e = ev.ResolutionPassed.model_validate_json(r.event)
                 passed[e.ref].append(e)
         return sorted(
@@ -225,9 +233,11 @@ class Queries:
         date, each milestone's words and the day it was achieved."""
         with self.log.engine.connect() as conn:
             found = {r.ref: (r.status, r.owner, r.due) for r in conn.execute(
-                sa.select(actions.c.ref, actions.c.status, actions.c.owner, actions.c.due))}
+                sa.select(actions.c.ref, actions.c.status, actions.c.owner, actions.c.due)
+                .where(actions.c.recorded_to == FOREVER))}
             marks = {r.ref: (r.text, r.achieved_on) for r in conn.execute(
-                sa.select(milestones.c.ref, milestones.c.text, milestones.c.achieved_on))}
+                sa.select(milestones.c.ref, milestones.c.text, milestones.c.achieved_on)
+                .where(milestones.c.recorded_to == FOREVER))}
         return Current(found, marks)
 
     def position(self, as_at: date, known: datetime, audit: str | None = None) -> Position:

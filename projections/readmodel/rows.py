@@ -35,6 +35,7 @@ class AuditRow(NamedTuple):
     audit_date: Day
     recorded_at: int
     event: str
+    recorded_to: int
 
 
 class RecommendationRow(NamedTuple):
@@ -45,6 +46,7 @@ class RecommendationRow(NamedTuple):
     priority: str
     made_on: Day
     recorded_at: int
+    recorded_to: int
 
 
 class MilestoneRow(NamedTuple):
@@ -55,6 +57,7 @@ class MilestoneRow(NamedTuple):
     set_on: Day
     recorded_at: int
     achieved_on: Day
+    recorded_to: int
 
 
 class MeetingRow(NamedTuple):
@@ -64,6 +67,7 @@ class MeetingRow(NamedTuple):
     committee: str
     held_on: Day
     recorded_at: int
+    recorded_to: int
 
 
 class ResolutionRow(NamedTuple):
@@ -74,6 +78,7 @@ class ResolutionRow(NamedTuple):
     kind: str
     recorded_at: int
     event: str
+    recorded_to: int
 
 
 class ReceivedRow(NamedTuple):
@@ -83,6 +88,7 @@ class ReceivedRow(NamedTuple):
     number: int
     effective: Day
     recorded_at: int
+    recorded_to: int
 
 
 class AchievementRow(NamedTuple):
@@ -91,6 +97,7 @@ class AchievementRow(NamedTuple):
     ref: str
     effective: Day
     recorded_at: int
+    recorded_to: int
 
 
 class ActionRecRow(NamedTuple):
@@ -98,6 +105,8 @@ class ActionRecRow(NamedTuple):
 
     action_ref: str
     rec_ref: str
+    recorded_from: int
+    recorded_to: int
 
 
 class AddedAction(NamedTuple):
@@ -127,6 +136,7 @@ class ActionRow(NamedTuple):
     status: str
     owner: str | None
     due: Day
+    recorded_to: int
 
 
 class AttrRow(NamedTuple):

@@ -1,6 +1,9 @@
 """The read model's tables: their shape, and how a database made by an earlier version is found.
 
-`rm_attrs` holds one row per interval of an action's status, owner and target date: valid
+Every table is bitemporal in recorded time: a row holds from its recorded-from column
+(`RECORDED_FROM`) until `recorded_to` (FOREVER while current), so a correction or retraction
+closes the rows of its record and opens fresh ones (see `amendments`). `rm_attrs` holds one
+row per interval of an action's status, owner and target date: valid
 from/to (effective dates) × recorded from/to (microseconds), so "as at D, as known on K" is one
 indexed query. The starting value of an attribute (not started; the owner and target date the
 action was added with, in `rm_actions`) is valid from the beginning of time and has no row of its
@@ -43,11 +46,20 @@ CURRENT_COLUMN: Final = {Attr.STATUS: "status", Attr.OWNER: "owner", Attr.DUE: "
 
 metadata = sa.MetaData()
 ref_type = sa.String(64)
+_FROM = sa.BigInteger()
+"""Recorded from/to columns: microseconds since 1970 (UTC); `recorded_to` is FOREVER while the
+row is current."""
+
+
+def _recorded_to() -> sa.Column[int]:
+    return sa.Column("recorded_to", sa.BigInteger(), nullable=False)
+
+
 actions = sa.Table(
     "rm_actions", metadata,
     sa.Column("ref", ref_type, primary_key=True),
     sa.Column("added_on", sa.Date(), nullable=False),
-    sa.Column("added_at", sa.BigInteger(), nullable=False),
+    sa.Column("added_at", sa.BigInteger(), primary_key=True),  # this row's recorded from
     sa.Column("text", sa.Text(), nullable=False),
     sa.Column("original_due", sa.Date()),
     sa.Column("original_owner", sa.Text()),
@@ -57,11 +69,14 @@ actions = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("owner", sa.Text()),
     sa.Column("due", sa.Date()),
+    _recorded_to(),
 )
 action_recs = sa.Table(
     "rm_action_recommendations", metadata,
     sa.Column("action_ref", ref_type, primary_key=True),
     sa.Column("rec_ref", ref_type, primary_key=True),
+    sa.Column("recorded_from", sa.BigInteger(), primary_key=True),
+    _recorded_to(),
     sa.Index("rm_action_recommendations_rec", "rec_ref"),
 )
 attrs = sa.Table(
@@ -82,22 +97,25 @@ recommendations = sa.Table(
     sa.Column("audit", ref_type, nullable=False, index=True),
     sa.Column("priority", sa.String(16), nullable=False),
     sa.Column("made_on", sa.Date(), nullable=False),
-    sa.Column("recorded_at", sa.BigInteger(), nullable=False),
+    sa.Column("recorded_at", sa.BigInteger(), primary_key=True),
+    _recorded_to(),
 )
 audits = sa.Table(
     "rm_audits", metadata,
     sa.Column("ref", ref_type, primary_key=True),
     sa.Column("audit_date", sa.Date(), nullable=False),
-    sa.Column("recorded_at", sa.BigInteger(), nullable=False),
+    sa.Column("recorded_at", sa.BigInteger(), primary_key=True),
     sa.Column("event", sa.Text(), nullable=False),
+    _recorded_to(),
 )
 milestones = sa.Table(
     "rm_milestones", metadata,
     sa.Column("ref", ref_type, primary_key=True),
     sa.Column("text", sa.Text(), nullable=False),
     sa.Column("set_on", sa.Date(), nullable=False),
-    sa.Column("recorded_at", sa.BigInteger(), nullable=False),
+    sa.Column("recorded_at", sa.BigInteger(), primary_key=True),
     sa.Column("achieved_on", sa.Date()),
+    _recorded_to(),
 )
 achievements = sa.Table(
     "rm_achievements", metadata,
@@ -105,21 +123,24 @@ achievements = sa.Table(
     sa.Column("ref", ref_type, nullable=False, index=True),
     sa.Column("effective", sa.Date(), nullable=False),
     sa.Column("recorded_at", sa.BigInteger(), nullable=False),
+    _recorded_to(),
 )
 meetings = sa.Table(
     "rm_meetings", metadata,
     sa.Column("ref", ref_type, primary_key=True),
     sa.Column("committee", sa.Text(), nullable=False),
     sa.Column("held_on", sa.Date(), nullable=False),
-    sa.Column("recorded_at", sa.BigInteger(), nullable=False),
+    sa.Column("recorded_at", sa.BigInteger(), primary_key=True),
+    _recorded_to(),
 )
 resolutions = sa.Table(
     "rm_resolutions", metadata,
     sa.Column("meeting", ref_type, primary_key=True),
     sa.Column("number", sa.Integer(), primary_key=True),
     sa.Column("kind", sa.String(24), nullable=False),
-    sa.Column("recorded_at", sa.BigInteger(), nullable=False),
+    sa.Column("recorded_at", sa.BigInteger(), primary_key=True),
     sa.Column("event", sa.Text(), nullable=False),
+    _recorded_to(),
 )
 received = sa.Table(
     "rm_received", metadata,
@@ -128,36 +149,85 @@ received = sa.Table(
     sa.Column("number", sa.Integer(), nullable=False),
     sa.Column("effective", sa.Date(), nullable=False),
     sa.Column("recorded_at", sa.BigInteger(), nullable=False),
+    _recorded_to(),
     sa.Index("rm_received_request", "meeting", "number"),
 )
 
-STARTING_VALUES_COLUMN = actions.c.original_owner
-"""The column whose absence marks a read model made by the version that stored every starting
-value as an `rm_attrs` row (it kept no `original_owner`): such a model is emptied and refilled."""
+RECORDED_FROM: Final = {
+    actions: actions.c.added_at, action_recs: action_recs.c.recorded_from,
+    attrs: attrs.c.recorded_from, recommendations: recommendations.c.recorded_at,
+    audits: audits.c.recorded_at, milestones: milestones.c.recorded_at,
+    achievements: achievements.c.recorded_at, meetings: meetings.c.recorded_at,
+    resolutions: resolutions.c.recorded_at, received: received.c.recorded_at,
+}
+"""Each table's recorded-from column: a row holds as known on K when it is <= K and
+`recorded_to` > K."""
+RECORD_KEY: Final = {
+    actions: actions.c.ref, action_recs: action_recs.c.action_ref, attrs: attrs.c.action_ref,
+    recommendations: recommendations.c.ref, audits: audits.c.ref, milestones: milestones.c.ref,
+    achievements: achievements.c.ref, meetings: meetings.c.ref,
+    resolutions: resolutions.c.meeting, received: received.c.meeting,
+}
+"""Each table's column naming the record (the event stream) a row was derived from."""
 
 
-def is_from_earlier_version(engine: Engine, existing: set[str]) -> bool:
-    """Whether the tables were made by the version that stored starting values as rows."""
-    if actions.name not in existing:
+def is_from_earlier_version(engine: Engine) -> bool:
+    """Whether the read model's tables were made by an earlier version: `rm_actions` (made with
+    the others) lacks a column this version has (`original_owner`: starting values were rows;
+    `recorded_to`: rows were never replaced, corrections unknown). False when it is missing."""
+    try:
+        columns = {c["name"] for c in sa.inspect(engine).get_columns(actions.name)}
+    except sa.exc.NoSuchTableError:
         return False
-    columns = {c["name"] for c in sa.inspect(engine).get_columns(actions.name)}
-    return STARTING_VALUES_COLUMN.name not in columns
+    return bool({c.name for c in actions.columns} - columns)
 
 
 def create(engine: Engine, write_engine: Engine, tracking: LedgerTrackingRecorder) -> None:
     """Create the tables if missing (needing no write access when they all exist; safe when
-    processes race to first use), and empty a read model made by an earlier version (keeping
-    its tables and grants) so catching up refills it."""
+    processes race to first use). A read model made by an earlier version is dropped and made
+    again, empty (its privileges granted again on PostgreSQL), so catching up refills it."""
     try:
         tracking.create_table()
+        if is_from_earlier_version(engine):
+            _make_again(write_engine, tracking)
         create_missing(engine, write_engine, metadata.sorted_tables)
-        if is_from_earlier_version(engine, {actions.name}):
-            with write_engine.begin() as conn:
-                conn.execute(sa.text(
-                    f"ALTER TABLE {actions.name} ADD COLUMN {STARTING_VALUES_COLUMN.name} TEXT"))
-                empty(conn, tracking)
     except sa.exc.DBAPIError as e:
         raise StoreError(f"cannot create the read model's tables: {e.orig}") from e
+
+
+def _make_again(write_engine: Engine, tracking: LedgerTrackingRecorder) -> None:
+    """Drop the tables of an earlier version and make them again, empty, privileges kept."""
+    try:
+        with write_engine.begin() as conn:
+            granted = privileges(conn)
+            metadata.drop_all(conn, checkfirst=True)
+            metadata.create_all(conn)
+            for statement in granted:
+                conn.exec_driver_sql(statement)
+            tracking.forget(NAME, conn)
+    except sa.exc.DBAPIError as e:
+        raise StoreError(f"the read model was made by an earlier version of ledger and this role "
+                         f"cannot make it again ({e.orig}): the owner of its tables must (ledger "
+                         "projections rebuild)") from e
+
+
+def privileges(conn: Connection) -> list[str]:
+    """The GRANT statements that give again what the read model's tables and their id
+    sequences grant now (PostgreSQL; none elsewhere), to be run once they are made again."""
+    if conn.dialect.name != "postgresql":
+        return []
+    names = [t.name for t in metadata.sorted_tables]
+    names += [f"{t.name}_id_seq" for t in metadata.sorted_tables if "id" in t.c]
+    rows = conn.execute(sa.text(
+        "SELECT c.relname, c.relkind, a.privilege_type, "
+        "CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END AS grantee "
+        "FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) a "
+        "LEFT JOIN pg_roles r ON r.oid = a.grantee "
+        "WHERE c.relnamespace = current_schema()::regnamespace AND c.relname = ANY(:names) "
+        "AND a.grantee <> c.relowner"), {"names": names}).all()
+    return [f"GRANT {privilege} ON {'SEQUENCE' if kind == 'S' else 'TABLE'} "
+            f"{conn.dialect.identifier_preparer.quote(name)} TO {grantee}"
+            for name, kind, privilege, grantee in rows]
 
 
 def empty(conn: Connection, tracking: LedgerTrackingRecorder) -> None:

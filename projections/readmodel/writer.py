@@ -3,8 +3,10 @@
 A change effective on E, recorded at R, closes (in recorded time) the open `rm_attrs` row whose
 valid interval contains E and opens two: the part before E with the old value and the part from
 E with the new one. A batch's rows and its tracked position commit in one transaction, so a
-crash never loses or doubles a row. The result must agree with `ledger.projections.replay`, the
-reference (a hypothesis property test checks it).
+crash never loses or doubles a row. Corrections and retractions never come here: catch-up
+writes what the batch took before one, then derives that record's rows again (`amendments`).
+The result must agree with `ledger.projections.replay`, the reference (a hypothesis property
+test checks it).
 """
 
 from __future__ import annotations
@@ -40,14 +42,18 @@ STARTING_COLUMN: dict[str, sa.Column[Any]] = {
 """Where an action's starting owner and target date are kept (every action starts not started)."""
 
 
-def _encode(value: Any) -> str | None:
+CURRENT: Final = sa.literal_column(str(FOREVER), sa.BigInteger())
+"""FOREVER written into a statement run with `_run` (whose bind parameters are its keys only)."""
+
+
+def encode(value: Any) -> str | None:
     """An attribute's value as `rm_attrs.value` keeps it (a date as ISO text)."""
     if value is None:
         return None
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
-def _refs_json(refs: tuple[str, ...]) -> str:
+def refs_json(refs: tuple[str, ...]) -> str:
     """`json.dumps(list(refs))` for validated refs (letters, digits, '.', '_', '-': nothing to
     escape), without the encoder's overhead."""
     return '["' + '", "'.join(refs) + '"]' if refs else "[]"
@@ -116,7 +122,7 @@ class Batch:
                 value = e.owner
             else:
                 assert isinstance(e, ev.ActionRescheduled)
-                value = _encode(e.due)
+                value = encode(e.due)
             self.changes.append((e.ref, CHANGED_ATTR[kind], value, e.effective, recorded_at))
             self.changed_refs.add(e.ref)
         elif isinstance(e, ev.ActionAdded):
@@ -125,27 +131,31 @@ class Batch:
             self.added[e.ref] = len(self.added_rows)
             self.added_rows.append((
                 e.ref, day(e.effective), recorded_at, e.text, day(e.due), e.owner,
-                _refs_json(e.recommendations), _refs_json(e.depends_on)))
-            self.inserts[schema.action_recs] += [(e.ref, r) for r in dict.fromkeys(e.recommendations)]
+                refs_json(e.recommendations), refs_json(e.depends_on)))
+            self.inserts[schema.action_recs] += [(e.ref, r, recorded_at, FOREVER)
+                                                 for r in dict.fromkeys(e.recommendations)]
         elif isinstance(e, ev.RecommendationMade):
             self.inserts[schema.recommendations].append(
-                (e.ref, e.audit, e.priority.value, day(e.effective), recorded_at))
+                (e.ref, e.audit, e.priority.value, day(e.effective), recorded_at, FOREVER))
         elif isinstance(e, ev.AuditRecorded):
             self.inserts[schema.audits].append(
-                (e.ref, day(e.effective), recorded_at, e.model_dump_json()))
+                (e.ref, day(e.effective), recorded_at, e.model_dump_json(), FOREVER))
         elif isinstance(e, ev.MilestoneSet):
             self.inserts[schema.milestones].append(
-                (e.ref, e.text, day(e.effective), recorded_at, None))
+                (e.ref, e.text, day(e.effective), recorded_at, None, FOREVER))
         elif isinstance(e, ev.MilestoneAchieved):
-            self.inserts[schema.achievements].append((e.ref, day(e.effective), recorded_at))
+            self.inserts[schema.achievements].append(
+                (e.ref, day(e.effective), recorded_at, FOREVER))
             self.achieved[e.ref] = e.effective
         elif isinstance(e, ev.MeetingScheduled):
-            self.inserts[schema.meetings].append((e.ref, e.committee, day(e.held_on), recorded_at))
+            self.inserts[schema.meetings].append(
+                (e.ref, e.committee, day(e.held_on), recorded_at, FOREVER))
         elif isinstance(e, ev.ResolutionPassed):
             self.inserts[schema.resolutions].append(
-                (e.ref, e.number, e.kind.value, recorded_at, e.model_dump_json()))
+                (e.ref, e.number, e.kind.value, recorded_at, e.model_dump_json(), FOREVER))
         elif isinstance(e, ev.ReportReceived):
-            self.inserts[schema.received].append((e.ref, e.number, day(e.effective), recorded_at))
+            self.inserts[schema.received].append(
+                (e.ref, e.number, day(e.effective), recorded_at, FOREVER))
 
     def settle(self) -> None:
         """Load the open intervals the queued changes need, then apply them in log order."""
@@ -202,20 +212,21 @@ class Batch:
         if self.sqlite:  # as the driver gives them: a date is its ISO text already
             result: Iterable[Any] = self.conn.exec_driver_sql(
                 f"SELECT ref, added_at, {'NULL' if column is None else column.name} AS starting "
-                f"FROM {a.name} WHERE ref IN ({', '.join('?' * len(refs))})", tuple(refs)).all()
+                f"FROM {a.name} WHERE ref IN ({', '.join('?' * len(refs))}) AND recorded_to = ?",
+                (*refs, FOREVER)).all()
         else:
             starting = sa.null() if column is None else column
             result = self.conn.execute(sa.select(a.c.ref, a.c.added_at, starting.label("starting"))
-                                       .where(a.c.ref.in_(refs))).all()
+                                       .where(a.c.ref.in_(refs), a.c.recorded_to == FOREVER)).all()
         for ref, added_at, starting_value in result:
-            value = NOT_STARTED if column is None else _encode(starting_value)
+            value = NOT_STARTED if column is None else encode(starting_value)
             self.open[(ref, attr)] = ((BEGINNING, END, value, added_at, None, None),)  # Interval
 
     def _starting(self, ref: str, attr: str) -> tuple[Any, ...]:
         """The starting value (an Interval) of an attribute of an action added in this batch."""
         (_, _, added_at, _, original_due, original_owner, _, _) = self.added_rows[self.added[ref]]
         value = {Attr.STATUS: NOT_STARTED, Attr.OWNER: original_owner,
-                 Attr.DUE: _encode(original_due)}[attr]
+                 Attr.DUE: encode(original_due)}[attr]
         return (BEGINNING, END, value, added_at, None, None)
 
     def _open_interval(self, ref: str, attr: str, value: str | None, valid_from: date,
@@ -282,7 +293,8 @@ class Batch:
             out.append((
                 ref, added_on, added_at, text, original_due, original_owner, recommendations,
                 depends_on, now.get(Attr.STATUS, NOT_STARTED), now.get(Attr.OWNER, original_owner),
-                self._bound(Attr.DUE, now[Attr.DUE]) if Attr.DUE in now else original_due))
+                self._bound(Attr.DUE, now[Attr.DUE]) if Attr.DUE in now else original_due,
+                FOREVER))
         return out
 
     def _insert(self, table: sa.Table, columns: tuple[str, ...],
@@ -325,7 +337,8 @@ class Batch:
         self._update_current()
         if self.achieved:
             m = schema.milestones
-            self._run(m.update().where(m.c.ref == sa.bindparam("row_ref"), m.c.achieved_on.is_(None))
+            self._run(m.update().where(m.c.ref == sa.bindparam("row_ref"), m.c.achieved_on.is_(None),
+                                       m.c.recorded_to == CURRENT)
                       .values(achieved_on=sa.bindparam("day")), ("row_ref", "day"),
                       [(ref, self.day(day)) for ref, day in self.achieved.items()])
 
@@ -339,6 +352,7 @@ class Batch:
         a = schema.actions
         for changed, params in groups.items():
             columns = [schema.CURRENT_COLUMN[attr] for attr in changed]
-            self._run(a.update().where(a.c.ref == sa.bindparam("row_ref"))
+            self._run(a.update().where(a.c.ref == sa.bindparam("row_ref"),
+                                       a.c.recorded_to == CURRENT)
                       .values({c: sa.bindparam(f"new_{c}") for c in columns}),
                       ("row_ref", *(f"new_{c}" for c in columns)), params)
