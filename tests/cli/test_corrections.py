@@ -15,9 +15,6 @@ from click.testing import CliRunner, Result
 from ledger.cli import main
 
 ACTOR = "J Smith"
-READ_MODEL = pytest.mark.xfail(
-    strict=True, reason="reports read the SQL read model, which learns corrections in the read "
-                        "model's own change (issue 13, SQL part): remove this mark when it lands")
 
 
 def run(db: Path, *args: str) -> Result:
@@ -118,7 +115,6 @@ def test_a_wrong_completion_date_is_fixed_in_one_command(db: Path) -> None:
     assert [h["corrected_by"] for h in shown["history"] if h["position"] == done] == [[fix]]
 
 
-@READ_MODEL
 def test_reports_as_known_before_show_the_original_and_after_the_correction(db: Path) -> None:
     done, known_then = complete_wrongly(db)
     ok(db, "correct", str(done), "--on", "2024-06-10", "--reason", "Meant 10 June")
@@ -188,7 +184,6 @@ def test_wording_priority_dependencies_and_recommendation_corrected_in_a_report(
         "depends_on"] == ["R06.1"]
 
 
-@READ_MODEL
 def test_corrected_wording_priority_and_recommendation_in_the_report(db: Path) -> None:
     add_b = next(r["position"] for r in json.loads(
         ok(db, "history", "R06.2", "--format", "json").stdout))
