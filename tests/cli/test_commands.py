@@ -49,7 +49,7 @@ def ok(db: Path, *args: str, actor: str | None = ACTOR) -> Result:
 def write(db: Path, *args: str) -> list[tuple[int, str]]:
     """Run a write that must succeed; check its output and return the (position, ref) recorded."""
     result = ok(db, *args)
-    lines = result.stdout.splitlines()
+    lines = [line for line in result.stdout.splitlines() if not line.startswith("note: ")]
     assert len(lines) >= 2, result.stdout
     recorded = [RECORDED_LINE.fullmatch(line) for line in lines[:-1]]
     assert all(recorded), lines

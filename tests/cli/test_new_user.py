@@ -1,0 +1,104 @@
+"""Issue 13, defects found by trying the ledger as a new user would: each test failed before
+its fix. Driven through the CLI in process (CliRunner), on both backends where the store is
+involved (`ledger_url`: a SQLite file, or a fresh PostgreSQL schema)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner, Result
+
+from ledger.cli import main
+from ledger.store.engine import normalize_url
+
+ACTOR = "J Smith"
+
+
+def run(db: str, *args: str, actor: str | None = ACTOR) -> Result:
+    """`ledger --db DB [--actor A] ARGS` in process; never a traceback, never an exception."""
+    argv = ["--db", db] + (["--actor", actor] if actor is not None else []) + list(args)
+    result = CliRunner(env={"LEDGER_DB": None, "LEDGER_ACTOR": None}).invoke(main, argv)
+    assert "Traceback" not in result.stdout + result.stderr, (argv, result.stderr)
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        argv, repr(result.exception))
+    return result
+
+
+def ok(db: str, *args: str, actor: str | None = ACTOR) -> str:
+    """A command that must succeed; its stdout."""
+    result = run(db, *args, actor=actor)
+    assert result.exit_code == 0, (args, result.stdout, result.stderr)
+    return result.stdout
+
+
+def head(db: str) -> Any:
+    """The ledger's fingerprint, as `verify --format json` gives it."""
+    return json.loads(ok(db, "verify", "--format", "json", actor=None))["fingerprint"]
+
+
+def refused(db: str, *args: str, code: int, names: tuple[str, ...] = (),
+            actor: str | None = ACTOR) -> str:
+    """A refusal: exit `code`, one line on stderr naming `names`, nothing recorded."""
+    before = head(db)
+    result = run(db, *args, actor=actor)
+    assert result.exit_code == code, (args, result.exit_code, result.stdout, result.stderr)
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    for name in names:
+        assert name in lines[0], (name, lines[0])
+    assert head(db) == before
+    return lines[0]
+
+
+# -- 9. PostgreSQL URLs as people write them -------------------------------------------------
+
+@pytest.mark.parametrize("given", ["postgresql://u@h/db", "postgres://u@h/db",
+                                   "postgres+psycopg://u@h/db"])
+def test_a_postgresql_url_without_a_driver_means_psycopg(given: str) -> None:
+    assert normalize_url(given).drivername == "postgresql+psycopg"
+
+
+def test_other_urls_are_left_as_they_are() -> None:
+    assert normalize_url("sqlite:///x.db").drivername == "sqlite"
+    assert normalize_url("postgresql+psycopg://u@h/db").render_as_string() == (
+        "postgresql+psycopg://u@h/db")
+
+
+@pytest.mark.parametrize("scheme", ["postgresql://", "postgres://"])
+def test_plain_postgresql_urls_record_and_verify(pg_url: str, scheme: str) -> None:
+    url = pg_url.replace("postgresql+psycopg://", scheme, 1)
+    assert url.startswith(scheme)
+    ok(url, "audit", "add", "A-1", "--title", "t", "--kind", "ico-audit", "--on", "2016-01-01")
+    assert head(url)["position"] == 1
+    assert head(pg_url)["position"] == 1  # the same ledger, whichever spelling
+
+
+def test_a_missing_schema_is_explained_in_one_line(pg_admin_url: str) -> None:
+    url = sa.make_url(pg_admin_url).update_query_dict(
+        {"options": "-csearch_path=ledger_no_such_schema"}).render_as_string(hide_password=False)
+    for args in (("verify",), ("audit", "add", "A-1", "--title", "t", "--kind", "ico-audit",
+                                "--on", "2016-01-01")):
+        result = run(url, *args)
+        assert result.exit_code == 1, result.stderr
+        lines = result.stderr.splitlines()
+        assert len(lines) == 1, result.stderr
+        assert "ledger_no_such_schema" in lines[0] and "CREATE SCHEMA" in lines[0], lines[0]
+
+
+# -- 6. a future meeting is scheduled, and the CLI says so -----------------------------------
+
+def test_a_future_meeting_is_scheduled_effective_today_and_said_so(ledger_url: str) -> None:
+    out = ok(ledger_url, "meeting", "add", "2030-02-15", "--committee", "Audit",
+             "--on", "2030-02-15")
+    today = date.today().isoformat()
+    assert "scheduled" in out and "2030-02-15" in out and f"effective today ({today})" in out
+    shown = json.loads(ok(ledger_url, "show", "2030-02-15", "--format", "json", actor=None))
+    assert shown["history"][0]["effective"] == today
+    assert "2030-02-15" in json.dumps(shown)
+    past = ok(ledger_url, "meeting", "add", "2016-07-25", "--committee", "Audit",
+              "--on", "2016-07-25")
+    assert "scheduled" not in past and "(effective 2016-07-25" in past
