@@ -102,3 +102,31 @@ def test_a_future_meeting_is_scheduled_effective_today_and_said_so(ledger_url: s
     past = ok(ledger_url, "meeting", "add", "2016-07-25", "--committee", "Audit",
               "--on", "2016-07-25")
     assert "scheduled" not in past and "(effective 2016-07-25" in past
+
+
+# -- 4. questions with no sensible answer are refused ----------------------------------------
+
+@pytest.fixture
+def small(ledger_url: str) -> str:
+    """A ledger with one audit, one recommendation and one action (2016)."""
+    ok(ledger_url, "audit", "add", "AUD", "--title", "Audit", "--kind", "ico-audit",
+       "--on", "2016-01-01")
+    ok(ledger_url, "recommendation", "add", "R1", "--audit", "AUD", "--text", "Do it",
+       "--priority", "high", "--on", "2016-01-02")
+    ok(ledger_url, "action", "add", "R1.1", "--recommendation", "R1", "--text", "First",
+       "--owner", "Ann", "--due", "2016-06-30", "--on", "2016-01-03")
+    return ledger_url
+
+
+def test_since_after_the_as_at_date_is_refused(small: str) -> None:
+    refused(small, "report", "as-at", "2016-03-01", "--since", "2016-07-25", code=2,
+            names=("--since 2016-07-25", "2016-03-01"), actor=None)
+    assert "R1.1" in ok(small, "report", "as-at", "2016-07-25", "--since", "2016-03-01",
+                        "--format", "json", actor=None)
+
+
+def test_an_as_at_date_in_the_future_is_refused(small: str) -> None:
+    line = refused(small, "report", "as-at", "2099-01-01", code=2, names=("2099-01-01", "future"),
+                   actor=None)
+    assert date.today().isoformat() in line
+    ok(small, "report", "as-at", date.today().isoformat(), actor=None)

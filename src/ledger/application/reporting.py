@@ -58,6 +58,17 @@ def report_source(app: Ledger, *, warn: Callable[[str], None],
         return ReplaySource(app.stream)
 
 
+def check_as_at(as_at: date, since: date | None, today: date) -> None:
+    """Refuse, in one line, a position asked for a day that has not come yet, or a change
+    measured from a day after the one it ends on."""
+    if as_at > today:
+        raise InvalidInput(f"as-at date {as_at} is in the future (today is {today}): a report "
+                           "gives the position on a day that has come")
+    if since is not None and since > as_at:
+        raise InvalidInput(f"--since {since} is after the as-at date {as_at}: the change is "
+                           "measured from an earlier date")
+
+
 def meeting_label(held_on: date) -> str:
     """How a meeting is marked on a chart: `25 Jul 2016`."""
     return f"{held_on.day} {held_on:%b %Y}"
