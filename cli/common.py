@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ledger.application import DEFAULT_URL, Ledger, reporting
+from ledger.domain.dates import FORMS, parse_day
 from ledger.domain.errors import LedgerError
 from ledger.domain.events import check_day, check_ref
 from ledger.domain.values import Logged
@@ -23,7 +24,6 @@ from ledger.projections.replay import end_of_day
 from ledger.projections.report import Source
 
 F = TypeVar("F", bound=Callable[..., Any])
-ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class RefusedError(click.ClickException):
@@ -84,7 +84,8 @@ pass_session = click.make_pass_decorator(Session)
 
 
 class IsoDate(click.ParamType):  # type: ignore[type-arg]
-    """A calendar date written YYYY-MM-DD."""
+    """A calendar day in any form `ledger.domain.dates` accepts (the importer's too):
+    2016-07-25, 25/07/2016 or 25 July 2016."""
 
     name = "DATE"
 
@@ -93,19 +94,14 @@ class IsoDate(click.ParamType):  # type: ignore[type-arg]
             return value
         text = str(value).strip()
         try:
-            if not ISO_DATE.fullmatch(text):
-                raise ValueError
-            day = date.fromisoformat(text)
-        except ValueError:
-            self.fail(f"{text!r} is not a date (YYYY-MM-DD)", param, ctx)
-        try:
-            return check_day(day)
+            return parse_day(text)
         except ValueError as e:
-            self.fail(str(e), param, ctx)
+            self.fail(f"{text!r}: {e}", param, ctx)
 
 
 class IsoDateTime(click.ParamType):  # type: ignore[type-arg]
-    """An ISO 8601 time; a bare date is the end of that day, UTC; no offset means UTC."""
+    """An ISO 8601 time, or a day in any DATE form meaning the end of that day, UTC; a time
+    without an offset is UTC."""
 
     name = "DATETIME"
 
@@ -116,9 +112,13 @@ class IsoDateTime(click.ParamType):  # type: ignore[type-arg]
         text = str(value).strip()
         if text.lower() == "now":
             return datetime.now(UTC)
+        if ":" not in text:  # a day, in any DATE form
+            try:
+                return end_of_day(parse_day(text))
+            except ValueError as e:
+                self.fail(f"{text!r}: {e}, or an ISO 8601 time (2016-07-25T17:00, "
+                          "2016-07-25T17:00:00Z or with an offset)", param, ctx)
         try:
-            if ISO_DATE.fullmatch(text):
-                return end_of_day(date.fromisoformat(text))
             if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[ -~]+", text):
                 raise ValueError
             t = datetime.fromisoformat(text)
@@ -176,7 +176,7 @@ DATETIME = IsoDateTime()
 def on_option(f: F) -> F:
     """--on DATE: the effective date (when it happened)."""
     return click.option("--on", "on", type=DATE, required=True,
-                        help="When it happened (effective date), YYYY-MM-DD.")(f)
+                        help=f"When it happened (effective date): {FORMS}.")(f)
 
 
 def format_option(*choices: str) -> Callable[[F], F]:

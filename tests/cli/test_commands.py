@@ -362,7 +362,7 @@ def test_resolution_of_a_meeting_in_the_future_is_refused(db: Path) -> None:
 @pytest.mark.parametrize(("args", "names"), [
     (["action", "start", "ICO-A1.2", "--on", "2016-13-01"], ["--on", "2016-13-01"]),
     (["action", "start", "ICO-A1.2", "--on", "2016-02-30"], ["--on"]),
-    (["action", "start", "ICO-A1.2", "--on", "1 June 2016"], ["--on"]),
+    (["action", "start", "ICO-A1.2", "--on", "June 1 2016"], ["--on"]),
     (["action", "start", "ICO-A1.2"], ["--on"]),
     (["action", "add", "X1", "--recommendation", "ICO-A1", "--text", "t", "--due", "2016-13-01",
       "--on", "2016-06-01"], ["--due"]),

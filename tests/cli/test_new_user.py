@@ -130,3 +130,18 @@ def test_an_as_at_date_in_the_future_is_refused(small: str) -> None:
                    actor=None)
     assert date.today().isoformat() in line
     ok(small, "report", "as-at", date.today().isoformat(), actor=None)
+
+
+# -- 7. the same date forms on the command line as in an imported plan -----------------------
+
+def test_the_command_line_takes_the_dates_an_imported_plan_may_hold(small: str) -> None:
+    out = ok(small, "action", "start", "R1.1", "--on", "25/07/2016")
+    assert "(effective 2016-07-25, by J Smith)" in out
+    ok(small, "action", "complete", "R1.1", "--on", "1 August 2016")
+    doc = json.loads(ok(small, "report", "as-at", "31/07/2016", "--as-known-on", "25 Dec 2099",
+                        "--since", "1/3/2016", "--format", "json", actor=None))
+    assert doc["as_at"] == "2016-07-31" and doc["since"]["date"] == "2016-03-01"
+    assert doc["actions"][0]["status"] == "in_progress"
+    assert doc["as_known_on"] == "2099-12-25T23:59:59.999999Z"
+    refused(small, "action", "reopen", "R1.1", "--on", "08/31/2016", "--reason", "r", code=2,
+            names=("--on", "08/31/2016", "month must be in 1..12"))
