@@ -145,3 +145,46 @@ def test_the_command_line_takes_the_dates_an_imported_plan_may_hold(small: str) 
     assert doc["as_known_on"] == "2099-12-25T23:59:59.999999Z"
     refused(small, "action", "reopen", "R1.1", "--on", "08/31/2016", "--reason", "r", code=2,
             names=("--on", "08/31/2016", "month must be in 1..12"))
+
+
+# -- 5. a mistyped --expect is not reported as tampering -------------------------------------
+
+def _hash_at(db: str, position: int) -> str:
+    history = json.loads(ok(db, "show", "R1", "--format", "json", actor=None))["history"]
+    history += json.loads(ok(db, "show", "R1.1", "--format", "json", actor=None))["history"]
+    history += json.loads(ok(db, "show", "AUD", "--format", "json", actor=None))["history"]
+    return str(next(h["hash"] for h in history if h["position"] == position))
+
+
+def test_expect_beyond_the_head_is_no_such_fingerprint(small: str) -> None:
+    fp = head(small)
+    line = refused(small, "verify", "--expect", f"67:{fp['hash']}", code=1, actor=None,
+                   names=("no position 67", "ends at 3", "mistyped", "truncated"))
+    assert "rewritten" not in line
+
+
+def test_expect_with_a_hash_of_another_position_names_it(small: str) -> None:
+    second = _hash_at(small, 2)
+    line = refused(small, "verify", "--expect", f"3:{second}", code=1, actor=None,
+                   names=("position 2", "mistyped position", f"--expect 2:{second}"))
+    assert "rewritten" not in line
+    assert "OK" in ok(small, "verify", "--expect", f"2:{second}", actor=None)
+
+
+def test_expect_with_a_different_hash_at_an_existing_position_is_the_rewrite_signal(
+        small: str) -> None:
+    actual = _hash_at(small, 2)
+    wrong = ("0" if actual[0] != "0" else "1") + actual[1:]
+    line = refused(small, "verify", "--expect", f"2:{wrong}", code=1, actor=None,
+                   names=("rewritten", "mistyped hash", actual[:12]))
+    result = run(small, "verify", "--expect", f"2:{wrong}", "--format", "json", actor=None)
+    doc = json.loads(result.stdout)
+    assert result.exit_code == 1 and doc["ok"] is False and doc["expect"] == "hash-differs"
+    assert line.startswith("Error: chain does not contain")
+
+
+@pytest.mark.parametrize("bad", ["67:abc", "67", "x:" + "ab" * 32, "2:" + "zz" * 32])
+def test_a_malformed_expect_is_not_a_fingerprint_and_checks_nothing(small: str, bad: str) -> None:
+    line = refused(small, "verify", "--expect", bad, code=2, actor=None,
+                   names=("--expect", "not a fingerprint of any ledger", "nothing was checked"))
+    assert "rewritten" not in line
