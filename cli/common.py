@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ledger.application import DEFAULT_URL, Ledger, reporting
+from ledger.domain.chain import Fingerprint
 from ledger.domain.dates import FORMS, parse_day
 from ledger.domain.errors import LedgerError
 from ledger.domain.events import check_day, check_ref
@@ -38,6 +39,12 @@ class BadValueError(click.ClickException):
     exit_code = 2
 
 
+class InterruptedCommand(click.ClickException):
+    """Ctrl-C: exit 130, saying whether anything was recorded."""
+
+    exit_code = 130
+
+
 def click_error(message: str, exit_code: int) -> click.ClickException:
     """The click exception for a message and the exit code it deserves (1 or 2)."""
     return BadValueError(message) if exit_code == 2 else RefusedError(message)
@@ -48,13 +55,30 @@ def db_url(value: str) -> str:
     return value if "://" in value else f"sqlite:///{value}"
 
 
+class _CountingLedger(Ledger):
+    """The ledger as a command opens it: it notes the position of every event it commits, so
+    an interrupted command can say truthfully what it recorded."""
+
+    def __init__(self, url: str, *, create: bool, committed: list[int]) -> None:
+        self.committed = committed
+        super().__init__(url, create=create)
+
+    def _notify(self, recordings: list[Any]) -> None:
+        super()._notify(recordings)
+        self.committed.extend(r.notification.id for r in recordings)
+
+
 @dataclass
 class Session:
-    """Per-invocation state: where the ledger is, who is acting, the open application."""
+    """Per-invocation state: where the ledger is, who is acting, the open application, and
+    what it has committed (positions) since the command began."""
 
     url: str = DEFAULT_URL
     actor: str | None = None
     apps: list[Ledger] = field(default_factory=list)
+    committed: list[int] = field(default_factory=list)
+    start: Fingerprint | None = None
+    """The ledger's head when the command first opened it to write."""
 
     def ledger(self, *, write: bool) -> Ledger:
         """Open the ledger; reads refuse a missing SQLite file rather than create one.
@@ -62,8 +86,10 @@ class Session:
         A write creates the ledger first; if the command is then refused, the empty ledger stays:
         a database file is never deleted, since other processes may have written to it meanwhile.
         """
-        app = Ledger(self.url, create=write)
+        app = _CountingLedger(self.url, create=write, committed=self.committed)
         self.apps.append(app)
+        if write and self.start is None:
+            self.start = app.fingerprint()
         return app
 
     def who(self) -> str:
@@ -78,6 +104,26 @@ class Session:
         for app in self.apps:
             app.close()
         self.apps.clear()
+
+    def interrupted(self) -> str:
+        """What an interrupted command says: whether it recorded anything, truthfully."""
+        if self.committed:
+            first, last = min(self.committed), max(self.committed)
+            return (f"interrupted after {len(self.committed):,} events were recorded and "
+                    f"committed (positions {first:,} to {last:,}; see ledger log)")
+        if self.start is None:
+            return "interrupted: nothing was recorded"
+        try:
+            with Ledger(self.url, create=False) as app:
+                now = app.fingerprint()
+        except LedgerError:
+            now = None
+        if now == self.start:
+            return "interrupted: nothing was recorded"
+        moved = f"to {now.position:,}" if now is not None else "(it could not be read)"
+        return (f"interrupted: this command recorded nothing it knows of, but the ledger moved "
+                f"from position {self.start.position:,} {moved} meanwhile (another writer's "
+                "events, or this command's last, committed as it was interrupted; see ledger log)")
 
 
 pass_session = click.make_pass_decorator(Session)
@@ -226,6 +272,10 @@ class LedgerGroup(click.Group):
             return super().invoke(ctx)
         except LedgerError as e:
             raise click_error(str(e), e.exit_code) from None
+        except KeyboardInterrupt:
+            session = ctx.obj if isinstance(ctx.obj, Session) else None
+            raise InterruptedCommand(session.interrupted() if session is not None
+                                     else "interrupted: nothing was recorded") from None
 
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True,

@@ -4,8 +4,11 @@ involved (`ledger_url`: a SQLite file, or a fresh PostgreSQL schema)."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -188,3 +191,60 @@ def test_a_malformed_expect_is_not_a_fingerprint_and_checks_nothing(small: str, 
     line = refused(small, "verify", "--expect", bad, code=2, actor=None,
                    names=("--expect", "not a fingerprint of any ledger", "nothing was checked"))
     assert "rewritten" not in line
+
+
+# -- 3. Ctrl-C says truthfully whether anything was recorded ---------------------------------
+
+class _CtrlC(io.StringIO):
+    """Standard output where Ctrl-C is pressed as the first line containing `at` is written."""
+
+    def __init__(self, at: str) -> None:
+        super().__init__()
+        self.at = at
+
+    def write(self, text: str) -> int:
+        if self.at in text:
+            raise KeyboardInterrupt
+        return super().write(text)
+
+
+def interrupted(db: str, at: str, *args: str) -> tuple[int, str]:
+    """Run `ledger` as the shell does (standalone), pressing Ctrl-C as `at` is printed: the
+    exit code and what it said on stderr."""
+    err = io.StringIO()
+    with (contextlib.redirect_stdout(_CtrlC(at)), contextlib.redirect_stderr(err),
+          pytest.raises(SystemExit) as stopped):
+        main.main(["--db", db, "--actor", ACTOR, *args], prog_name="ledger")
+    return int(str(stopped.value.code)), err.getvalue()
+
+
+PLAN = ("Recommendation ref,Recommendation,Priority,Action ref,Action,Status,Status date\n"
+        "R2,Keep records,high,R2.1,Write a schedule,in progress,2016-03-01\n"
+        "R2,Keep records,high,R2.2,Train staff,not started,2016-03-01\n")
+
+
+def test_ctrl_c_after_an_import_was_committed_says_what_was_recorded(
+        small: str, tmp_path: Path) -> None:
+    plan = tmp_path / "plan.csv"
+    plan.write_text(PLAN)
+    before = head(small)["position"]
+    code, said = interrupted(small, "recorded #", "import", str(plan), "--audit", "AUD")
+    assert code == 130, said
+    assert "Aborted" not in said and "nothing was recorded" not in said
+    after = head(small)["position"]
+    assert after == before + 4  # the import was committed: 1 recommendation, 2 actions, 1 start
+    assert f"interrupted after 4 events were recorded and committed (positions {before + 1} " \
+           f"to {after}" in said, said
+
+
+@pytest.mark.parametrize("args", [("import", "{plan}", "--audit", "AUD", "--dry-run"),
+                                  ("report", "as-at", "2016-07-25")])
+def test_ctrl_c_before_anything_was_recorded_says_so(small: str, tmp_path: Path,
+                                                     args: tuple[str, ...]) -> None:
+    plan = tmp_path / "plan.csv"
+    plan.write_text(PLAN)
+    before = head(small)
+    code, said = interrupted(small, "R", *(a.format(plan=plan) for a in args))
+    assert code == 130
+    assert said.strip().splitlines()[-1] == "Error: interrupted: nothing was recorded", said
+    assert head(small) == before
