@@ -47,6 +47,9 @@ class Report:
     audit: str | None = None
     meeting: MeetingInfo | None = None
     previous_meeting: MeetingInfo | None = None
+    note: str | None = None
+    """Why the horizon is not the one the reader would expect (a meeting report shown as known
+    later because nothing had been recorded by the end of its day)."""
 
     # -- figures --------------------------------------------------------------------------
     @property
@@ -234,19 +237,36 @@ def build_report(source: Source | LogSource, as_at: date, *, as_known_on: dateti
 def build_meeting_report(source: Source | LogSource, meeting: str, *,
                          as_known_on: datetime | None = None) -> Report:
     """A meeting's report: as at its date, as known at the end of that day unless told
-    otherwise, compared with the previous meeting of the same committee."""
+    otherwise, compared with the previous meeting of the same committee.
+
+    Every part respects both clocks: the meeting's resolutions, the previous meeting and the
+    positions are those recorded by the horizon. When nothing at all had been recorded by the
+    end of the meeting's day (a council entering its past), the default horizon is now, and
+    the report says so in its `note`, as it does for any later horizon in that case."""
     src = _source(source)
-    every = src.meetings(FAR_FUTURE)
-    this = next((m for m in every if m.ref == meeting), None)
+    this = next((m for m in src.meetings(FAR_FUTURE) if m.ref == meeting), None)
     if this is None:
         raise UnknownRef(f"no meeting {meeting}")
-    earlier = [m for m in every if m.committee == this.committee and m.held_on < this.held_on]
-    previous = earlier[-1] if earlier else None
-    horizon = as_known_on or end_of_day(this.held_on)
-    shown = next((m for m in src.meetings(horizon) if m.ref == meeting), this)
+    day_end = end_of_day(this.held_on)
+    horizon = as_known_on or day_end
     position = src.position(this.held_on, horizon)
+    empty_then = position.fingerprint.position == 0 if horizon == day_end else (
+        horizon > day_end and src.position(this.held_on, day_end).fingerprint.position == 0)
+    note = None
+    if empty_then and as_known_on is None:
+        horizon = datetime.now(UTC)
+        position = src.position(this.held_on, horizon)
+    if empty_then and horizon > day_end:
+        note = (f"Nothing had been recorded in the ledger by the end of "
+                f"{long_date(this.held_on)}, so this is the position as known on "
+                f"{iso_utc(horizon)}, not what the committee could have been told that day.")
+    known = src.meetings(horizon)
+    shown = next((m for m in known if m.ref == meeting),
+                 MeetingInfo(this.ref, this.committee, this.held_on, ()))
+    earlier = [m for m in known if m.committee == this.committee and m.held_on < this.held_on]
+    previous = earlier[-1] if earlier else None
     since = src.position(previous.held_on, horizon) if previous else None
-    return Report(position, since, None, shown, previous)
+    return Report(position, since, None, shown, previous, note)
 
 
 def _counted(t: Totals) -> bool:

@@ -248,3 +248,54 @@ def test_ctrl_c_before_anything_was_recorded_says_so(small: str, tmp_path: Path,
     assert code == 130
     assert said.strip().splitlines()[-1] == "Error: interrupted: nothing was recorded", said
     assert head(small) == before
+
+
+# -- 1 and 2. meeting reports on both clocks; a council entering its past -------------------
+
+@pytest.fixture
+def past(small: str) -> str:
+    """`small` plus a 2016 meeting and two resolutions, all recorded today (years late)."""
+    ok(small, "action", "start", "R1.1", "--on", "2016-04-01")
+    ok(small, "meeting", "add", "2016-07-25", "--committee", "Audit", "--on", "2016-07-25")
+    ok(small, "resolution", "add", "2016-07-25", "1", "--minute", "12/16", "--text", "Noted")
+    ok(small, "resolution", "add", "2016-07-25", "2", "--text", "Report back",
+       "--report-due-by", "2016-10-31")
+    return small
+
+
+def test_a_meeting_report_lists_no_resolution_recorded_after_its_horizon(past: str) -> None:
+    doc = json.loads(ok(past, "meeting", "report", "2016-07-25", "--as-known-on", "2016-07-25",
+                        "--format", "json", actor=None))
+    assert doc["fingerprint"]["position"] == 0
+    assert doc["resolutions"] == []
+    text = ok(past, "meeting", "report", "2016-07-25", "--as-known-on", "2016-07-25",
+              actor=None)
+    assert "Resolutions of this meeting" not in text and "Report back" not in text
+    now = json.loads(ok(past, "meeting", "report", "2016-07-25", "--as-known-on", "now",
+                        "--format", "json", actor=None))
+    assert [(r["number"], r["minute"], r["kind"], r["text"]) for r in now["resolutions"]] == [
+        (1, "12/16", "noted", "Noted"), (2, None, "report-requested", "Report back")]
+    assert now["meeting"]["note"] is not None  # later than the day, and nothing then
+
+
+def test_a_past_meeting_entered_today_is_shown_as_known_now_and_labelled(past: str) -> None:
+    doc = json.loads(ok(past, "meeting", "report", "2016-07-25", "--format", "json",
+                        actor=None))
+    assert doc["totals"]["in_progress"] == 1 and doc["fingerprint"]["position"] == 7
+    assert doc["as_known_on"][:10] == date.today().isoformat()
+    assert "Nothing had been recorded in the ledger by the end of 25 July 2016" in (
+        doc["meeting"]["note"])
+    assert len(doc["resolutions"]) == 2
+    text = ok(past, "meeting", "report", "2016-07-25", actor=None)
+    assert "There were no actions" not in text
+    assert "not what the committee could have been told that day" in " ".join(text.split())
+    md = ok(past, "meeting", "report", "2016-07-25", "--format", "markdown", actor=None)
+    assert "*Nothing had been recorded in the ledger" in md
+
+
+def test_a_paper_shown_as_known_now_reproduces_byte_identical(past: str) -> None:
+    paper = ok(past, "meeting", "report", "2016-07-25", "--format", "markdown", "--present")
+    assert "Nothing had been recorded" in paper
+    again = run(past, "report", "as-presented", "2016-07-25", actor=None)
+    assert again.exit_code == 0, again.stderr
+    assert again.stdout == paper and "byte-identical" in again.stderr
