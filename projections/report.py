@@ -235,14 +235,16 @@ def build_report(source: Source | LogSource, as_at: date, *, as_known_on: dateti
 
 
 def build_meeting_report(source: Source | LogSource, meeting: str, *,
-                         as_known_on: datetime | None = None) -> Report:
+                         as_known_on: datetime | None = None,
+                         now: datetime | None = None) -> Report:
     """A meeting's report: as at its date, as known at the end of that day unless told
     otherwise, compared with the previous meeting of the same committee.
 
     Every part respects both clocks: the meeting's resolutions, the previous meeting and the
     positions are those recorded by the horizon. When nothing at all had been recorded by the
     end of the meeting's day (a council entering its past), the default horizon is now, and
-    the report says so in its `note`, as it does for any later horizon in that case."""
+    the report says so in its `note`, as it does for any later horizon in that case. `now`
+    (default: the system clock) is that horizon."""
     src = _source(source)
     this = next((m for m in src.meetings(FAR_FUTURE) if m.ref == meeting), None)
     if this is None:
@@ -254,7 +256,7 @@ def build_meeting_report(source: Source | LogSource, meeting: str, *,
         horizon > day_end and src.position(this.held_on, day_end).fingerprint.position == 0)
     note = None
     if empty_then and as_known_on is None:
-        horizon = datetime.now(UTC)
+        horizon = now or datetime.now(UTC)
         position = src.position(this.held_on, horizon)
     if empty_then and horizon > day_end:
         note = (f"Nothing had been recorded in the ledger by the end of "
