@@ -4,6 +4,7 @@ known later). Helpers are those of `test_readmodel` (seed, random histories, the
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -48,10 +49,8 @@ def pass_later(app: Ledger, later: list[tuple[str, int, int]]) -> None:
     """Resolutions passed at meetings, recorded days or months after them."""
     for meeting, number, days in later:
         app.clock.now += timedelta(days=days)  # type: ignore[attr-defined]
-        try:
+        with contextlib.suppress(LedgerError):  # a number taken, or a meeting not held yet
             app.add_resolution(meeting, number, text=f"r{number}", actor="c")
-        except LedgerError:  # a number taken, or a meeting not held yet
-            pass
 
 
 def oracle(log: list[Logged], meeting: str, known: datetime) -> dict[str, Any]:
