@@ -44,6 +44,7 @@ def _register() -> None:
         db,
         demo,
         importer,
+        listing,
         meeting,
         milestone,
         projections_cmd,
@@ -56,8 +57,8 @@ def _register() -> None:
         verify,
     )
 
-    for module in (audit, recommendation, action, milestone, meeting, resolution, show, verify,
-                   report, requests, projections_cmd, importer, chart, db, demo):
+    for module in (audit, recommendation, action, milestone, meeting, resolution, show, listing,
+                   verify, report, requests, projections_cmd, importer, chart, db, demo):
         main.add_command(module.command)
     for extra in (*trail.commands, *backup.commands):
         main.add_command(extra)

@@ -173,10 +173,11 @@ def test_write_output_names_the_actor_and_effective_date(db: Path) -> None:
 def test_show_text_gives_state_and_history(db: Path) -> None:
     out = ok(db, "show", "ICO-A1.1").stdout
     assert out.splitlines()[0] == "action ICO-A1.1"
-    assert "status: in_progress" in out
+    assert "status: in progress" in out
     assert "owner: Records Manager" in out
-    assert "due: 2017-01-31" in out
-    assert "original due: 2016-12-31" in out
+    assert "target date: 2017-01-31 (originally 2016-12-31)" in out
+    assert "notes:\n    - Interviews on 3 November" in out
+    assert "None" not in out and "[]" not in out and "_" not in out.split("History")[0]
     assert "History" in out
     # The history table wraps long cells, so look for the start of each summary.
     for words in ("not_started → in_progress", "in_progress → completed",

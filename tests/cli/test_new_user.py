@@ -5,6 +5,7 @@ involved (`ledger_url`: a SQLite file, or a fresh PostgreSQL schema)."""
 from __future__ import annotations
 
 import contextlib
+import csv
 import io
 import json
 from datetime import date
@@ -299,3 +300,99 @@ def test_a_paper_shown_as_known_now_reproduces_byte_identical(past: str) -> None
     again = run(past, "report", "as-presented", "2016-07-25", actor=None)
     assert again.exit_code == 0, again.stderr
     assert again.stdout == paper and "byte-identical" in again.stderr
+
+
+# -- 8. `ledger list`, and `show` in words ---------------------------------------------------
+
+@pytest.fixture
+def plans(small: str) -> str:
+    """`small` plus a second audit, an unassigned overdue action, a completed one, a
+    recommendation with no actions yet, and meetings of two committees."""
+    ok(small, "audit", "add", "IA", "--title", "Internal audit", "--kind", "internal-audit",
+       "--on", "2016-02-01")
+    ok(small, "recommendation", "add", "R2", "--audit", "AUD", "--text", "Train staff",
+       "--priority", "low", "--on", "2016-01-02")
+    ok(small, "recommendation", "add", "IA1", "--audit", "IA", "--text", "Keep a register",
+       "--priority", "medium", "--on", "2016-02-02")
+    ok(small, "action", "add", "R1.2", "--recommendation", "R1", "--text", "Second",
+       "--due", "2016-03-31", "--on", "2016-02-01")
+    ok(small, "action", "add", "IA1.1", "--recommendation", "IA1", "--text", "Register",
+       "--owner", "Bob", "--due", "2016-12-31", "--on", "2016-02-03")
+    ok(small, "action", "start", "IA1.1", "--on", "2016-02-04")
+    ok(small, "action", "complete", "IA1.1", "--on", "2016-05-01")
+    ok(small, "meeting", "add", "M1", "--committee", "Audit", "--on", "2016-07-25")
+    ok(small, "meeting", "add", "M2", "--committee", "Scrutiny", "--on", "2016-08-01")
+    return small
+
+
+def listed(db: str, *args: str) -> list[dict[str, Any]]:
+    """The rows `ledger list ARGS --format json` gives, after checking its envelope."""
+    doc = json.loads(ok(db, "list", *args, "--format", "json", actor=None))
+    kind = args[0]
+    assert doc["kind"] == kind and doc["count"] == len(doc[kind])
+    assert set(doc) >= {"as_at", "as_known_on", "fingerprint"}
+    rows: list[dict[str, Any]] = doc[kind]
+    return rows
+
+
+def test_list_actions_filters_by_owner_status_overdue_and_audit(plans: str) -> None:
+    assert [a["ref"] for a in listed(plans, "actions")] == ["IA1.1", "R1.1", "R1.2"]
+    assert [a["ref"] for a in listed(plans, "actions", "--owner", "ANN")] == ["R1.1"]
+    assert [a["ref"] for a in listed(plans, "actions", "--status", "completed")] == ["IA1.1"]
+    assert [a["ref"] for a in listed(plans, "actions", "--status", "outstanding")] == [
+        "R1.1", "R1.2"]
+    assert [a["ref"] for a in listed(plans, "actions", "--overdue", "--as-at",
+                                     "2016-04-15")] == ["R1.2"]
+    assert [a["ref"] for a in listed(plans, "actions", "--audit", "IA")] == ["IA1.1"]
+    assert [a["ref"] for a in listed(plans, "actions", "--recommendation", "R1",
+                                     "--owner", "ann")] == ["R1.1"]
+    assert listed(plans, "actions", "--as-at", "2016-01-02") == []  # both clocks: none yet
+    assert listed(plans, "actions", "--as-known-on", "2016-01-01") == []
+    refused(plans, "list", "actions", "--audit", "NOPE", code=1, names=("NOPE",), actor=None)
+    refused(plans, "list", "actions", "--status", "lost", code=2, names=("--status",),
+            actor=None)
+
+
+def test_list_actions_as_text_and_csv(plans: str) -> None:
+    text = ok(plans, "list", "actions", "--as-at", "2016-04-15", actor=None)
+    assert "3 actions as at 2016-04-15" in text
+    assert "R1.2" in text and "2016-03-31" in text
+    assert "None" not in text and "in progress" in text
+    rows = list(csv.reader(io.StringIO(ok(plans, "list", "actions", "--format", "csv",
+                                          actor=None))))
+    assert rows[0][:3] == ["ref", "status", "owner"]
+    assert [r[0] for r in rows[1:]] == ["IA1.1", "R1.1", "R1.2"]
+    assert "No actions as at" in ok(plans, "list", "actions", "--owner", "Zed", actor=None)
+
+
+def test_list_recommendations_audits_and_meetings(plans: str) -> None:
+    recs = listed(plans, "recommendations")
+    assert [(r["ref"], r["audit"], r["priority"], r["actions"]) for r in recs] == [
+        ("IA1", "IA", "medium", 1), ("R1", "AUD", "high", 2), ("R2", "AUD", "low", 0)]
+    assert recs[2]["text"] == "Train staff"
+    assert [r["ref"] for r in listed(plans, "recommendations", "--audit", "AUD",
+                                     "--priority", "high")] == ["R1"]
+    audits = {a["ref"]: a for a in listed(plans, "audits")}
+    assert audits["AUD"]["actions"] == 2 and audits["IA"]["completed"] == 1
+    assert audits["IA"]["title"] == "Internal audit"
+    meetings = listed(plans, "meetings", "--committee", "scrutiny")
+    assert [(m["ref"], m["held"], m["resolutions"]) for m in meetings] == [("M2", True, 0)]
+    assert [m["ref"] for m in listed(plans, "meetings")] == ["M1", "M2"]
+    text = ok(plans, "list", "recommendations", actor=None)
+    assert "Train staff" in text and "3 recommendations" in text
+
+
+def test_show_speaks_in_words_and_lists_the_actions_of_a_recommendation(plans: str) -> None:
+    action = ok(plans, "show", "R1.2", actor=None)
+    assert "owner: (unassigned)" in action and "target date: 2016-03-31" in action
+    assert "status: not started" in action
+    assert "None" not in action and "[]" not in action
+    rec = ok(plans, "show", "R1", actor=None)
+    assert "Actions (2, as at today)" in rec
+    assert "R1.1" in rec.split("History")[0] and "R1.2" in rec.split("History")[0]
+    audit = ok(plans, "show", "IA", actor=None)
+    assert "IA1.1" in audit.split("History")[0] and "completed" in audit
+    doc = json.loads(ok(plans, "show", "AUD", "--format", "json", actor=None))
+    assert [a["ref"] for a in doc["actions"]] == ["R1.1", "R1.2"]
+    assert "actions" not in json.loads(ok(plans, "show", "R1.1", "--format", "json",
+                                          actor=None))
