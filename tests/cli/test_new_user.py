@@ -93,6 +93,16 @@ def test_a_missing_schema_is_explained_in_one_line(pg_admin_url: str) -> None:
         assert "ledger_no_such_schema" in lines[0] and "CREATE SCHEMA" in lines[0], lines[0]
 
 
+def test_a_missing_database_is_explained_in_one_line(pg_admin_url: str) -> None:
+    url = sa.make_url(pg_admin_url).set(database="ledger_no_such_database").render_as_string(
+        hide_password=False).replace("postgresql+psycopg://", "postgres://", 1)
+    result = run(url, "verify")
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and "ledger_no_such_database" in lines[0] and "does not exist" in (
+        lines[0]), result.stderr
+
+
 # -- 6. a future meeting is scheduled, and the CLI says so -----------------------------------
 
 def test_a_future_meeting_is_scheduled_effective_today_and_said_so(ledger_url: str) -> None:
