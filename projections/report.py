@@ -241,27 +241,26 @@ def build_meeting_report(source: Source | LogSource, meeting: str, *,
     otherwise, compared with the previous meeting of the same committee.
 
     Every part respects both clocks: the meeting's resolutions, the previous meeting and the
-    positions are those recorded by the horizon. When nothing at all had been recorded by the
-    end of the meeting's day (a council entering its past), the default horizon is now, and
-    the report says so in its `note`, as it does for any later horizon in that case. `now`
-    (default: the system clock) is that horizon."""
+    positions are those recorded by the horizon. When the ledger did not know the meeting by
+    the end of its day (it was entered later: a council entering its past), the default
+    horizon is `now` (default: the system clock), and the report says so in its `note`, as it
+    does for any horizon after that day in that case."""
     src = _source(source)
     this = next((m for m in src.meetings(FAR_FUTURE) if m.ref == meeting), None)
     if this is None:
         raise UnknownRef(f"no meeting {meeting}")
     day_end = end_of_day(this.held_on)
-    horizon = as_known_on or day_end
-    position = src.position(this.held_on, horizon)
-    empty_then = position.fingerprint.position == 0 if horizon == day_end else (
-        horizon > day_end and src.position(this.held_on, day_end).fingerprint.position == 0)
+    known_that_day = any(m.ref == meeting for m in src.meetings(day_end))
+    horizon = as_known_on or (day_end if known_that_day else now or datetime.now(UTC))
     note = None
-    if empty_then and as_known_on is None:
-        horizon = now or datetime.now(UTC)
-        position = src.position(this.held_on, horizon)
-    if empty_then and horizon > day_end:
-        note = (f"Nothing had been recorded in the ledger by the end of "
-                f"{long_date(this.held_on)}, so this is the position as known on "
-                f"{iso_utc(horizon)}, not what the committee could have been told that day.")
+    if not known_that_day and horizon > day_end:
+        nothing = src.position(this.held_on, day_end).fingerprint.position == 0
+        why = ("nothing had been recorded in the ledger" if nothing
+               else f"meeting {this.ref} had not been recorded in the ledger")
+        note = (f"As {why} by the end of {long_date(this.held_on)}, this is the position as "
+                f"known on {iso_utc(horizon)}, not what the committee could have been told "
+                "that day.")
+    position = src.position(this.held_on, horizon)
     known = src.meetings(horizon)
     shown = next((m for m in known if m.ref == meeting),
                  MeetingInfo(this.ref, this.committee, this.held_on, ()))

@@ -294,19 +294,19 @@ def test_a_past_meeting_entered_today_is_shown_as_known_now_and_labelled(past: s
                         actor=None))
     assert doc["totals"]["in_progress"] == 1 and doc["fingerprint"]["position"] == 7
     assert doc["as_known_on"][:10] == date.today().isoformat()
-    assert "Nothing had been recorded in the ledger by the end of 25 July 2016" in (
+    assert "As nothing had been recorded in the ledger by the end of 25 July 2016" in (
         doc["meeting"]["note"])
     assert len(doc["resolutions"]) == 2
     text = ok(past, "meeting", "report", "2016-07-25", actor=None)
     assert "There were no actions" not in text
     assert "not what the committee could have been told that day" in " ".join(text.split())
     md = ok(past, "meeting", "report", "2016-07-25", "--format", "markdown", actor=None)
-    assert "*Nothing had been recorded in the ledger" in md
+    assert "*As nothing had been recorded in the ledger" in md
 
 
 def test_a_paper_shown_as_known_now_reproduces_byte_identical(past: str) -> None:
     paper = ok(past, "meeting", "report", "2016-07-25", "--format", "markdown", "--present")
-    assert "Nothing had been recorded" in paper
+    assert "As nothing had been recorded" in paper
     again = run(past, "report", "as-presented", "2016-07-25", actor=None)
     assert again.exit_code == 0, again.stderr
     assert again.stdout == paper and "byte-identical" in again.stderr

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ledger.application import Ledger
+from ledger.application.presenting import present, reproduce_presented
 from ledger.domain import events as ev
 from ledger.domain.errors import LedgerError
 from ledger.domain.values import Logged
@@ -94,8 +95,11 @@ def meetings_agree(app: Ledger, model: ReadModel, horizons: list[datetime | None
             assert all(datetime.fromisoformat(r["recorded"].replace("Z", "+00:00")) <= horizon
                        for r in doc["resolutions"])
             day_end = end_of_day(date.fromisoformat(doc["meeting"]["date"]))
-            nothing_then = not any(i.event.timestamp <= day_end for i in log)
-            assert (doc["meeting"]["note"] is not None) == (nothing_then and horizon > day_end)
+            unknown_then = not any(i.event.timestamp <= day_end and i.event.ref == meeting
+                                   for i in log)
+            assert (doc["meeting"]["note"] is not None) == (unknown_then and horizon > day_end)
+            if known is None:  # the default: that day's end, unless the meeting was not known
+                assert (horizon == day_end) == (not unknown_then), (meeting, horizon)
 
 
 @pytest.mark.slow
@@ -143,7 +147,8 @@ def test_a_ledger_begun_after_its_meetings_is_shown_as_known_now_on_both_sources
 def test_resolutions_and_previous_meeting_keep_to_the_horizon(app: Ledger,
                                                               clock: SettableClock) -> None:
     """On each backend: a resolution recorded the day after its meeting, and an earlier meeting
-    recorded after the horizon, are not part of the meeting's report as known that day."""
+    recorded after the horizon, are not part of the meeting's report as known that day; the
+    meeting recorded late has its report as known now, labelled."""
     clock.set("2016-01-01")
     seed(app)
     app.add_action("A0", recommendations=["R1"], text="t", on=START, actor="o")
@@ -162,5 +167,30 @@ def test_resolutions_and_previous_meeting_keep_to_the_horizon(app: Ledger,
         assert [r["text"] for r in later["resolutions"]] == ["On the day", "The day after"]
         assert later["meeting"]["previous"] == "MT0"
         assert later["since"]["date"] == "2016-05-01"
+        late = _meeting(source, "MT0", None)  # recorded a month after it was held
+        assert late["as_known_on"] != "2016-05-01T23:59:59.999999Z"
+        assert late["meeting"]["note"].startswith(
+            "As meeting MT0 had not been recorded in the ledger by the end of 1 May 2016, ")
+        assert late["totals"]["actions"] == 1
     meetings_agree(app, model, [None, datetime(2016, 6, 1, 23, tzinfo=UTC),
                                 datetime(2016, 6, 3, tzinfo=UTC)])
+
+
+def test_the_paper_of_a_meeting_recorded_late_reproduces_byte_identical(
+        app: Ledger, clock: SettableClock) -> None:
+    """Shown as known later, the paper's trail holds the meeting, so it can be re-rendered
+    (as known the day it was held, the trail would end before the meeting was recorded)."""
+    clock.set("2016-01-01")
+    seed(app)
+    app.add_action("A0", recommendations=["R1"], text="t", on=START, actor="o")
+    clock.set("2016-06-02")
+    app.add_meeting("MT0", committee="Audit", on=date(2016, 5, 1), actor="c")
+    app.add_resolution("MT0", 1, text="Noted", actor="c")
+    model = ReadModel(app)
+    model.catch_up()
+    report = build_meeting_report(model, "MT0")
+    assert report.note is not None and report.meeting is not None
+    assert [r.text for r in report.meeting.resolutions] == ["Noted"]
+    paper = present(app, "MT0", report, "markdown", actor="c")
+    again = reproduce_presented(app, "MT0")
+    assert again.identical and again.text == paper.text
