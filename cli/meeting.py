@@ -66,7 +66,8 @@ def add(session: Session, ref: str, committee: str, on: date) -> None:
 @click.argument("meeting", type=REF)
 @click.option("--as-known-on", "known", type=DATETIME,
               help="Recorded-time horizon (default: the end of the meeting's day, i.e. what the "
-                   "committee could have been told; 'now' for everything known since).")
+                   "committee could have been told, or now, said so, if the ledger did not know "
+                   "the meeting by then; 'now' for everything known since).")
 @format_option(*FORMATS, "html")
 @click.option("-o", "--output", type=OUTPUT, help="Write to FILE instead of stdout.")
 @click.option("--present", is_flag=True,
