@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ledger.application import DEFAULT_URL, Ledger, reporting
-from ledger.domain.chain import Fingerprint
+from ledger.domain.chain import EMPTY, Fingerprint
 from ledger.domain.dates import FORMS, parse_day
 from ledger.domain.errors import LedgerError
 from ledger.domain.events import check_day, check_ref
@@ -79,6 +79,8 @@ class Session:
     committed: list[int] = field(default_factory=list)
     start: Fingerprint | None = None
     """The ledger's head when the command first opened it to write."""
+    watched: str | None = None
+    """A ledger the command writes other than through `ledger(write=True)`."""
 
     def ledger(self, *, write: bool) -> Ledger:
         """Open the ledger; reads refuse a missing SQLite file rather than create one.
@@ -105,6 +107,12 @@ class Session:
             app.close()
         self.apps.clear()
 
+    def watch(self, url: str) -> None:
+        """Note the head of the ledger at `url`, which this command writes other than through
+        `ledger(write=True)` (demo, restore), so an interruption can be reported truthfully."""
+        self.watched = url
+        self.start = _head(url)
+
     def interrupted(self) -> str:
         """What an interrupted command says: whether it recorded anything, truthfully."""
         if self.committed:
@@ -113,17 +121,21 @@ class Session:
                     f"committed (positions {first:,} to {last:,}; see ledger log)")
         if self.start is None:
             return "interrupted: nothing was recorded"
-        try:
-            with Ledger(self.url, create=False) as app:
-                now = app.fingerprint()
-        except LedgerError:
-            now = None
+        now = _head(self.watched or self.url)
         if now == self.start:
             return "interrupted: nothing was recorded"
-        moved = f"to {now.position:,}" if now is not None else "(it could not be read)"
-        return (f"interrupted: this command recorded nothing it knows of, but the ledger moved "
-                f"from position {self.start.position:,} {moved} meanwhile (another writer's "
-                "events, or this command's last, committed as it was interrupted; see ledger log)")
+        return (f"interrupted: the ledger's head moved from position {self.start.position:,} "
+                f"to {now.position:,} while this command ran (events it recorded, or another "
+                "writer's; see ledger log)")
+
+
+def _head(url: str) -> Fingerprint:
+    """The head of the ledger at `url` now (the empty fingerprint if there is none)."""
+    try:
+        with Ledger(url, create=False) as app:
+            return app.fingerprint()
+    except LedgerError:
+        return EMPTY
 
 
 pass_session = click.make_pass_decorator(Session)

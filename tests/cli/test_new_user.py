@@ -261,6 +261,17 @@ def test_ctrl_c_before_anything_was_recorded_says_so(small: str, tmp_path: Path,
     assert head(small) == before
 
 
+def test_ctrl_c_in_a_command_that_writes_its_own_ledger_says_what_changed(
+        tmp_path: Path) -> None:
+    """The demo builds its ledger outside the session's count: the head is compared instead."""
+    db = str(tmp_path / "demo.db")
+    code, said = interrupted(db, "Fingerprint", "demo")
+    assert code == 130
+    last = said.strip().splitlines()[-1]
+    assert last.startswith("Error: interrupted: the ledger's head moved from position 0 to "), last
+    assert f"to {head(db)['position']:,} while this command ran" in last
+
+
 # -- 1 and 2. meeting reports on both clocks; a council entering its past -------------------
 
 @pytest.fixture
