@@ -30,7 +30,9 @@ def clocks(f: F) -> F:
 
 def _when(as_at: date | None, known: datetime | None) -> tuple[date, datetime]:
     now = datetime.now(UTC)
-    return as_at or now.date(), known or now
+    day = as_at or now.date()
+    reporting.check_as_at(day, None, now.date())
+    return day, known or now
 
 
 def _print(listing: Listing, fmt: str) -> None:

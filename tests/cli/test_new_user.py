@@ -144,6 +144,9 @@ def test_an_as_at_date_in_the_future_is_refused(small: str) -> None:
                    actor=None)
     assert date.today().isoformat() in line
     ok(small, "report", "as-at", date.today().isoformat(), actor=None)
+    for args in (("requests", "--as-at", "2099-01-01"), ("list", "actions", "--as-at",
+                                                         "2099-01-01")):
+        refused(small, *args, code=2, names=("2099-01-01", "future"), actor=None)
 
 
 # -- 7. the same date forms on the command line as in an imported plan -----------------------
