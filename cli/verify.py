@@ -42,6 +42,10 @@ def check_expected(app: Ledger, expected: Fingerprint, head: Fingerprint) -> Mis
     actual = app.store.fingerprint_at(expected.position)
     if actual.hash == expected.hash:
         return None
+    if expected.position == 0:
+        return Mismatch("no-such-position", 0, (
+            f"--expect {given}: no ledger has this fingerprint: position 0 is the empty chain, "
+            f"whose hash is always {actual.hash[:8]}… (64 zeros); mistyped?"))
     for page in app.store.iter_pages():
         for position, *_, digest, _recorded in page:
             if digest == expected.hash:

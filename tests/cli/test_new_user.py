@@ -200,6 +200,13 @@ def test_expect_with_a_different_hash_at_an_existing_position_is_the_rewrite_sig
     assert line.startswith("Error: chain does not contain")
 
 
+def test_expect_position_zero_is_the_empty_chain(small: str) -> None:
+    assert "OK" in ok(small, "verify", "--expect", "0:" + "0" * 64, actor=None)
+    line = refused(small, "verify", "--expect", "0:" + "ab" * 32, code=1, actor=None,
+                   names=("no ledger has this fingerprint", "empty chain"))
+    assert "rewritten" not in line
+
+
 @pytest.mark.parametrize("bad", ["67:abc", "67", "x:" + "ab" * 32, "2:" + "zz" * 32])
 def test_a_malformed_expect_is_not_a_fingerprint_and_checks_nothing(small: str, bad: str) -> None:
     line = refused(small, "verify", "--expect", bad, code=2, actor=None,
