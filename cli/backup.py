@@ -50,6 +50,7 @@ def restore(session: Session, file: str, target: str | None) -> None:
       ledger --db restored.db verify --expect 256:c225f4...
     """
     url = db_url(target) if target else session.url
+    session.watch(url)
     try:
         fh = open(file, encoding="utf-8")  # noqa: SIM115 - closed below
     except OSError as e:

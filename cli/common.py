@@ -13,6 +13,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from ledger.application import DEFAULT_URL, Ledger
+from ledger.domain.chain import EMPTY, Fingerprint
+from ledger.domain.dates import FORMS, parse_day
+from ledger.domain.errors import LedgerError
 from ledger.domain.events import check_day, check_ref
 from ledger.domain.values import Logged
 from ledger.projections.describe import summary
@@ -25,7 +28,6 @@ if TYPE_CHECKING:
 # a write command needs neither, and an officer waits for every import (bench/cli.py).
 
 F = TypeVar("F", bound=Callable[..., Any])
-ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class RefusedError(click.ClickException):
@@ -40,6 +42,12 @@ class BadValueError(click.ClickException):
     exit_code = 2
 
 
+class InterruptedCommand(click.ClickException):
+    """Ctrl-C: exit 130, saying whether anything was recorded."""
+
+    exit_code = 130
+
+
 def click_error(message: str, exit_code: int) -> click.ClickException:
     """The click exception for a message and the exit code it deserves (1 or 2)."""
     return BadValueError(message) if exit_code == 2 else RefusedError(message)
@@ -50,13 +58,32 @@ def db_url(value: str) -> str:
     return value if "://" in value else f"sqlite:///{value}"
 
 
+class _CountingLedger(Ledger):
+    """The ledger as a command opens it: it notes the position of every event it commits, so
+    an interrupted command can say truthfully what it recorded."""
+
+    def __init__(self, url: str, *, create: bool, committed: list[int]) -> None:
+        self.committed = committed
+        super().__init__(url, create=create)
+
+    def _notify(self, recordings: list[Any]) -> None:
+        super()._notify(recordings)
+        self.committed.extend(r.notification.id for r in recordings)
+
+
 @dataclass
 class Session:
-    """Per-invocation state: where the ledger is, who is acting, the open application."""
+    """Per-invocation state: where the ledger is, who is acting, the open application, and
+    what it has committed (positions) since the command began."""
 
     url: str = DEFAULT_URL
     actor: str | None = None
     apps: list[Ledger] = field(default_factory=list)
+    committed: list[int] = field(default_factory=list)
+    start: Fingerprint | None = None
+    """The ledger's head when the command first opened it to write."""
+    watched: str | None = None
+    """A ledger the command writes other than through `ledger(write=True)`."""
 
     def ledger(self, *, write: bool) -> Ledger:
         """Open the ledger; reads refuse a missing SQLite file rather than create one.
@@ -64,8 +91,10 @@ class Session:
         A write creates the ledger first; if the command is then refused, the empty ledger stays:
         a database file is never deleted, since other processes may have written to it meanwhile.
         """
-        app = Ledger(self.url, create=write)
+        app = _CountingLedger(self.url, create=write, committed=self.committed)
         self.apps.append(app)
+        if write and self.start is None:
+            self.start = app.fingerprint()
         return app
 
     def who(self) -> str:
@@ -81,12 +110,43 @@ class Session:
             app.close()
         self.apps.clear()
 
+    def watch(self, url: str) -> None:
+        """Note the head of the ledger at `url`, which this command writes other than through
+        `ledger(write=True)` (demo, restore), so an interruption can be reported truthfully."""
+        self.watched = url
+        self.start = _head(url)
+
+    def interrupted(self) -> str:
+        """What an interrupted command says: whether it recorded anything, truthfully."""
+        if self.committed:
+            first, last = min(self.committed), max(self.committed)
+            return (f"interrupted after {len(self.committed):,} events were recorded and "
+                    f"committed (positions {first:,} to {last:,}; see ledger log)")
+        if self.start is None:
+            return "interrupted: nothing was recorded"
+        now = _head(self.watched or self.url)
+        if now == self.start:
+            return "interrupted: nothing was recorded"
+        return (f"interrupted: the ledger's head moved from position {self.start.position:,} "
+                f"to {now.position:,} while this command ran (events it recorded, or another "
+                "writer's; see ledger log)")
+
+
+def _head(url: str) -> Fingerprint:
+    """The head of the ledger at `url` now (the empty fingerprint if there is none)."""
+    try:
+        with Ledger(url, create=False) as app:
+            return app.fingerprint()
+    except LedgerError:
+        return EMPTY
+
 
 pass_session = click.make_pass_decorator(Session)
 
 
 class IsoDate(click.ParamType):  # type: ignore[type-arg]
-    """A calendar date written YYYY-MM-DD."""
+    """A calendar day in any form `ledger.domain.dates` accepts (the importer's too):
+    2016-07-25, 25/07/2016 or 25 July 2016."""
 
     name = "DATE"
 
@@ -95,19 +155,14 @@ class IsoDate(click.ParamType):  # type: ignore[type-arg]
             return value
         text = str(value).strip()
         try:
-            if not ISO_DATE.fullmatch(text):
-                raise ValueError
-            day = date.fromisoformat(text)
-        except ValueError:
-            self.fail(f"{text!r} is not a date (YYYY-MM-DD)", param, ctx)
-        try:
-            return check_day(day)
+            return parse_day(text)
         except ValueError as e:
-            self.fail(str(e), param, ctx)
+            self.fail(f"{text!r}: {e}", param, ctx)
 
 
 class IsoDateTime(click.ParamType):  # type: ignore[type-arg]
-    """An ISO 8601 time; a bare date is the end of that day, UTC; no offset means UTC."""
+    """An ISO 8601 time, or a day in any DATE form meaning the end of that day, UTC; a time
+    without an offset is UTC."""
 
     name = "DATETIME"
 
@@ -118,9 +173,13 @@ class IsoDateTime(click.ParamType):  # type: ignore[type-arg]
         text = str(value).strip()
         if text.lower() == "now":
             return datetime.now(UTC)
+        if ":" not in text:  # a day, in any DATE form
+            try:
+                return end_of_day(parse_day(text))
+            except ValueError as e:
+                self.fail(f"{text!r}: {e}, or an ISO 8601 time (2016-07-25T17:00, "
+                          "2016-07-25T17:00:00Z or with an offset)", param, ctx)
         try:
-            if ISO_DATE.fullmatch(text):
-                return end_of_day(date.fromisoformat(text))
             if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[ -~]+", text):
                 raise ValueError
             t = datetime.fromisoformat(text)
@@ -178,7 +237,7 @@ DATETIME = IsoDateTime()
 def on_option(f: F) -> F:
     """--on DATE: the effective date (when it happened)."""
     return click.option("--on", "on", type=DATE, required=True,
-                        help="When it happened (effective date), YYYY-MM-DD.")(f)
+                        help=f"When it happened (effective date): {FORMS}.")(f)
 
 
 def format_option(*choices: str) -> Callable[[F], F]:

@@ -33,6 +33,7 @@ def command(session: Session, db: str | None, fmt: str) -> None:
         parent.get_parameter_source("db") is click.core.ParameterSource.COMMANDLINE)
     if db is None:
         db = str(parent.params["db"]) if global_db and parent is not None else "demo.db"
+    session.watch(db_url(db))
     head = run_demo(db_url(db), name=db, fmt=fmt, say=click.echo)
     click.echo(f"\nFingerprint {head}. Check it any time with:\n"
                f"  ledger --db {shlex.quote(db)} verify --expect {head}")

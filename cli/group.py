@@ -47,6 +47,8 @@ COMMANDS: dict[str, Entry] = {
                      "evidence."),
     "import": Entry("importer", "command", "Bring the ledger to an action plan spreadsheet: one "
                     "row per action, all or nothing."),
+    "list": Entry("listing", "command", "List actions, recommendations, audits or meetings, as "
+                  "at any date, filtered."),
     "log": Entry("trail", "log", "The trail across the whole ledger in recorded order, "
                  "streamed (a million events print without being loaded into memory)."),
     "meeting": Entry("meeting", "command", "Committee meetings and their reports."),
@@ -63,8 +65,8 @@ COMMANDS: dict[str, Entry] = {
                      "hash chain line by line and the trailer that ends the file."),
     "retract": Entry("correct", "retract", "Retract the event at POSITION: from now on it reads "
                      "as never recorded (it stays in the chain)."),
-    "show": Entry("show", "command", "Show record REF (of any kind): its state now and every "
-                  "event about it."),
+    "show": Entry("show", "command", "Show record REF (of any kind): its state now in words, "
+                  "the actions of an audit or a recommendation, and every event about it."),
     "verify": Entry("verify", "command", "Check that no stored event was changed, removed, "
                     "inserted or reordered."),
 }
@@ -112,6 +114,12 @@ class LedgerGroup(click.Group):
             from ledger.cli.common import click_error
 
             raise click_error(str(e), e.exit_code) from None
+        except KeyboardInterrupt:
+            from ledger.cli.common import InterruptedCommand, Session
+
+            session = ctx.obj if isinstance(ctx.obj, Session) else None
+            raise InterruptedCommand(session.interrupted() if session is not None
+                                     else "interrupted: nothing was recorded") from None
 
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True,

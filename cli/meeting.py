@@ -7,13 +7,13 @@ from datetime import date, datetime
 import click
 
 from ledger.cli.common import (
+    DATE,
     DATETIME,
     REF,
     BadValueError,
     Session,
     echo_recorded,
     format_option,
-    on_option,
     pass_session,
     report_source,
 )
@@ -35,26 +35,39 @@ def command() -> None:
 @command.command("add")
 @click.argument("ref")
 @click.option("--committee", required=True, help="The committee's name.")
-@on_option
+@click.option("--on", "on", type=DATE, required=True,
+              help="The day it is (or was) held; a future day schedules it, effective today.")
 @pass_session
 def add(session: Session, ref: str, committee: str, on: date) -> None:
     """Record meeting REF of a committee, held (or to be held) --on a date.
 
+    A meeting held in the past takes effect on its day. A future meeting is scheduled: it
+    takes effect today (nothing may take effect in the future) and is held on its date, and
+    the command says so.
+
     \b
-    Example:
+    Examples:
       ledger --actor "Clerk" meeting add 2016-10-24 --committee "Audit and Procurement Committee" \\
         --on 2016-10-24
+      ledger --actor "Clerk" meeting add 2027-02-15 --committee "Audit and Procurement Committee" \\
+        --on 2027-02-15
     """
     actor = session.who()
     app = session.ledger(write=True)
-    echo_recorded(app.add_meeting(ref, committee=committee, on=on, actor=actor), app)
+    logged = app.add_meeting(ref, committee=committee, on=on, actor=actor)
+    scheduled = logged[-1].event
+    if scheduled.effective < on:
+        click.echo(f"note: meeting {ref} is scheduled: it will be held on {on}, and is recorded "
+                   f"as effective today ({scheduled.effective}), the day it was scheduled")
+    echo_recorded(logged, app)
 
 
 @command.command("report")
 @click.argument("meeting", type=REF)
 @click.option("--as-known-on", "known", type=DATETIME,
               help="Recorded-time horizon (default: the end of the meeting's day, i.e. what the "
-                   "committee could have been told; 'now' for everything known since).")
+                   "committee could have been told, or now, said so, if the ledger did not know "
+                   "the meeting by then; 'now' for everything known since).")
 @format_option(*FORMATS, "html")
 @click.option("-o", "--output", type=OUTPUT, help="Write to FILE instead of stdout.")
 @click.option("--present", is_flag=True,

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 import click
 
 from ledger.application.presenting import reproduce_presented
+from ledger.application.reporting import check_as_at
 from ledger.cli.common import (
     DATE,
     DATETIME,
@@ -66,6 +67,7 @@ def as_at(session: Session, as_at: date, known: datetime | None, since: date | N
     actor = session.who() if present_at else None
     app = session.ledger(write=bool(present_at))
     horizon = known or datetime.now(UTC)
+    check_as_at(as_at, since, datetime.now(UTC).date())
     report = build_report(report_source(app), as_at, as_known_on=horizon, since=since, audit=audit)
     if fmt in ("html", "xlsx"):
         if present_at:

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 import click
 
+from ledger.application.reporting import check_as_at
 from ledger.cli.common import DATE, DATETIME, Session, format_option, pass_session, report_source
 from ledger.projections.render.data import requests_json
 from ledger.projections.render.text import requests_text
@@ -30,6 +31,7 @@ def command(session: Session, as_at: date | None, known: datetime | None, fmt: s
     app = session.ledger(write=False)
     now = known or datetime.now(UTC)
     day = as_at or datetime.now(UTC).date()
+    check_as_at(day, None, datetime.now(UTC).date())
     position = report_source(app).position(day, now)
     requests = position.requests
     if fmt == "json":

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import click
 
-from ledger.cli.common import Session, format_option, pass_session
+from ledger.application.reporting import actions_of
+from ledger.cli.common import Session, format_option, pass_session, report_source
 from ledger.domain.errors import UnknownRef
 from ledger.projections.render.record import record_json, record_text
 
@@ -14,7 +17,8 @@ from ledger.projections.render.record import record_json, record_text
 @format_option("text", "json")
 @pass_session
 def command(session: Session, ref: str, fmt: str) -> None:
-    """Show record REF (of any kind): its state now and every event about it.
+    """Show record REF (of any kind): its state now in words, the actions of an audit or a
+    recommendation, and every event about it.
 
     \b
     Examples:
@@ -26,5 +30,10 @@ def command(session: Session, ref: str, fmt: str) -> None:
     if record is None:
         raise UnknownRef(f"no record {ref}")
     history = app.history(ref)
-    text = record_json(record, history) if fmt == "json" else record_text(record, history)
+    actions = None
+    if record.kind in ("audit", "recommendation"):
+        now = datetime.now(UTC)
+        actions = actions_of(report_source(app), record.kind, ref, now.date(), now)
+    text = (record_json(record, history, actions) if fmt == "json"
+            else record_text(record, history, actions))
     click.echo(text, nl=not text.endswith("\n"))

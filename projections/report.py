@@ -47,6 +47,9 @@ class Report:
     audit: str | None = None
     meeting: MeetingInfo | None = None
     previous_meeting: MeetingInfo | None = None
+    note: str | None = None
+    """Why the horizon is not the one the reader would expect (a meeting report shown as known
+    later because nothing had been recorded by the end of its day)."""
 
     # -- figures --------------------------------------------------------------------------
     @property
@@ -243,21 +246,39 @@ def build_report(source: Source | LogSource, as_at: date, *, as_known_on: dateti
 
 
 def build_meeting_report(source: Source | LogSource, meeting: str, *,
-                         as_known_on: datetime | None = None) -> Report:
+                         as_known_on: datetime | None = None,
+                         now: datetime | None = None) -> Report:
     """A meeting's report: as at its date, as known at the end of that day unless told
-    otherwise, compared with the previous meeting of the same committee."""
+    otherwise, compared with the previous meeting of the same committee.
+
+    Every part respects both clocks: the meeting's resolutions, the previous meeting and the
+    positions are those recorded by the horizon. When the ledger did not know the meeting by
+    the end of its day (it was entered later: a council entering its past), the default
+    horizon is `now` (default: the system clock), and the report says so in its `note`, as it
+    does for any horizon after that day in that case."""
     src = _source(source)
-    every = src.meetings(FAR_FUTURE)
-    this = next((m for m in every if m.ref == meeting), None)
+    this = next((m for m in src.meetings(FAR_FUTURE) if m.ref == meeting), None)
     if this is None:
         raise UnknownRef(f"no meeting {meeting}")
-    earlier = [m for m in every if m.committee == this.committee and m.held_on < this.held_on]
-    previous = earlier[-1] if earlier else None
-    horizon = as_known_on or end_of_day(this.held_on)
-    shown = next((m for m in src.meetings(horizon) if m.ref == meeting), this)
+    day_end = end_of_day(this.held_on)
+    known_that_day = any(m.ref == meeting for m in src.meetings(day_end))
+    horizon = as_known_on or (day_end if known_that_day else now or datetime.now(UTC))
+    note = None
+    if not known_that_day and horizon > day_end:
+        nothing = src.position(this.held_on, day_end).fingerprint.position == 0
+        why = ("nothing had been recorded in the ledger" if nothing
+               else f"meeting {this.ref} had not been recorded in the ledger")
+        note = (f"As {why} by the end of {long_date(this.held_on)}, this is the position as "
+                f"known on {iso_utc(horizon)}, not what the committee could have been told "
+                "that day.")
     position = src.position(this.held_on, horizon)
+    known = src.meetings(horizon)
+    shown = next((m for m in known if m.ref == meeting),
+                 MeetingInfo(this.ref, this.committee, this.held_on, ()))
+    earlier = [m for m in known if m.committee == this.committee and m.held_on < this.held_on]
+    previous = earlier[-1] if earlier else None
     since = src.position(previous.held_on, horizon) if previous else None
-    return Report(position, since, None, shown, previous)
+    return Report(position, since, None, shown, previous, note)
 
 
 def _all(t: Totals) -> int:

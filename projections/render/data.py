@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from ledger.domain import events as ev
 from ledger.projections.render.safe import csv_cell
 from ledger.projections.replay import ActionState, Request
 from ledger.projections.report import Report, iso_utc
@@ -33,6 +34,17 @@ def request_json(r: Request) -> dict[str, Any]:
         "text": r.text, "requested_on": r.requested_on.isoformat(), "due_at": r.due_at,
         "due_date": r.due_date.isoformat() if r.due_date else None, "due_after": r.due_after,
         "overdue": r.overdue,
+    }
+
+
+def resolution_json(r: ev.ResolutionPassed) -> dict[str, Any]:
+    """One resolution of a meeting in its JSON shape (only those known on the horizon)."""
+    return {
+        "number": r.number, "minute": r.minute, "further_to": r.further_to,
+        "kind": r.kind.value, "text": r.text, "report_due_at": r.report_due_at,
+        "report_due_by": r.report_due_by.isoformat() if r.report_due_by else None,
+        "report_after": r.report_after, "fulfils": r.fulfils,
+        "recorded": iso_utc(r.timestamp),
     }
 
 
@@ -62,7 +74,9 @@ def to_json(report: Report) -> str:
         doc["meeting"] = {"ref": report.meeting.ref, "committee": report.meeting.committee,
                           "date": report.meeting.held_on.isoformat(),
                           "previous": report.previous_meeting.ref
-                          if report.previous_meeting else None}
+                          if report.previous_meeting else None,
+                          "note": report.note}
+        doc["resolutions"] = [resolution_json(r) for r in report.meeting.resolutions]
     doc["minutes"] = report.paragraphs()
     doc["actions"] = [action_json(a) for a in report.actions]
     doc["requests"] = requests_json(report.requests)

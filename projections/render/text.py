@@ -94,6 +94,8 @@ def to_markdown(report: Report) -> str:
     """The paper for the minutes: paragraph first, then the tables, the clocks, the fingerprint."""
     title, paragraphs = words(report)
     lines = [f"# {title}", "", f"*{report.clocks()}*", ""]
+    if report.note:
+        lines += [f"*{printable(report.note)}*", ""]
     for para in paragraphs:
         lines += [para, ""]
     for heading, columns, rows, empty in sections(report):
@@ -118,6 +120,8 @@ def to_text(report: Report, width: int = 100) -> str:
     title, paragraphs = words(report)
     console.print(title, style="bold")
     console.print(report.clocks())
+    if report.note:
+        console.print(printable(report.note))
     console.print()
     for para in paragraphs:
         console.print(para)

@@ -305,14 +305,22 @@ def test_as_known_on_forms_for_the_same_instant_give_the_same_report(demo: Path)
     assert reports[0] == reports[1] == reports[2]
 
 
-def test_as_known_on_rejects_a_non_iso_date(demo: Path) -> None:
-    result = invoke("--db", str(demo), "report", "as-at", JULY, "--as-known-on", "25/07/2016",
+def test_as_known_on_rejects_a_date_in_no_accepted_form(demo: Path) -> None:
+    result = invoke("--db", str(demo), "report", "as-at", JULY, "--as-known-on", "07/25/2016",
                     "--format", "json")
     assert result.exit_code == 2
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    assert "25/07/2016" in lines[0]
+    assert "07/25/2016" in lines[0] and "month must be in 1..12" in lines[0]
+
+
+def test_as_known_on_takes_a_day_first_date_as_the_importer_does(demo: Path) -> None:
+    uk = invoke("--db", str(demo), "report", "as-at", JULY, "--as-known-on", "25/07/2016",
+                "--format", "json")
+    iso = invoke("--db", str(demo), "report", "as-at", JULY, "--as-known-on", "2016-07-25",
+                 "--format", "json")
+    assert uk.exit_code == 0 and uk.stdout == iso.stdout
 
 
 def test_unknown_audit_is_refused(demo: Path) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from ledger.domain import dates
 from ledger.domain import events as ev
 from ledger.domain.errors import PlanRefused
 
@@ -78,15 +79,7 @@ STATUS_WORDS: dict[str, ev.Status] = {
 }
 YES = frozenset({"yes", "y", "true", "1"})
 NO = frozenset({"no", "n", "false", "0"})
-MONTHS = {m: i for i, names in enumerate(
-    (("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
-     ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"),
-     ("october", "oct"), ("november", "nov"), ("december", "dec")), start=1) for m in names}
-# [0-9], not \d: int() would also read '٣'.
-_ISO = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[T ]00:00(?::00)?)?")
-_UK = re.compile(r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})")
-_LONG = re.compile(r"([0-9]{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+)\.?,?\s+([0-9]{4})")
-DATE_FORMS = "2016-07-25, 25/07/2016 or 25 July 2016"
+DATE_FORMS = dates.FORMS
 
 
 class PlanFileError(PlanRefused):
@@ -197,34 +190,15 @@ def cell_text(value: Any) -> str:
 
 
 def parse_date(value: Any) -> date:
-    """An Excel date cell, ISO text (2016-07-25), UK text (25/07/2016) or 25 July 2016, between
-    1900 and 2200."""
-    return ev.check_day(_parse_date(value))
-
-
-def _parse_date(value: Any) -> date:
+    """An Excel date cell, or text in one of the forms every command accepts
+    (`ledger.domain.dates`: 2016-07-25, 25/07/2016 or 25 July 2016), between 1900 and 2200."""
     if isinstance(value, datetime):
-        return value.date()
+        return ev.check_day(value.date())
     if isinstance(value, date):
-        return value
+        return ev.check_day(value)
     if isinstance(value, int | float) and not isinstance(value, bool):
         raise ValueError(f"a number, not a date (format the cell as a date, or write {DATE_FORMS})")
-    text = cell_text(value)
-    for pattern, order in ((_ISO, "ymd"), (_UK, "dmy")):
-        m = pattern.fullmatch(text)
-        if m:
-            parts = dict(zip(order, (int(g) for g in m.groups()), strict=True))
-            try:
-                return date(parts["y"], parts["m"], parts["d"])
-            except ValueError as e:
-                raise ValueError(f"not a date ({e})") from None
-    m = _LONG.fullmatch(text)
-    if m and m.group(2).lower() in MONTHS:
-        try:
-            return date(int(m.group(3)), MONTHS[m.group(2).lower()], int(m.group(1)))
-        except ValueError as e:
-            raise ValueError(f"not a date ({e})") from None
-    raise ValueError(f"not a date (write {DATE_FORMS})")
+    return dates.parse_day(cell_text(value))
 
 
 def parse_status(value: Any) -> ev.Status:
