@@ -13,9 +13,13 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from ledger.application.importing import import_plan
-from ledger.application.plan_file import COLUMNS, PlanFileError, read_plan
-from ledger.cli.common import DATE, RefusedError, Session, echo_recorded, pass_session
+from ledger.application.importing import ImportOptions, import_plan
+from ledger.application.plan_file import COLUMNS, PlanFileError
+from ledger.application.plan_headings import HeadingRules
+from ledger.application.plan_reading import load_plan
+from ledger.application.plan_words import parse_status_map
+from ledger.cli.common import DATE, BadValueError, RefusedError, Session, echo_recorded, pass_session
+from ledger.domain import events as ev
 from ledger.projections.describe import summary
 
 PROGRESS_ROWS = 300
@@ -35,10 +39,27 @@ def _columns_help() -> str:
 @click.option("--sheet", metavar="NAME", help="The worksheet to read (default: the first).")
 @click.option("--on", "on", type=DATE, help="Effective date of what the rows add, and of changes "
               "on rows without a status date (default: the status date, else today).")
-@click.option("--dry-run", is_flag=True, help="Print the events it would record; record none.")
+@click.option("--dry-run", is_flag=True, help="Print the mapping, every reading made and the "
+              "events it would record; record none.")
+@click.option("--map", "maps", multiple=True, metavar="\"HEADING=FIELD\"",
+              help="The field a column holds, by its heading (repeatable); FIELD 'note' keeps "
+              "it as a note, 'ignore' leaves it out.")
+@click.option("--ignore", "ignores", multiple=True, metavar="HEADING",
+              help="Leave this column out (repeatable); every other column is used or kept.")
+@click.option("--status-map", "status_maps", multiple=True, metavar="WORD=STATUS",
+              help="What a status or delivered word means: not_started, in_progress or "
+              "completed (repeatable).")
+@click.option("--ref-prefix", default="", metavar="TEXT",
+              help="Put TEXT before every ref the file gives or that is generated.")
+@click.option("--priority", type=click.Choice([p.value for p in ev.Priority]),
+              help="The priority of recommendations the plan gives none for.")
+@click.option("--show-mapping", is_flag=True, help="Print which column went to which field "
+              "and every reading made (dates, words, refs) before importing.")
 @pass_session
 def command(session: Session, path: str, audit: str | None, sheet: str | None,
-            on: date | None, dry_run: bool) -> None:
+            on: date | None, dry_run: bool, maps: tuple[str, ...], ignores: tuple[str, ...],
+            status_maps: tuple[str, ...], ref_prefix: str, priority: str | None,
+            show_mapping: bool) -> None:
     """Bring the ledger to an action plan spreadsheet: one row per action, all or nothing.
 
     Adds the recommendations and actions the ledger lacks; records a changed status, owner or
@@ -53,7 +74,15 @@ def command(session: Session, path: str, audit: str | None, sheet: str | None,
     """
     actor = session.who()
     try:
-        plan = read_plan(path, sheet)
+        rules = HeadingRules.parse(maps, ignores)
+        options = ImportOptions(parse_status_map(status_maps),
+                                ev.Priority(priority) if priority else None)
+        if ref_prefix:
+            ev.check_ref(ref_prefix + "1")
+    except ValueError as e:
+        raise BadValueError(str(e)) from None
+    try:
+        plan = load_plan(path, sheet, rules, ref_prefix)
     except PlanFileError as e:
         _refuse(e.problems, os.path.basename(path))
     app = session.ledger(write=not dry_run)
@@ -65,9 +94,13 @@ def command(session: Session, path: str, audit: str | None, sheet: str | None,
                   disable=not show) as progress:
         task = progress.add_task(plan.name, total=2 * len(plan.rows))
         outcome = import_plan(app, plan, actor=actor, audit=audit, on=on, dry_run=dry_run,
-                              tick=lambda: progress.advance(task))
-    for ignored in plan.ignored:
-        click.echo(f"warning: {ignored}: not a column the importer knows; ignored", err=True)
+                              tick=lambda: progress.advance(task), options=options)
+    if show_mapping or dry_run:
+        click.echo(f"{plan.name}: header at row {plan.header_row} of {plan.sheet}")
+        for line in plan.mapping:
+            click.echo(f"  column {line}")
+        for line in [*plan.interpretations, *outcome.readings]:
+            click.echo(f"  read {line}")
     for warning in outcome.warnings:
         click.echo(f"warning: {warning}", err=True)
     if outcome.errors:
