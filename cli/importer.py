@@ -53,13 +53,15 @@ def _columns_help() -> str:
               help="Put TEXT before every ref the file gives or that is generated.")
 @click.option("--priority", type=click.Choice([p.value for p in ev.Priority]),
               help="The priority of recommendations the plan gives none for.")
+@click.option("--status-as-at", type=DATE, help="The day the file's statuses describe: the "
+              "effective date of status changes on rows without a status date (default: --on).")
 @click.option("--show-mapping", is_flag=True, help="Print which column went to which field "
               "and every reading made (dates, words, refs) before importing.")
 @pass_session
 def command(session: Session, path: str, audit: str | None, sheet: str | None,
             on: date | None, dry_run: bool, maps: tuple[str, ...], ignores: tuple[str, ...],
             status_maps: tuple[str, ...], ref_prefix: str, priority: str | None,
-            show_mapping: bool) -> None:
+            status_as_at: date | None, show_mapping: bool) -> None:
     """Bring the ledger to an action plan spreadsheet: one row per action, all or nothing.
 
     Adds the recommendations and actions the ledger lacks; records a changed status, owner or
@@ -76,7 +78,7 @@ def command(session: Session, path: str, audit: str | None, sheet: str | None,
     try:
         rules = HeadingRules.parse(maps, ignores)
         options = ImportOptions(parse_status_map(status_maps),
-                                ev.Priority(priority) if priority else None)
+                                ev.Priority(priority) if priority else None, status_as_at)
         if ref_prefix:
             ev.check_ref(ref_prefix + "1")
     except ValueError as e:

@@ -36,6 +36,8 @@ class ImportOptions:
 
     status_map: dict[str, ev.Status] = field(default_factory=dict)
     priority: ev.Priority | None = None
+    status_as_at: date | None = None
+    """The day the file's statuses describe (for rows without a status date)."""
 
 
 def import_plan(app: Ledger, plan: Plan, *, actor: str, audit: str | None = None,
@@ -57,7 +59,8 @@ def import_plan(app: Ledger, plan: Plan, *, actor: str, audit: str | None = None
         with app.transaction(dry_run=dry_run, at=now) as recorded:
             lines = LineReader(app, plan, audit, problems, tick, options.status_map,
                                options.priority).read()
-            _Reconciler(app, plan, actor, on, today, problems, tick).run(lines)
+            _Reconciler(app, plan, actor, on, today, problems, tick,
+                        options.status_as_at).run(lines)
             if problems.errors or problems.unmapped:
                 raise PlanRefused(problems.listed())  # leaves the transaction: nothing is saved
     except PlanRefused as refused:
@@ -78,6 +81,7 @@ class _Reconciler:
     today: date
     problems: Problems
     tick: Callable[[], None]
+    status_as_at: date | None = None
     failed: set[str] = field(default_factory=set)
 
     @property
@@ -94,8 +98,9 @@ class _Reconciler:
         self.problems.warn(cell, why)
 
     def when(self, line: Line) -> date:
-        """The effective date of the row's changes: its status date, else --on, else today."""
-        return line.status_date or self.on or self.today
+        """The effective date of the row's changes: its status date, else --status-as-at, else
+        --on, else today."""
+        return line.status_date or self.status_as_at or self.on or self.today
 
     def added_on(self, line: Line) -> date:
         """When the row's records are added: --on (else its status date), or its start date

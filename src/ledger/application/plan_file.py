@@ -118,7 +118,9 @@ class Cell:
 
     @property
     def where(self) -> str:
-        """`Plan!C7`."""
+        """`Plan!C7`; `Plan!7:7` (the whole row) for a column the file does not have."""
+        if not self.letter:
+            return f"{self.sheet}!{self.row}:{self.row}"
         return f"{self.sheet}!{self.letter}{self.row}"
 
     def problem(self, why: str, value: Any = None) -> str:
@@ -161,7 +163,7 @@ class PlanRow:
         found = self.cells.get(key)
         if found is not None:
             return found
-        return Cell(self.sheet, self.number, self.letters.get(key, "?"), BY_KEY[key], None)
+        return Cell(self.sheet, self.number, self.letters.get(key, ""), BY_KEY[key], None)
 
     def text(self, key: str) -> str:
         """The text of the row's cell in column `key`."""

@@ -158,7 +158,7 @@ class LineReader:
                 if ln.priority not in (None, chosen) and ln.priority_cell is not None and \
                         ln.action:
                     cell = ln.priority_cell
-                    kept = f"{cell.column.name}: {cell.text}"
+                    kept = f"{self.plan.columns.get('priority', 'Priority')}: {cell.text}"
                     ln.note = f"{ln.note}\n{kept}" if ln.note else kept
                     self.problems.read(cell, f"{ln.action}'s own priority, kept as a note "
                                        f"(the ledger keeps one per recommendation: {ref} is "
@@ -299,7 +299,7 @@ class LineReader:
         line.not_completed = delivered is not ev.Status.COMPLETED
         if delivered is ev.Status.COMPLETED and word_key(cell.text) not in ("yes", "y", "true",
                                                                             "1", "delivered"):
-            kept = f"{cell.column.name}: {cell.text}"
+            kept = f"{self.plan.columns.get('delivered', 'Delivered')}: {cell.text}"
             line.note = f"{line.note}\n{kept}" if line.note else kept
 
     def _value(self, cell: Cell, parse: Callable[[Any], Any]) -> Any:

@@ -139,7 +139,7 @@ def build_plan(name: str, sheet: str, rows: Rows, rules: HeadingRules | None = N
         if not filled:
             continue
         if _repeats_header(values, rules):
-            notes.append(f"{sheet}!A{number}: the header repeated; skipped")
+            notes.append(f"{sheet}!{number}:{number}: the header repeated; skipped")
             continue
         errors += [c.problem("a formula: the importer reads values only, never formulas "
                              "(paste the column back as values)")
@@ -162,8 +162,9 @@ def _with_above(plan: Plan, above: int) -> Plan:
         else:
             text = " ".join(t for _, t in row.filled)
             title = title or text
-            plan.interpretations.append(f"{plan.sheet}!A{row.number}: above the header, not a "
-                                        f"recommendation: a title or paragraph")
+            shown = text if len(text) <= 60 else text[:57] + "..."
+            plan.interpretations.append(f"{plan.sheet}!{row.number}:{row.number}: above the "
+                                        f"header, a title or paragraph: {shown!r}")
     plan.rows[:above] = kept
     return replace(plan, title=title)
 

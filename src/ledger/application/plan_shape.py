@@ -66,9 +66,10 @@ class Shaper:
     current: _Rec | None = None
     count: int = 0
 
-    def note(self, row: PlanRow, text: str) -> None:
-        """An interpretation made on this row."""
-        self.plan.interpretations.append(f"{row.sheet}!row {row.number}: {text}")
+    def note(self, row: PlanRow, text: str, cell: Cell | None = None) -> None:
+        """An interpretation made on this row (at `cell`, when it is about one)."""
+        where = cell.where if cell is not None else f"{row.sheet}!{row.number}:{row.number}"
+        self.plan.interpretations.append(f"{where}: {text}")
 
     def shape(self) -> Plan:
         """The plan with every row's recommendation and action ref (and words) explicit."""
@@ -85,7 +86,7 @@ class Shaper:
 
     def _cell(self, row: PlanRow, key: str, value: str, source: Cell | None = None) -> Cell:
         at = source or row.cell(key)
-        letter = at.letter if at.letter != "?" else (row.filled[0][0] if row.filled else "A")
+        letter = at.letter or (row.filled[0][0] if row.filled else "")
         return Cell(row.sheet, row.number, letter, BY_KEY[key], value)
 
     def _banner(self, row: PlanRow, has_recs: bool) -> PlanRow | None:
@@ -112,7 +113,8 @@ class Shaper:
         ref, text = ref_cell.text or None, text_cell.text or None
         if ref is None and text is not None and (found := split_ref(text)):
             ref, text = found
-            self.note(row, f"{text_cell.where}: ref {ref} split from the recommendation's words")
+            self.note(row, f"recommendation ref {self.prefix}{ref} split from its words",
+                      text_cell)
         current = self.current
         if ref is None and current is not None and (text is None or text == current.text):
             return current
@@ -142,8 +144,7 @@ class Shaper:
         ref, text = ref_cell.text or None, text_cell.text or None
         if ref is None and text is not None and (found := split_ref(text)):
             ref, text = found
-            self.note(row, f"{text_cell.where}: action ref {self.prefix}{ref} split from its "
-                           "words")
+            self.note(row, f"action ref {self.prefix}{ref} split from its words", text_cell)
         if ref is None and text is None:
             has_state = any(not row.cell(k).empty for k in STATE) or bool(row.kept)
             if not has_state:
