@@ -94,8 +94,8 @@ def read_target(value: Any) -> Target:
 def _read_words(text: str) -> Target | None:
     word = re.sub(r"[^a-z]", "", text.lower())
     if word in NO_DAY_WORDS:
-        return Target(None, f"{NO_DAY_WORDS[word]} names no day: no target date",
-                      f"{NO_DAY_WORDS[word]!r} names no day: the action has no target date")
+        return Target(None, f"{text} names no day: no target date",
+                      f"{text!r} names no day: the action has no target date")
     for reader in (_short_uk, _spaced, _onwards, _quarter, _financial, _month):
         found = reader(text)
         if found is not None:
