@@ -253,10 +253,11 @@ def test_every_error_in_the_file_is_reported_and_nothing_recorded(imported: Path
     expected = [
         ("faulty.csv!C2 (priority) 'huge'", "not one of urgent, high, medium, low"),
         ("faulty.csv!G2 (target date) '31/02/2016'", "not a date"),
-        ("faulty.csv!E4 (action) ''", "IA-R8.2 is new: give its words"),
+        ("faulty.csv!E4 (action, heading 'Agreed Action') ''", "IA-R8.2 is new: give its words"),
         ("faulty.csv!D5 (action ref) 'IA-R8.3'", "depends on NOPE-1, which does not exist"),
         ("faulty.csv!H6 (status) 'Not started'", "cannot go back to not started"),
-        ("faulty.csv!L7 (delivered) 'Yes'", "says delivered, but the status"),
+        ("faulty.csv!L7 (delivered, heading 'Delivered (Yes/No)') 'Yes'",
+         "says delivered, but the status"),
         ("words the importer does not know as a status", "'finished' (faulty.csv!H3); say "
          "what each means with --status-map \"WORD=STATUS\""),
     ]

@@ -78,7 +78,8 @@ def test_dft_windows_csv_with_banner_free_rows_a_delivered_recommendation_and_fy
     assert acts["DFT-1.1"]["priority"] == "medium" and acts["DFT-4.1"]["priority"] == "high"
     # The merged cells below 1.1 are empty in Excel's CSV: 1.2 has no owner of its own.
     assert acts["DFT-1.2"]["owner"] is None and acts["DFT-1.2"]["priority"] == "medium"
-    assert "dft-ima-2009.csv!E9 (target date) 'Immediate': 'Immediate' names no day" \
+    assert "dft-ima-2009.csv!E9 (target date, heading 'Timescale') 'Immediate': 'Immediate' " \
+           "names no day" \
         in result.stderr
     again_records_nothing(ledger_url, *DFT)
 

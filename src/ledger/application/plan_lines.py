@@ -116,6 +116,7 @@ class LineReader:
             self.problems.error(None, f"{self.plan.name}: no rows below the header (row "
                                 f"{self.plan.header_row}): nothing to import")
         lines: list[Line] = []
+        faulty: list[Line] = []
         seen: dict[str, int] = {}
         previous: Line | None = None
         for row in self.plan.rows:
@@ -127,8 +128,10 @@ class LineReader:
             if len(self.problems.errors) == before and line.audit and line.recommendation and (
                     line.action or row.rec_only):
                 lines.append(line)
+            elif line.recommendation:
+                faulty.append(line)  # still gives its recommendation's words and priority
             previous = line
-        self._priorities(lines)
+        self._priorities(sorted(faulty + lines, key=lambda ln: ln.row.number))
         return lines
 
     def _priorities(self, lines: list[Line]) -> None:

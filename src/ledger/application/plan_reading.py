@@ -25,7 +25,7 @@ from ledger.application.plan_file import (
     column_letter,
     file_rows,
 )
-from ledger.application.plan_headings import KNOWN, NOTE, REF, HeadingRules
+from ledger.application.plan_headings import KNOWN, NOTE, REF, HeadingRules, heading_key
 from ledger.application.plan_shape import banner_ref, shape
 
 ROW_FIELDS = frozenset({"action", "recommendation", "action_ref", "recommendation_ref", REF})
@@ -105,7 +105,10 @@ def _place(header: list[Any], fields: list[str | None], sheet: str, number: int
             if text:
                 mapping.append(f"{where} {text!r} → kept as a note on the action{why}")
             continue
-        by_index[i] = BY_KEY[field]
+        column = BY_KEY[field]
+        if heading_key(text) != column.name:
+            column = replace(column, name=f"{column.name}, heading {text!r}")
+        by_index[i] = column
         first[field] = letter
         mapping.append(f"{where} {text!r} → {BY_KEY[field].name}")
     return by_index, kept, mapping, ignored, errors
