@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from ledger.application.importing import ImportOptions, import_plan
 from ledger.application.plan_file import COLUMNS, PlanFileError
 from ledger.application.plan_headings import HeadingRules
+from ledger.application.plan_profile import Profile, read_profile
 from ledger.application.plan_reading import load_plan
 from ledger.application.plan_words import parse_status_map
 from ledger.cli.common import DATE, BadValueError, RefusedError, Session, echo_recorded, pass_session
@@ -49,19 +50,22 @@ def _columns_help() -> str:
 @click.option("--status-map", "status_maps", multiple=True, metavar="WORD=STATUS",
               help="What a status or delivered word means: not_started, in_progress or "
               "completed (repeatable).")
-@click.option("--ref-prefix", default="", metavar="TEXT",
+@click.option("--ref-prefix", metavar="TEXT",
               help="Put TEXT before every ref the file gives or that is generated.")
 @click.option("--priority", type=click.Choice([p.value for p in ev.Priority]),
               help="The priority of recommendations the plan gives none for.")
 @click.option("--status-as-at", type=DATE, help="The day the file's statuses describe: the "
               "effective date of status changes on rows without a status date (default: --on).")
+@click.option("--profile", "profile_path", metavar="FILE.toml", help="Maps and options saved "
+              "for this plan (audit, sheet, ref_prefix, priority, ignore, [map], [status_map]); "
+              "the command line adds to them and wins.")
 @click.option("--show-mapping", is_flag=True, help="Print which column went to which field "
               "and every reading made (dates, words, refs) before importing.")
 @pass_session
 def command(session: Session, path: str, audit: str | None, sheet: str | None,
             on: date | None, dry_run: bool, maps: tuple[str, ...], ignores: tuple[str, ...],
-            status_maps: tuple[str, ...], ref_prefix: str, priority: str | None,
-            status_as_at: date | None, show_mapping: bool) -> None:
+            status_maps: tuple[str, ...], ref_prefix: str | None, priority: str | None,
+            status_as_at: date | None, profile_path: str | None, show_mapping: bool) -> None:
     """Bring the ledger to an action plan spreadsheet: one row per action, all or nothing.
 
     Adds the recommendations and actions the ledger lacks; records a changed status, owner or
@@ -76,11 +80,11 @@ def command(session: Session, path: str, audit: str | None, sheet: str | None,
     """
     actor = session.who()
     try:
-        rules = HeadingRules.parse(maps, ignores)
-        options = ImportOptions(parse_status_map(status_maps),
-                                ev.Priority(priority) if priority else None, status_as_at)
-        if ref_prefix:
-            ev.check_ref(ref_prefix + "1")
+        saved = read_profile(profile_path) if profile_path else Profile()
+        audit, sheet = audit or saved.audit, sheet or saved.sheet
+        ref_prefix = ref_prefix or saved.ref_prefix or ""
+        rules = HeadingRules.parse([*saved.maps, *maps], [*saved.ignore, *ignores])
+        options = _options(saved, status_maps, priority, status_as_at, ref_prefix)
     except ValueError as e:
         raise BadValueError(str(e)) from None
     try:
@@ -119,6 +123,19 @@ def command(session: Session, path: str, audit: str | None, sheet: str | None,
         click.echo(f"nothing to record: the ledger already matches {plan.name} "
                    f"({len(plan.rows)} rows)")
     echo_recorded(outcome.recorded, app)
+
+
+def _options(saved: Profile, status_maps: tuple[str, ...], priority: str | None,
+             status_as_at: date | None, ref_prefix: str) -> ImportOptions:
+    """The import's options: the command line's, added to the profile's (ValueError if bad)."""
+    priority = priority or saved.priority
+    if priority is not None and priority not in {p.value for p in ev.Priority}:
+        raise ValueError(f"priority {priority!r} is not one of "
+                         + ", ".join(p.value for p in ev.Priority))
+    if ref_prefix:
+        ev.check_ref(ref_prefix + "1")
+    return ImportOptions(parse_status_map([*saved.status_maps, *status_maps]),
+                         ev.Priority(priority) if priority else None, status_as_at)
 
 
 def _refuse(errors: list[str], name: str) -> NoReturn:

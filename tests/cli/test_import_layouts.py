@@ -136,3 +136,27 @@ def test_headings_the_importer_does_not_know_are_mapped_by_the_officer(tmp_path:
     assert "would record T1: in_progress → completed" in result.stdout
     bad = ledger(db, "import", str(path), "--audit", "ICO-2016", "--map", "Task=job")
     assert bad.exit_code == 2 and "'job' is not a field" in bad.stderr
+
+
+def test_a_saved_profile_makes_the_monthly_reimport_one_short_command(tmp_path: Path) -> None:
+    db = fresh(tmp_path)
+    header = ["Ref", "Task", "Who", "By when", "Where we are", "Internal"]
+    path = write(tmp_path / "own.csv", [["T1", "Shred the old files", "Facilities", "Nov-16",
+                                         "Not done", "x"]], header=header)
+    profile = tmp_path / "council.toml"
+    profile.write_text('audit = "ICO-2016"\nref_prefix = "OWN-"\npriority = "low"\n'
+                       'ignore = ["Internal"]\n[map]\nTask = "action"\nWho = "owner"\n'
+                       '"By when" = "target_date"\n"Where we are" = "status"\n'
+                       '[status_map]\n"Not done" = "not_started"\n')
+    result = ledger(db, "import", str(path), "--profile", str(profile), "--on", "2016-09-01")
+    assert result.exit_code == 0, result.stderr
+    assert "recorded #3 OWN-T1: action added for OWN-R1, owner Facilities, due 2016-11-30" in \
+        result.stdout
+    # The command line adds to the profile and wins: "Not done" now means in progress.
+    again = ledger(db, "import", str(path), "--profile", str(profile), "--status-map",
+                   "Not done=in_progress", "--on", "2016-09-02")
+    assert again.exit_code == 0, again.stderr
+    assert "OWN-T1: not_started → in_progress" in again.stdout
+    profile.write_text('audit = "ICO-2016"\ncolour = "blue"\n')
+    bad = ledger(db, "import", str(path), "--profile", str(profile))
+    assert bad.exit_code == 2 and "unknown key 'colour'" in bad.stderr
