@@ -59,7 +59,7 @@ def _register() -> None:
     for module in (audit, recommendation, action, milestone, meeting, resolution, show, verify,
                    report, requests, projections_cmd, importer, chart, db, demo):
         main.add_command(module.command)
-    for extra in (*trail.commands, *backup.commands):
+    for extra in (*trail.commands, *backup.commands, importer.update_sheets_command):
         main.add_command(extra)
 
 

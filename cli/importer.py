@@ -6,7 +6,7 @@ The command reads the file and shows progress; the use case is `ledger.applicati
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import NoReturn
 
 import click
@@ -19,9 +19,21 @@ from ledger.application.plan_headings import HeadingRules
 from ledger.application.plan_profile import Profile, read_profile
 from ledger.application.plan_reading import load_plan
 from ledger.application.plan_words import parse_status_map
-from ledger.cli.common import DATE, BadValueError, RefusedError, Session, echo_recorded, pass_session
+from ledger.application.update_sheets import update_sheets
+from ledger.cli.common import (
+    DATE,
+    BadValueError,
+    RefusedError,
+    Session,
+    echo_recorded,
+    pass_session,
+    report_source,
+)
+from ledger.cli.output import write_bytes
 from ledger.domain import events as ev
+from ledger.domain.values import LOCAL_TZ
 from ledger.projections.describe import summary
+from ledger.projections.report import build_report
 
 PROGRESS_ROWS = 300
 """Files with more data rows than this get a progress bar (on a terminal)."""
@@ -144,3 +156,36 @@ def _refuse(errors: list[str], name: str) -> NoReturn:
     for line in errors:
         click.echo(line, err=True)
     raise RefusedError(f"{name}: {len(errors)} errors (listed above); nothing recorded")
+
+
+@click.command("update-sheets")
+@click.argument("directory", metavar="DIR")
+@click.option("--owner", metavar="NAME", help="Only this owner's sheet.")
+@click.option("--as-at", "as_at", type=DATE, help="The day the sheets show (default: today).")
+@pass_session
+def update_sheets_command(session: Session, directory: str, owner: str | None,
+                          as_at: date | None) -> None:
+    """Write one .xlsx per owner with their open actions, for the owners' update round.
+
+    Each sheet has the action's audit, recommendation, words, target date and status, empty
+    Status date and Note columns to fill in, and (hidden) the action's ledger version. Import a
+    returned sheet with `ledger import SHEET.xlsx`: only what the owner changed is recorded, and
+    a row whose action changed in the ledger since the sheet was written is refused.
+
+    \b
+    Examples:
+      ledger update-sheets sheets/
+      ledger update-sheets sheets/ --owner "Head of ICT"
+    """
+    app = session.ledger(write=False)
+    day = as_at or datetime.now(LOCAL_TZ).date()
+    report = build_report(report_source(app), day, as_known_on=datetime.now(UTC))
+    sheets = update_sheets(app, report.actions, owner)
+    if not sheets:
+        raise RefusedError(f"no open actions{f' owned by {owner!r}' if owner else ''} as at "
+                           f"{day}: no sheet written")
+    os.makedirs(directory, exist_ok=True)
+    for sheet in sheets:
+        write_bytes(sheet.data, os.path.join(directory, sheet.name), session.url)
+        click.echo(f"{sheet.name}: {sheet.actions} open action"
+                   f"{'s' if sheet.actions != 1 else ''} of {sheet.owner or 'no owner'}")

@@ -257,6 +257,11 @@ class _Reconciler:
         """Bring an action to its row; False when its status change must wait for another row."""
         action = self.app.get(line.action, Action)
         on = self.when(line)
+        if not created and line.version is not None and line.version != action.version:
+            self.error(line.cell("version"), f"{line.action} changed in the ledger since this "
+                       f"sheet was written (version {line.version}, now {action.version}): "
+                       "write a new one with ledger update-sheets")
+            return True
         if not created:
             self._compare(line, action)
             try:

@@ -64,6 +64,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("notes", "notes", ("notes", "observations", "notesobservations", "comments",
                               "progressnotes", "progress", "update"),
            "a note, added once (an identical note already on the action is not added again)"),
+    Column("version", "ledger version", ("ledgerversion",),
+           "in a sheet from `ledger update-sheets`: the action's version when it was written"),
     Column("delivered", "delivered", ("delivered", "deliveredyesno", "deliveredyn"),
            "yes means completed; no means not completed"),
 )

@@ -87,6 +87,7 @@ class Line:
     depends_on: tuple[str, ...] = ()
     note: str | None = None
     rec_priority: ev.Priority | None = None
+    version: int | None = None
 
     def cell(self, key: str) -> Cell:
         """The row's cell in column `key`."""
@@ -246,6 +247,7 @@ class LineReader:
         line.due = self._target(row.cell("target_date"))
         line.start_date = self._target(row.cell("start_date"))
         line.status_date = self._value(row.cell("status_date"), parse_date)
+        line.version = self._value(row.cell("version"), _version)
         status = row.cell("status")
         line.status = self._value(status, lambda v: status_word(
             str(v), self.status_map, rag="rag" in status.column.name.lower()
@@ -320,3 +322,10 @@ class LineReader:
         except ValueError as e:
             self.problems.error(cell, str(e))
             return None
+
+
+def _version(value: Any) -> int:
+    text = str(value).strip().removesuffix(".0")
+    if not text.isascii() or not text.isdigit():
+        raise ValueError("not a ledger version (a whole number written by update-sheets)")
+    return int(text)
