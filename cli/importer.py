@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from ledger.application.importing import ImportOptions, import_plan
 from ledger.application.plan_file import COLUMNS, PlanFileError
-from ledger.application.plan_headings import HeadingRules
+from ledger.application.plan_headings import KNOWN, HeadingRules
 from ledger.application.plan_profile import Profile, read_profile
 from ledger.application.plan_reading import load_plan
 from ledger.application.plan_words import parse_status_map
@@ -40,8 +40,10 @@ PROGRESS_ROWS = 300
 
 
 def _columns_help() -> str:
-    lines = ["\b", "Columns (found by their headings, ignoring case, spaces and punctuation):"]
-    lines += [f"  {c.name}: {c.meaning}" for c in COLUMNS]
+    lines = ["\b", "Fields (a heading names one by its words, or its leading words; --map "
+             "names any other; every other column is kept as a note):"]
+    lines += [f"  {c.name}: {c.meaning} (headings: {', '.join(KNOWN[c.key][:6])})"
+              for c in COLUMNS if c.key in KNOWN]
     return "\n".join(lines)
 
 

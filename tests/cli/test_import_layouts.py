@@ -160,3 +160,31 @@ def test_a_saved_profile_makes_the_monthly_reimport_one_short_command(tmp_path: 
     profile.write_text('audit = "ICO-2016"\ncolour = "blue"\n')
     bad = ledger(db, "import", str(path), "--profile", str(profile))
     assert bad.exit_code == 2 and "unknown key 'colour'" in bad.stderr
+
+
+def test_merged_cells_give_their_value_to_every_row_they_cover(tmp_path: Path) -> None:
+    import openpyxl
+
+    db = fresh(tmp_path)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["No.", "Recommendation", "Actions", "Priority", "Lead officer", "Timescale",
+                  "Depends on"])
+    sheet.append(["R1", "Keep a register", "1.1 Draft it", "High", "IG Lead", "Q3 2016/17", ""])
+    sheet.append([None, None, "1.2 Publish it", None, None, None, "1.1"])
+    sheet.append([None, None, "1.3 Review it", None, None, None, ""])
+    for cells in ("A2:A4", "B2:B4", "D2:D4", "E2:E4", "F2:F4"):
+        sheet.merge_cells(cells)
+    path = tmp_path / "merged.xlsx"
+    book.save(path)
+    result = ledger(db, "import", str(path), "--audit", "ICO-2016", "--on", "2016-09-01",
+                    "--ref-prefix", "M-")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(ledger(db, "report", "as-at", "2016-09-01", "--format", "json").stdout)
+    acts = {a["ref"]: a for a in doc["actions"]}
+    assert sorted(acts) == ["M-1.1", "M-1.2", "M-1.3"]
+    assert {(a["owner"], a["due"], a["priority"]) for a in acts.values()} == {
+        ("IG Lead", "2016-12-31", "high")}
+    # The file's own ref 1.1 is prefixed where another row depends on it, too.
+    assert "M-1.2: action added for M-R1, owner IG Lead, due 2016-12-31, depends on M-1.1" in \
+        result.stdout

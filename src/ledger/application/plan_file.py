@@ -41,9 +41,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("recommendation", "recommendation", ("recommendation", "recommendationtext"),
            "the recommendation's words (needed when it is new)"),
     Column("priority", "priority", ("priority",),
-           "urgent, high, medium or low (needed when the recommendation is new)"),
+           "urgent, high, medium (med), low, or not applicable (see --priority)"),
     Column("action_ref", "action ref", ("actionref", "actionno", "actionnumber", "ref"),
-           "the action's ref (required: one row per action)"),
+           "the action's ref (split from its words, or generated, when the plan gives none)"),
     Column("action", "action", ("action", "actiontext", "agreedaction"),
            "what will be done (needed when the action is new)"),
     Column("owner", "owner", ("owner", "actionowner", "responsibleofficer", "leadofficer",
@@ -67,7 +67,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("version", "ledger version", ("ledgerversion",),
            "in a sheet from `ledger update-sheets`: the action's version when it was written"),
     Column("delivered", "delivered", ("delivered", "deliveredyesno", "deliveredyn"),
-           "yes means completed; no means not completed"),
+           "yes means completed; no, beside a status, not completed (alone: --status-map)"),
 )
 BY_KEY = {c.key: c for c in COLUMNS}
 

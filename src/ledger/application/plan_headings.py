@@ -25,7 +25,7 @@ KNOWN: dict[str, tuple[str, ...]] = {
                            "recommendation number", "rec no", "rec"),
     "recommendation": ("recommendation", "recommendations", "recommendation text",
                        "priority recommendations"),
-    "priority": ("priority", "risk rating", "risk", "rating"),
+    "priority": ("priority", "risk rating"),
     "action_ref": ("action ref", "action no", "action number"),
     "action": ("action", "actions", "action text", "agreed action", "agreed actions",
                "proposed action", "proposed actions"),

@@ -10,6 +10,7 @@ from typing import Any
 from ledger.application.ledger import Ledger
 from ledger.application.plan_dates import read_target
 from ledger.application.plan_file import Cell, Plan, PlanRow, parse_date, parse_refs
+from ledger.application.plan_headings import heading_words
 from ledger.application.plan_words import (
     NOT_DELIVERED,
     UnmappedWord,
@@ -249,9 +250,9 @@ class LineReader:
         line.status_date = self._value(row.cell("status_date"), parse_date)
         line.version = self._value(row.cell("version"), _version)
         status = row.cell("status")
-        line.status = self._value(status, lambda v: status_word(
-            str(v), self.status_map, rag="rag" in status.column.name.lower()
-            or "rag" in self.plan.columns.get("status", "").lower()))
+        rag = "rag" in heading_words(self.plan.columns.get("status", ""))
+        line.status = self._value(status, lambda v: status_word(str(v), self.status_map,
+                                                                rag=rag))
         self._delivered(line)
         deps = [self._ref(row.cell("depends_on"), dep)
                 for dep in parse_refs(row.cell("depends_on").value)]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from ledger.application.plan_file import BY_KEY, Cell, Plan, PlanRow
+from ledger.application.plan_file import BY_KEY, Cell, Plan, PlanRow, parse_refs
 
 _LEAD = re.compile(
     r"(?:action|rec(?:ommendation)?)?\s*(?P<ref>[A-Za-z]{1,3}[0-9]+(?:\.[0-9]+)*[A-Za-z]?"
@@ -81,8 +81,24 @@ class Shaper:
                 rows.append(banner)
                 continue
             rows.append(self._row(row, has_recs))
-        self.plan.rows[:] = rows
+        self.plan.rows[:] = self._prefix_dependencies(rows) if self.prefix else rows
         return self.plan
+
+    def _prefix_dependencies(self, rows: list[PlanRow]) -> list[PlanRow]:
+        """Depends-on refs naming an action of this file get the prefix too (others, such as
+        the ledger's milestones, are left as written)."""
+        ours = {r.cells["action_ref"].text.removeprefix(self.prefix)
+                for r in rows if "action_ref" in r.cells}
+        out = []
+        for row in rows:
+            deps = row.cell("depends_on")
+            if deps.empty:
+                out.append(row)
+                continue
+            refs = [self.prefix + d if d in ours else d for d in parse_refs(deps.value)]
+            cells = {**row.cells, "depends_on": replace(deps, value="; ".join(refs))}
+            out.append(replace(row, cells=cells))
+        return out
 
     def _cell(self, row: PlanRow, key: str, value: str, source: Cell | None = None) -> Cell:
         at = source or row.cell(key)
