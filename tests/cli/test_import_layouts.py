@@ -188,3 +188,26 @@ def test_merged_cells_give_their_value_to_every_row_they_cover(tmp_path: Path) -
     # The file's own ref 1.1 is prefixed where another row depends on it, too.
     assert "M-1.2: action added for M-R1, owner IG Lead, due 2016-12-31, depends on M-1.1" in \
         result.stdout
+
+
+def test_a_number_and_words_between_actions_is_a_recommendation_only_above_its_actions(
+        tmp_path: Path) -> None:
+    db = fresh(tmp_path)
+    header = ["No.", "Action", "Owner", "Due"]
+    path = write(tmp_path / "list.csv", [
+        ["1", "Governance"],
+        ["1.1", "Name a SIRO", "Chief Executive", "31/03/2017"],
+        ["1.2", "Train the SIRO", "HR", "30/06/2017"],
+        ["2", "Write the retention schedule"],  # no owner yet: an action, not a banner
+        ["3", "Information sharing"],
+        ["3.1", "Record sharing agreements", "IG Officer", "Q4 2016/17"],
+    ], header=header)
+    result = ledger(db, "import", str(path), "--audit", "ICO-2016", "--on", "2016-09-01",
+                    "--priority", "medium", "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    assert "list.csv!5:5: a banner: recommendation 1" in result.stdout
+    assert "list.csv!9:9: a banner: recommendation 3" in result.stdout
+    added = [line for line in result.stdout.splitlines() if ": action added for " in line]
+    assert [line.split(": action added for ")[0].removeprefix("would record ") + " → " +
+            line.split(": action added for ")[1].split(",")[0].split(" ")[0]
+            for line in added] == ["1.1 → 1", "1.2 → 1", "2 → 1", "3.1 → 3"]

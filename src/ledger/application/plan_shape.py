@@ -75,8 +75,9 @@ class Shaper:
         """The plan with every row's recommendation and action ref (and words) explicit."""
         has_recs = bool({"recommendation", "recommendation_ref"} & set(self.plan.columns))
         rows = []
-        for row in self.plan.rows:
-            banner = self._banner(row, has_recs)
+        for i, row in enumerate(self.plan.rows):
+            following = self.plan.rows[i + 1] if i + 1 < len(self.plan.rows) else None
+            banner = self._banner(row, has_recs, following)
             if banner is not None:
                 rows.append(banner)
                 continue
@@ -105,10 +106,11 @@ class Shaper:
         letter = at.letter or (row.filled[0][0] if row.filled else "")
         return Cell(row.sheet, row.number, letter, BY_KEY[key], value)
 
-    def _banner(self, row: PlanRow, has_recs: bool) -> PlanRow | None:
+    def _banner(self, row: PlanRow, has_recs: bool, following: PlanRow | None
+                ) -> PlanRow | None:
         found = banner_ref(row)
         if found is None or (row.number > self.plan.header_row and not self._banner_below(
-                row, found[0], has_recs)):
+                row, found[0], has_recs, following)):
             return None
         ref = self.prefix + found[0]
         source = self._cell(row, "recommendation_ref", ref)
@@ -119,10 +121,21 @@ class Shaper:
                  "recommendation": self._cell(row, "recommendation", found[1], source)}
         return replace(row, cells=cells, rec_only=True)
 
-    def _banner_below(self, row: PlanRow, ref: str, has_recs: bool) -> bool:
+    def _banner_below(self, row: PlanRow, ref: str, has_recs: bool,
+                      following: PlanRow | None) -> bool:
+        """Below the header, a ref and words are a banner when the words sit outside the action
+        column (a row spanning the table); in the action column only in a plan without
+        recommendation columns, for a ref without a dot, above a row that is one of its actions
+        (its ref begins `REF.`, or it has none)."""
         action_letter = row.letters.get("action")
-        in_action = any(letter == action_letter for letter, _ in row.filled)
-        return not in_action or (not has_recs and "." not in ref)
+        if not any(letter == action_letter for letter, _ in row.filled):
+            return True
+        if has_recs or "." in ref or following is None:
+            return False
+        given = following.cell("action_ref").text or None
+        if given is None and (split := split_ref(following.cell("action").text)) is not None:
+            given = split[0]
+        return given is None or given.startswith(ref + ".")
 
     def _recommendation(self, row: PlanRow, has_recs: bool) -> _Rec:
         ref_cell, text_cell = row.cell("recommendation_ref"), row.cell("recommendation")
