@@ -102,8 +102,9 @@ def _place(header: list[Any], fields: list[str | None], sheet: str, number: int
             kept[i] = Column(f"kept:{letter}", heading, (), "kept as a note")
             why = "" if field == NOTE else " (a heading the importer does not know: " \
                   "--map or --ignore it to decide otherwise)"
-            if text:
-                mapping.append(f"{where} {text!r} → kept as a note on the action{why}")
+            mapping.append(f"{where} {text!r} → kept as a note on the action{why}" if text
+                           else f"{where} (no heading) → any value kept as a note, headed "
+                                f"{heading!r}")
             continue
         column = BY_KEY[field]
         if heading_key(text) != column.name:
