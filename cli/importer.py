@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ledger.application.importing import ImportOptions, import_plan
-from ledger.application.plan_file import COLUMNS, PlanFileError
+from ledger.application.plan_file import COLUMNS, Plan, PlanFileError
 from ledger.application.plan_headings import KNOWN, HeadingRules
 from ledger.application.plan_profile import Profile, read_profile
 from ledger.application.plan_reading import load_plan
@@ -116,11 +116,7 @@ def command(session: Session, path: str, audit: str | None, sheet: str | None,
         outcome = import_plan(app, plan, actor=actor, audit=audit, on=on, dry_run=dry_run,
                               tick=lambda: progress.advance(task), options=options)
     if show_mapping or dry_run:
-        click.echo(f"{plan.name}: header at row {plan.header_row} of {plan.sheet}")
-        for line in plan.mapping:
-            click.echo(f"  column {line}")
-        for line in [*plan.interpretations, *outcome.readings]:
-            click.echo(f"  read {line}")
+        _show_mapping(plan, outcome.readings)
     for warning in outcome.warnings:
         click.echo(f"warning: {warning}", err=True)
     if outcome.errors:
@@ -137,6 +133,15 @@ def command(session: Session, path: str, audit: str | None, sheet: str | None,
         click.echo(f"nothing to record: the ledger already matches {plan.name} "
                    f"({len(plan.rows)} rows)")
     echo_recorded(outcome.recorded, app)
+
+
+def _show_mapping(plan: Plan, readings: list[str]) -> None:
+    """Which column went to which field, then every reading the import made."""
+    click.echo(f"{plan.name}: header at row {plan.header_row} of {plan.sheet}")
+    for line in plan.mapping:
+        click.echo(f"  column {line}")
+    for line in [*plan.interpretations, *readings]:
+        click.echo(f"  read {line}")
 
 
 def _options(saved: Profile, status_maps: tuple[str, ...], priority: str | None,
