@@ -243,6 +243,7 @@ class LineReader:
         if not priority.empty:
             line.priority_cell = priority
             line.priority = self._value(priority, priority_word)
+            self._said(priority, line.priority, "priority")
         line.text = row.text("action") or None
         line.owner = " ".join(row.text("owner").split()) or None
         line.due = self._target(row.cell("target_date"))
@@ -253,6 +254,7 @@ class LineReader:
         rag = "rag" in heading_words(self.plan.columns.get("status", ""))
         line.status = self._value(status, lambda v: status_word(str(v), self.status_map,
                                                                 rag=rag))
+        self._said(status, line.status, "status")
         self._delivered(line)
         deps = [self._ref(row.cell("depends_on"), dep)
                 for dep in parse_refs(row.cell("depends_on").value)]
@@ -260,6 +262,13 @@ class LineReader:
         notes = [row.text("notes")] if row.text("notes") else []
         notes += [f"{c.column.name}: {c.text}" for c in row.kept]
         line.note = "\n".join(notes) or None
+
+    def _said(self, cell: Cell, value: ev.Priority | ev.Status | None, what: str) -> None:
+        """Say how a word that is not the value's own name was read."""
+        if cell.empty or (value is not None and word_key(cell.text) == word_key(value.value)):
+            return
+        shown = value.value.replace("_", " ") if value is not None else "none given"
+        self.problems.read(cell, f"{what} {shown}")
 
     def _target(self, cell: Cell) -> date | None:
         if cell.empty:
