@@ -209,3 +209,22 @@ def test_the_dry_run_prints_the_mapping_and_every_reading(tmp_path: Path,
     assert len(columns) >= 6 and all(" → " in line for line in columns)
     assert any(line.startswith("  read ") for line in result.stdout.splitlines())
     assert "nothing recorded" in result.stdout
+
+
+def test_the_files_are_the_transcriptions_in_sources(tmp_path: Path) -> None:
+    """Each file is what make_plans.py writes from the transcriptions it holds: no hand edit."""
+    import openpyxl
+
+    from tests.fixtures.plans.make_plans import write_all
+
+    write_all(tmp_path)
+    for made in sorted(tmp_path.iterdir()):
+        kept = PLANS / made.name
+        if made.suffix == ".csv":
+            assert kept.read_bytes() == made.read_bytes(), made.name
+        else:  # a workbook's bytes carry the time it was saved: compare its cells and merges
+            a, b = (openpyxl.load_workbook(p).active for p in (kept, made))
+            assert list(a.iter_rows(values_only=True)) == list(b.iter_rows(values_only=True))
+            assert sorted(map(str, a.merged_cells.ranges)) == sorted(
+                map(str, b.merged_cells.ranges)) == ["A5:A7", "B5:B7"]
+    assert len(list(tmp_path.iterdir())) == 6
