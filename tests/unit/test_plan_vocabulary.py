@@ -66,6 +66,8 @@ def test_onwards_is_read_with_a_warning() -> None:
     ("2009-2011", "a range, not one financial year"),
     ("soon", "not a date (a date (31/03/2017"),
     ("31/02/17", "day is out of range"),
+    ("31/12/9999", "plausible"),
+    ("31/02/2016", "day is out of range"),
     ("Q5 2016/17", "not a date"),
     ("Smarch 2017", "not a date"),
 ])

@@ -77,14 +77,13 @@ def read_target(value: Any) -> Target:
     try:
         return Target(parse_date(value))
     except ValueError as plain:
-        if not isinstance(value, str):
+        # A date in a plain form that is wrong (31/02/2016, 31/12/9999) says why; only text in
+        # none of the plain forms is tried against the rules below.
+        if not isinstance(value, str) or not str(plain).startswith("not a date (write"):
             raise
-        reason = str(plain)
     text = " ".join(cell_text(value).split())
     found = _read_words(text)
     if found is None:
-        if "month must be" in reason or "day is out of range" in reason:
-            raise ValueError(reason)
         raise ValueError(f"not a date ({ACCEPTED})")
     if found.day is not None:
         ev.check_day(found.day)
