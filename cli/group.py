@@ -67,6 +67,8 @@ COMMANDS: dict[str, Entry] = {
                      "as never recorded (it stays in the chain)."),
     "show": Entry("show", "command", "Show record REF (of any kind): its state now in words, "
                   "the actions of an audit or a recommendation, and every event about it."),
+    "update-sheets": Entry("importer", "update_sheets_command", "Write one .xlsx per owner with "
+                           "their open actions, for the owners' update round."),
     "verify": Entry("verify", "command", "Check that no stored event was changed, removed, "
                     "inserted or reordered."),
 }

@@ -21,7 +21,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from ledger.application import Ledger
-from ledger.application.plan_file import normalise_header, parse_date, read_plan
+from ledger.application.plan_file import normalise_header, parse_date
+from ledger.application.plan_reading import read_plan
 from ledger.cli import main
 from ledger.cli.common import Session
 from ledger.cli.group import LedgerGroup
@@ -253,11 +254,13 @@ def test_every_error_in_the_file_is_reported_and_nothing_recorded(imported: Path
     expected = [
         ("faulty.csv!C2 (priority) 'huge'", "not one of urgent, high, medium, low"),
         ("faulty.csv!G2 (target date) '31/02/2016'", "not a date"),
-        ("faulty.csv!H3 (status) 'finished'", "not a status"),
-        ("faulty.csv!E4 (action) ''", "IA-R8.2 is new: give its words"),
+        ("faulty.csv!E4 (action, heading 'Agreed Action') ''", "IA-R8.2 is new: give its words"),
         ("faulty.csv!D5 (action ref) 'IA-R8.3'", "depends on NOPE-1, which does not exist"),
         ("faulty.csv!H6 (status) 'Not started'", "cannot go back to not started"),
-        ("faulty.csv!L7 (delivered) 'Yes'", "says delivered, but the status"),
+        ("faulty.csv!L7 (delivered, heading 'Delivered (Yes/No)') 'Yes'",
+         "says delivered, but the status"),
+        ("words the importer does not know as a status", "'finished' (faulty.csv!H3); say "
+         "what each means with --status-map \"WORD=STATUS\""),
     ]
     assert len(lines) == len(expected) + 1, result.stderr
     for line, (where, why) in zip(lines, expected, strict=False):
@@ -284,8 +287,10 @@ def test_errors_in_a_workbook_name_the_sheet(db: Path, tmp_path: Path) -> None:
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
     assert lines[0].startswith("Plan!D2 (action ref) 'bad ref!': not a valid ref"), lines
-    assert "Plan!D3 (action ref) '': missing" in lines
-    assert "Plan!C7 (priority) 'huge': not one of urgent, high, medium, low" in lines
+    # Rows 3-6 give no action: each is the recommendation's own row, not an error.
+    assert not any(line.startswith(("Plan!D3", "Plan!D4")) for line in lines), lines
+    assert "Plan!C7 (priority) 'huge': not one of urgent, high, medium, low (or not " \
+           "applicable: none given)" in lines
     assert fingerprint(db) == before
 
 
@@ -302,7 +307,7 @@ def test_unknown_audit_and_missing_audit_are_refused(db: Path) -> None:
 @pytest.mark.parametrize(("name", "content", "message"), [
     ("plan.txt", "hello", "plan.txt: not a .xlsx or .csv file"),
     ("plan.xlsx", "not a zip", "plan.xlsx: not a readable .xlsx workbook"),
-    ("plan.csv", "a,b\n1,2\n", "plan.csv: no header row with an 'Action ref' column"),
+    ("plan.csv", "a,b\n1,2\n", "plan.csv: no header row in the first 20 rows"),
 ])
 def test_unreadable_files_are_one_line_errors(db: Path, tmp_path: Path, name: str,
                                              content: str, message: str) -> None:
@@ -386,12 +391,22 @@ def test_headers_match_whatever_their_case_and_spacing(db: Path, tmp_path: Path)
     assert normalise_header(" Target  Date ") == normalise_header("target_date") == "targetdate"
 
 
-def test_unknown_columns_are_named_and_ignored(db: Path, tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "extra.csv", [["IA-R1", "Adopt", "low", "IA-R1.1", "Draft", "RAG"]],
-                     header=["Rec ref", "Recommendation", "Priority", "Action ref", "Action", "RAG"])
-    result = run_import(db, str(path), "--audit", AUDIT, "--on", "2016-03-01")
+def test_unknown_columns_are_kept_as_notes_or_ignored_by_name(db: Path, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "extra.csv", [["IA-R1", "Adopt", "low", "IA-R1.1", "Draft",
+                                               "Board", "x"]],
+                     header=["Rec ref", "Recommendation", "Priority", "Action ref", "Action",
+                             "Sponsor", "Internal"])
+    result = run_import(db, str(path), "--audit", AUDIT, "--on", "2016-03-01", "--ignore",
+                        "internal", "--show-mapping")
     assert result.exit_code == 0, result.stderr
-    assert "warning: extra.csv!F1 'RAG': not a column the importer knows; ignored" in result.stderr
+    assert "column extra.csv!F1 'Sponsor' → kept as a note on the action (a heading the " \
+           "importer does not know" in result.stdout
+    assert "column extra.csv!G1 'Internal' → ignored (--ignore)" in result.stdout
+    app = Ledger(f"sqlite:///{db}", create=False)
+    try:
+        assert list(app.get("IA-R1.1", Action).notes) == ["Sponsor: Board"]
+    finally:
+        app.close()
 
 
 def test_an_audit_column_replaces_audit_option(db: Path, tmp_path: Path) -> None:

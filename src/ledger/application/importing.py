@@ -27,26 +27,41 @@ class Outcome:
     recorded: list[Logged] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    readings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """How to read a plan's words: `--status-map` and `--priority`."""
+
+    status_map: dict[str, ev.Status] = field(default_factory=dict)
+    priority: ev.Priority | None = None
+    status_as_at: date | None = None
+    """The day the file's statuses describe (for rows without a status date)."""
 
 
 def import_plan(app: Ledger, plan: Plan, *, actor: str, audit: str | None = None,
                 on: date | None = None, dry_run: bool = False,
-                tick: Callable[[], None] = lambda: None) -> Outcome:
+                tick: Callable[[], None] = lambda: None,
+                options: ImportOptions | None = None) -> Outcome:
     """Bring `app` to `plan` in one transaction; with errors (or `dry_run`) nothing is saved.
 
     `tick` is called once per row read and once per row applied (a progress bar's step).
     """
+    options = options or ImportOptions()
     now = app.clock()
     today = now.astimezone(LOCAL_TZ).date()
     problems = Problems()
-    outcome = Outcome(warnings=problems.warnings)
+    outcome = Outcome(warnings=problems.warnings, readings=problems.readings)
     # One import is recorded at one instant, the time it started: its events are saved in the
     # order of its commands, and recorded times must rise with position.
     try:
         with app.transaction(dry_run=dry_run, at=now) as recorded:
-            lines = LineReader(app, plan, audit, problems, tick).read()
-            _Reconciler(app, plan, actor, on, today, problems, tick).run(lines)
-            if problems.errors:
+            lines = LineReader(app, plan, audit, problems, tick, options.status_map,
+                               options.priority).read()
+            _Reconciler(app, plan, actor, on, today, problems, tick,
+                        options.status_as_at).run(lines)
+            if problems.errors or problems.unmapped:
                 raise PlanRefused(problems.listed())  # leaves the transaction: nothing is saved
     except PlanRefused as refused:
         outcome.errors = refused.problems
@@ -66,6 +81,7 @@ class _Reconciler:
     today: date
     problems: Problems
     tick: Callable[[], None]
+    status_as_at: date | None = None
     failed: set[str] = field(default_factory=set)
 
     @property
@@ -82,12 +98,20 @@ class _Reconciler:
         self.problems.warn(cell, why)
 
     def when(self, line: Line) -> date:
-        """The effective date of the row's changes: its status date, else --on, else today."""
-        return line.status_date or self.on or self.today
+        """The effective date of the row's changes: its status date, else --status-as-at, else
+        --on, else today."""
+        return line.status_date or self.status_as_at or self.on or self.today
+
+    def added_on(self, line: Line) -> date:
+        """When the row's records are added: --on (else its status date), or its start date
+        when that is earlier (an action exists before it starts)."""
+        on = self.on or self.when(line)
+        return min(on, line.start_date) if line.start_date else on
 
     def run(self, lines: list[Line]) -> None:
         """Check or create the recommendations, add the missing actions, then update each."""
         recs = self._recommendations(lines)
+        lines = [ln for ln in lines if ln.action]
         created = self._create_actions([ln for ln in lines if ln.recommendation in recs])
         ordered = sorted((ln for ln in lines if ln.recommendation in recs
                           and ln.action not in self.failed),
@@ -142,7 +166,7 @@ class _Reconciler:
                 and first.rec_text_cell is not None:
             self.warn(first.rec_text_cell, f"differs from {ref}'s words in the ledger, "
                       "which are kept (no event changes them)")
-        if first.priority and first.priority is not found.priority \
+        if first.rec_priority and first.rec_priority is not found.priority \
                 and first.priority_cell is not None:
             self.warn(first.priority_cell, f"{ref} is {found.priority.value} in the "
                       "ledger, which is kept (no event changes a priority)")
@@ -162,17 +186,18 @@ class _Reconciler:
         if not first.rec_text:
             self.error(first.cell("recommendation"), f"recommendation {ref} is new: give its words")
             missing = True
-        if first.priority is None:
+        if first.rec_priority is None:
             self.error(first.cell("priority"), f"recommendation {ref} is new: give its "
-                       "priority (" + ", ".join(p.value for p in ev.Priority) + ")")
+                       "priority (" + ", ".join(p.value for p in ev.Priority) + "), or "
+                       "--priority for those the plan gives none")
             missing = True
         if missing:
             return False
-        assert first.rec_text is not None and first.priority is not None
-        on = self.on or min(self.when(ln) for ln in group)
+        assert first.rec_text is not None and first.rec_priority is not None
+        on = min(self.added_on(ln) for ln in group)
         try:
             self.app.add_recommendation(ref, audit=first.audit, text=first.rec_text,
-                                        priority=first.priority, on=on, actor=self.actor)
+                                        priority=first.rec_priority, on=on, actor=self.actor)
             return True
         except LedgerError as e:
             self.error(first.cell("recommendation_ref"), str(e), ref)
@@ -220,7 +245,7 @@ class _Reconciler:
         try:
             self.app.add_action(line.action, recommendations=[line.recommendation],
                                 text=line.text, owner=line.owner, due=line.due,
-                                depends_on=list(line.depends_on), on=self.on or self.when(line),
+                                depends_on=list(line.depends_on), on=self.added_on(line),
                                 actor=self.actor)
             return True
         except LedgerError as e:
@@ -232,6 +257,11 @@ class _Reconciler:
         """Bring an action to its row; False when its status change must wait for another row."""
         action = self.app.get(line.action, Action)
         on = self.when(line)
+        if not created and line.version is not None and line.version != action.version:
+            self.error(line.cell("version"), f"{line.action} changed in the ledger since this "
+                       f"sheet was written (version {line.version}, now {action.version}): "
+                       "write a new one with ledger update-sheets")
+            return True
         if not created:
             self._compare(line, action)
             try:
@@ -286,7 +316,9 @@ class _Reconciler:
             return True
         try:
             if current is ev.Status.NOT_STARTED:
-                self.app.start_action(line.action, on=on, note=self.reason, actor=self.actor)
+                started = min(on, line.start_date) if line.start_date else on
+                self.app.start_action(line.action, on=started, note=self.reason,
+                                      actor=self.actor)
             elif current is ev.Status.COMPLETED:
                 self.app.reopen_action(line.action, on=on, reason=self.reason, actor=self.actor)
             if target is ev.Status.COMPLETED:

@@ -8,9 +8,9 @@ of cells that know their sheet, row and column letter, so every error can name i
 from __future__ import annotations
 
 import csv
+import io
 import os
 import re
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -42,9 +42,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("recommendation", "recommendation", ("recommendation", "recommendationtext"),
            "the recommendation's words (needed when it is new)"),
     Column("priority", "priority", ("priority",),
-           "urgent, high, medium or low (needed when the recommendation is new)"),
+           "urgent, high, medium (med), low, or not applicable (see --priority)"),
     Column("action_ref", "action ref", ("actionref", "actionno", "actionnumber", "ref"),
-           "the action's ref (required: one row per action)"),
+           "the action's ref (split from its words, or generated, when the plan gives none)"),
     Column("action", "action", ("action", "actiontext", "agreedaction"),
            "what will be done (needed when the action is new)"),
     Column("owner", "owner", ("owner", "actionowner", "responsibleofficer", "leadofficer",
@@ -53,8 +53,10 @@ COLUMNS: tuple[Column, ...] = (
     Column("target_date", "target date", ("targetdate", "duedate", "due", "target",
                                           "targetcompletiondate"),
            "the action's target date"),
+    Column("start_date", "start date", ("startdate",),
+           "when work on the action began (a started or completed action starts then)"),
     Column("status", "status", ("status", "currentstatus"),
-           "not started, in progress or completed (also complete, done, delivered)"),
+           "a status word: not started, in progress, completed, and the plans' own words"),
     Column("status_date", "status date", ("statusdate", "statusasat", "dateofstatus",
                                           "updated", "lastupdated"),
            "when the status (and any other change on the row) took effect"),
@@ -63,20 +65,13 @@ COLUMNS: tuple[Column, ...] = (
     Column("notes", "notes", ("notes", "observations", "notesobservations", "comments",
                               "progressnotes", "progress", "update"),
            "a note, added once (an identical note already on the action is not added again)"),
+    Column("version", "ledger version", ("ledgerversion",),
+           "in a sheet from `ledger update-sheets`: the action's version when it was written"),
     Column("delivered", "delivered", ("delivered", "deliveredyesno", "deliveredyn"),
-           "yes means completed; no means not completed"),
+           "yes means completed; no, beside a status, not completed (alone: --status-map)"),
 )
 BY_KEY = {c.key: c for c in COLUMNS}
-_BY_ALIAS = {alias: c for c in COLUMNS for alias in c.aliases}
 
-STATUS_WORDS: dict[str, ev.Status] = {
-    **dict.fromkeys(("notstarted", "notyetstarted", "yettostart", "yettobegin"),
-                    ev.Status.NOT_STARTED),
-    **dict.fromkeys(("inprogress", "started", "ongoing", "underway", "partiallycomplete"),
-                    ev.Status.IN_PROGRESS),
-    **dict.fromkeys(("completed", "complete", "done", "delivered", "implemented", "closed"),
-                    ev.Status.COMPLETED),
-}
 YES = frozenset({"yes", "y", "true", "1"})
 NO = frozenset({"no", "n", "false", "0"})
 DATE_FORMS = dates.FORMS
@@ -118,7 +113,9 @@ class Cell:
 
     @property
     def where(self) -> str:
-        """`Plan!C7`."""
+        """`Plan!C7`; `Plan!7:7` (the whole row) for a column the file does not have."""
+        if not self.letter:
+            return f"{self.sheet}!{self.row}:{self.row}"
         return f"{self.sheet}!{self.letter}{self.row}"
 
     def problem(self, why: str, value: Any = None) -> str:
@@ -149,13 +146,19 @@ class PlanRow:
     number: int
     cells: dict[str, Cell]
     letters: dict[str, str] = field(default_factory=dict)
+    kept: tuple[Cell, ...] = ()
+    """Cells of columns kept as notes (their column's name is the heading)."""
+    filled: tuple[tuple[str, str], ...] = ()
+    """(letter, text) of every non-empty cell of the row, whatever its column."""
+    rec_only: bool = False
+    """A recommendation's own row (a banner, or one without an action): it adds no action."""
 
     def cell(self, key: str) -> Cell:
         """The row's cell in column `key` (an empty one when the file has no such column)."""
         found = self.cells.get(key)
         if found is not None:
             return found
-        return Cell(self.sheet, self.number, self.letters.get(key, "?"), BY_KEY[key], None)
+        return Cell(self.sheet, self.number, self.letters.get(key, ""), BY_KEY[key], None)
 
     def text(self, key: str) -> str:
         """The text of the row's cell in column `key`."""
@@ -172,6 +175,12 @@ class Plan:
     columns: dict[str, str]
     ignored: list[str]
     rows: list[PlanRow]
+    mapping: list[str] = field(default_factory=list)
+    """One line per column of the header: which field it went to, or that it is kept/ignored."""
+    interpretations: list[str] = field(default_factory=list)
+    """Every reading the importer made that the file does not spell out (refs, banners)."""
+    title: str | None = None
+    """The first title row above the header, if any."""
 
 
 def cell_text(value: Any) -> str:
@@ -201,23 +210,6 @@ def parse_date(value: Any) -> date:
     return dates.parse_day(cell_text(value))
 
 
-def parse_status(value: Any) -> ev.Status:
-    """not started / in progress / completed, and the other words plans use for them."""
-    word = normalise_header(cell_text(value))
-    if word in STATUS_WORDS:
-        return STATUS_WORDS[word]
-    raise ValueError("not a status (not started, in progress or completed)")
-
-
-def parse_priority(value: Any) -> ev.Priority:
-    """urgent, high, medium or low, in any case."""
-    word = cell_text(value).lower()
-    try:
-        return ev.Priority(word)
-    except ValueError:
-        raise ValueError("not one of " + ", ".join(p.value for p in ev.Priority)) from None
-
-
 def parse_yes_no(value: Any) -> bool:
     """yes/no (also y/n, true/false, 1/0, or a ticked Excel checkbox)."""
     word = cell_text(value).lower()
@@ -233,69 +225,38 @@ def parse_refs(value: Any) -> list[str]:
     return [part for part in re.split(r"[;,\s]+", cell_text(value)) if part]
 
 
-def _find_header(rows: list[tuple[int, list[Any]]], sheet: str) -> tuple[int, list[Any]]:
-    for number, values in rows[:HEADER_SCAN]:
-        keys = {_BY_ALIAS.get(normalise_header(cell_text(v))) for v in values}
-        if BY_KEY["action_ref"] in keys:
-            return number, values
-    known = ", ".join(c.name for c in COLUMNS)
-    raise PlanFileError([f"{sheet}: no header row with an 'Action ref' column in the first "
-                         f"{HEADER_SCAN} rows (the columns are: {known})"])
+def _decode(name: str, data: bytes) -> str:
+    """UTF-8 (with or without a BOM), else Windows-1252 (Excel's CSV on Windows)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
+        raise PlanFileError([f"{name}: UTF-16 text; save it as CSV UTF-8 (or CSV) instead"])
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError as e:
+        raise PlanFileError([f"{name}: neither UTF-8 nor Windows-1252 text (byte "
+                             f"{data[e.start]:#04x} at offset {e.start}); save it as CSV UTF-8"]
+                            ) from None
 
 
-def build_plan(name: str, sheet: str, rows: Iterable[tuple[int, list[Any]]]) -> Plan:
-    """Find the header row, match its headers and turn every later non-empty row into cells."""
-    all_rows = list(rows)
-    header_number, header = _find_header(all_rows, sheet)
-    errors: list[str] = []
-    by_index: dict[int, Column] = {}
-    letters: dict[str, str] = {}
-    ignored: list[str] = []
-    for i, raw in enumerate(header):
-        text = cell_text(raw)
-        if not text:
-            continue
-        column = _BY_ALIAS.get(normalise_header(text))
-        where = f"{sheet}!{column_letter(i)}{header_number}"
-        if column is None:
-            ignored.append(f"{where} {text!r}")
-            continue
-        if column.key in letters:
-            errors.append(f"{where} (header) {text!r}: a second {column.name} column "
-                          f"(the first is column {letters[column.key]})")
-            continue
-        by_index[i] = column
-        letters[column.key] = column_letter(i)
-    if errors:
-        raise PlanFileError(errors)
-    plan_rows = []
-    for number, values in all_rows:
-        if number <= header_number:
-            continue
-        cells = {column.key: Cell(sheet, number, column_letter(i), column,
-                                  values[i] if i < len(values) else None)
-                 for i, column in by_index.items()}
-        if all(c.empty for c in cells.values()):
-            continue
-        errors += [c.problem("a formula: the importer reads values only, never formulas "
-                             "(paste the column back as values)")
-                   for c in cells.values() if isinstance(c.value, Formula)]
-        plan_rows.append(PlanRow(sheet, number, cells, letters))
-    if errors:
-        raise PlanFileError(errors)
-    columns = {key: cell_text(header[next(i for i, c in by_index.items() if c.key == key)])
-               for key in letters}
-    return Plan(name, sheet, header_number, columns, ignored, plan_rows)
+def csv_rows(name: str, data: bytes) -> list[tuple[int, list[Any]]]:
+    """A CSV file's rows, numbered from 1, whatever its encoding, BOM and line ends."""
+    text = _decode(name, data)
+    first = text.split("\n", 1)[0]
+    # Excel writes ';' where ',' is the decimal separator; pick what the first line uses most.
+    delimiter = max((",", ";", "\t"), key=lambda d: (first.count(d), d == ","))
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        return [(number, list(values)) for number, values in enumerate(reader, start=1)]
+    except csv.Error as e:
+        raise PlanFileError([f"{name}: cannot be read as CSV ({e})"]) from None
 
 
-def _csv_rows(path: str) -> Iterator[tuple[int, list[Any]]]:
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        first = fh.readline()
-        fh.seek(0)
-        # Excel writes ';' where ',' is the decimal separator; pick what the first line uses most.
-        delimiter = max((",", ";", "\t"), key=lambda d: (first.count(d), d == ","))
-        for number, values in enumerate(csv.reader(fh, delimiter=delimiter), start=1):
-            yield number, list(values)
+MERGED_LIMIT = 8 * 1024 * 1024
+"""Workbooks up to this size are read whole, so merged cells give their value to every cell
+they cover; larger ones are streamed (read-only), where merged ranges are not known."""
 
 
 def _xlsx_rows(path: str, sheet: str | None) -> tuple[str, list[tuple[int, list[Any]]]]:
@@ -306,7 +267,8 @@ def _xlsx_rows(path: str, sheet: str | None) -> tuple[str, list[tuple[int, list[
     try:
         # data_only=False: a formula cell gives its formula (kept as `Formula`), not the value
         # some program cached for it.
-        book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+        whole = os.path.getsize(path) <= MERGED_LIMIT
+        book = openpyxl.load_workbook(path, read_only=not whole, data_only=False)
     except (InvalidFileException, KeyError, ValueError, OSError) as e:
         raise PlanFileError([f"{name}: not a readable .xlsx workbook ({e})"]) from None
     except Exception as e:  # a zip that is not a workbook raises many kinds of error
@@ -322,6 +284,8 @@ def _xlsx_rows(path: str, sheet: str | None) -> tuple[str, list[tuple[int, list[
         worksheet = book[chosen]
         rows = [(number, [_value(cell) for cell in cells]) for number, cells in
                 enumerate(worksheet.iter_rows(), start=1)]
+        if whole:
+            _fill_merged(worksheet, rows)
         return chosen, rows
     finally:
         book.close()
@@ -335,8 +299,19 @@ def _value(cell: Any) -> Any:
     return cell.value
 
 
-def read_plan(path: str, sheet: str | None = None) -> Plan:
-    """Read a .xlsx (the first sheet, or `sheet`) or .csv plan; PlanFileError says what is wrong."""
+def _fill_merged(worksheet: Any, rows: list[tuple[int, list[Any]]]) -> None:
+    """Give every cell of a merged range the value of its top-left cell (as Excel shows it)."""
+    for merged in worksheet.merged_cells.ranges:
+        top = rows[merged.min_row - 1][1] if merged.min_row <= len(rows) else []
+        value = top[merged.min_col - 1] if merged.min_col <= len(top) else None
+        for r in range(merged.min_row, min(merged.max_row, len(rows)) + 1):
+            values = rows[r - 1][1]
+            for c in range(merged.min_col, min(merged.max_col, len(values)) + 1):
+                values[c - 1] = value
+
+
+def file_rows(path: str, sheet: str | None = None) -> tuple[str, str, list[tuple[int, list[Any]]]]:
+    """(file name, sheet name, rows) of a .xlsx (the first sheet, or `sheet`) or .csv file."""
     name = os.path.basename(path)
     extension = os.path.splitext(path)[1].lower()
     if not os.path.isfile(path):
@@ -345,13 +320,12 @@ def read_plan(path: str, sheet: str | None = None) -> Plan:
         if sheet is not None:
             raise PlanFileError([f"{name}: --sheet is for .xlsx workbooks; a .csv has one sheet"])
         try:
-            rows = list(_csv_rows(path))
-        except UnicodeDecodeError:
-            raise PlanFileError([f"{name}: not UTF-8 text (save it as CSV UTF-8)"]) from None
-        except (OSError, csv.Error) as e:
-            raise PlanFileError([f"{name}: cannot be read as CSV ({e})"]) from None
-        return build_plan(name, name, rows)
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError as e:
+            raise PlanFileError([f"{name}: cannot be read ({e})"]) from None
+        return name, name, csv_rows(name, data)
     if extension in (".xlsx", ".xlsm"):
         chosen, rows = _xlsx_rows(path, sheet)
-        return build_plan(name, chosen, rows)
+        return name, chosen, rows
     raise PlanFileError([f"{name}: not a .xlsx or .csv file"])
