@@ -43,6 +43,7 @@ def _register() -> None:
         chart,
         db,
         demo,
+        erase,
         importer,
         meeting,
         milestone,
@@ -57,7 +58,7 @@ def _register() -> None:
     )
 
     for module in (audit, recommendation, action, milestone, meeting, resolution, show, verify,
-                   report, requests, projections_cmd, importer, chart, db, demo):
+                   report, requests, projections_cmd, importer, chart, db, demo, erase):
         main.add_command(module.command)
     for extra in (*trail.commands, *backup.commands):
         main.add_command(extra)

@@ -1,0 +1,85 @@
+"""Erasing a data subject's personal data: every value about them put beyond use in one
+transaction with the `PersonalDataErased` event that records it, then the read model rebuilt
+and the database's own copies scrubbed, so no trace is left when `erase` returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import sqlalchemy as sa
+from pydantic import TypeAdapter, ValidationError
+
+from ledger.application.ledger import Ledger
+from ledger.application.store_errors import database_errors
+from ledger.domain import events as ev
+from ledger.domain.errors import InvalidInput, RuleViolation
+from ledger.domain.personal import Subject
+from ledger.domain.values import Logged
+from ledger.projections.readmodel import ReadModel
+
+_NAME = TypeAdapter(ev.Name)
+
+
+@dataclass(frozen=True)
+class Erased:
+    """What an erasure did: the event recording it, and the values put beyond use by field."""
+
+    recorded: Logged
+    fields: dict[str, int]
+
+    @property
+    def count(self) -> int:
+        """How many values were erased."""
+        return sum(self.fields.values())
+
+
+def erase(app: Ledger, subject: str, *, reason: str, actor: str) -> Erased:
+    """Put every personal value about `subject` beyond use and record that it was done (who,
+    when, why, how many by field; never the values); refused if nothing names the subject."""
+    try:
+        name = _NAME.validate_python(subject)
+        found = Subject(name)
+    except (ValidationError, ValueError) as e:
+        raise InvalidInput(f"subject {subject!r}: {_first(e)}") from None
+    now, today = app._now()
+    store = app.store
+    stream = ev.record_id(ev.ERASURE_REF)
+    with database_errors("erase personal data"), store.transaction() as conn:
+        erasure = store.vault.erase(conn, found)
+        if not erasure.count:
+            raise RuleViolation(f"no personal data about {name!r} is kept apart from the chain: "
+                                "nothing erased")
+        t = store.table
+        version = conn.execute(sa.select(sa.func.max(t.c.originator_version))
+                               .where(t.c.originator_id == stream)).scalar_one_or_none() or 0
+        try:
+            event = ev.PersonalDataErased(
+                originator_id=stream, originator_version=version + 1, timestamp=now,
+                actor=actor, effective=today, fields=erasure.fields, reason=reason)
+        except ValidationError as e:
+            raise InvalidInput(f"erasure: {_first(e)}") from None
+        (position,) = store.insert_batch(app.mapper.encode_batch([event]), conn=conn)  # type: ignore[attr-defined]
+    scrub(app)
+    return Erased(Logged(position, store.fingerprint_at(position).hash, event), erasure.fields)
+
+
+def scrub(app: Ledger) -> None:
+    """Rebuild the read model (which copied the values) and empty the database's write-ahead
+    log, so no copy of an erased value is left in the database files."""
+    with database_errors("rebuild the read model"):
+        ReadModel(app).rebuild()
+    app.store.backend.scrub(app.store.engine)
+
+
+def _first(e: Exception) -> str:
+    errors = getattr(e, "errors", None)
+    if callable(errors):
+        first = errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        return f"{where + ': ' if where else ''}{first['msg']}"
+    return str(e)
+
+
+def erased_at(app: Ledger, upto: int) -> dict[int, list[str]]:
+    """The fields erased in each event up to position `upto` (position → field names)."""
+    return app.store.vault.erased(upto)
+
