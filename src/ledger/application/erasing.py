@@ -5,6 +5,7 @@ and the database's own copies scrubbed, so no trace is left when `erase` returns
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import sqlalchemy as sa
 from pydantic import TypeAdapter, ValidationError
 
