@@ -70,7 +70,7 @@ def test_erase_puts_every_value_about_the_subject_beyond_use_and_keeps_the_chain
     assert done.fields == {"owner": 1, "actor": 1, "note": 1, "text": 1}
     assert told.verify(expect=published).position == published.position + 1
     x1 = [item.event for item in told.history("X1")]
-    assert [getattr(e, "owner", None) for e in x1][0] == ERASED
+    assert getattr(x1[0], "owner", None) == ERASED
     assert [e.note for e in x1 if isinstance(e, ev.ActionStarted)] == [ERASED]
     assert [e.text for e in x1 if isinstance(e, ev.ActionNoted)] == [ERASED]
     x2 = [item.event for item in told.history("X2")]

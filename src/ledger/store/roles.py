@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from ledger.domain.errors import InvalidInput, StoreError
+from ledger.store.personal import personal_name
 from ledger.store.postgresql import append_function, appenders_name, lock_function
 
 TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")
@@ -42,8 +43,9 @@ def grant(engine: Engine, *, officer: str, auditor: str, writer: str | None,
                     raise InvalidInput(f"role {role} does not exist (create it first, e.g. "
                                        f"CREATE ROLE {q(role)} LOGIN)")
             schema = conn.execute(sa.text("SELECT current_schema()")).scalar_one()
-            tables = [*event_tables, *(appenders_name(t) for t in event_tables), head_table,
-                      *model_tables]
+            personal = [personal_name(t) for t in event_tables]
+            tables = [*event_tables, *(appenders_name(t) for t in event_tables), *personal,
+                      head_table, *model_tables]
             every = ", ".join(q(t) for t in tables)
             who = ", ".join(q(r) for r in roles)
             routines = ", ".join(functions)
@@ -54,6 +56,8 @@ def grant(engine: Engine, *, officer: str, auditor: str, writer: str | None,
                 f"GRANT USAGE ON SCHEMA {q(schema)} TO {who}",
                 f"GRANT SELECT ON {every} TO {who}",
                 f"GRANT EXECUTE ON FUNCTION {routines} TO {q(officer)}",
+                # An append keeps its events' personal values beside them (`store.personal`).
+                f"GRANT INSERT ON {', '.join(q(t) for t in personal)} TO {q(officer)}",
             ]
             if writer:
                 statements += [
@@ -65,6 +69,8 @@ def grant(engine: Engine, *, officer: str, auditor: str, writer: str | None,
                 conn.exec_driver_sql(statement)
             expected = {role: ({t: {"SELECT"} for t in tables}, set[str]()) for role in roles}
             expected[officer][1].update(functions)
+            for t in personal:
+                expected[officer][0][t] = {"SELECT", "INSERT"}
             if writer:
                 for t in model_tables:
                     expected[writer][0][t] = set(_MODEL_WRITES)
