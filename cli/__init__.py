@@ -52,13 +52,15 @@ def _register() -> None:
         report,
         requests,
         resolution,
+        retention,
         show,
         trail,
         verify,
     )
 
     for module in (audit, recommendation, action, milestone, meeting, resolution, show, verify,
-                   report, requests, projections_cmd, importer, chart, db, demo, erase):
+                   report, requests, projections_cmd, importer, chart, db, demo, erase,
+                   retention):
         main.add_command(module.command)
     for extra in (*trail.commands, *backup.commands):
         main.add_command(extra)

@@ -90,3 +90,21 @@ def test_a_personal_note_is_erased_with_the_people_it_names(tmp_path: Path) -> N
     ok(db, "erase", "ZOË BROWN", "--reason", "ER-8", actor="DPO")
     history = ok(db, "history", "X1").stdout
     assert "Zoë" not in history and "note: [erased]" in history
+
+
+def test_retention_from_the_command_line(demo: Path) -> None:
+    plan = run(demo, "retention", "plan")
+    assert plan.exit_code == 1 and "no retention schedule" in plan.stderr
+    bad = run(demo, "retention", "set", "--years", "0", "--basis", "x", actor="DPO")
+    assert bad.exit_code == 2 and "range" in bad.stderr
+    ok(demo, "retention", "set", "--years", "6", "--basis", "TNA retention scheduling 11",
+       actor="DPO")
+    early = ok(demo, "retention", "plan", "--on", "2017-01-01").stdout
+    assert early.strip().endswith("0 actions; 0 free texts to erase")
+    listed = ok(demo, "retention", "plan").stdout
+    assert "completed on 2016-" in listed
+    done = ok(demo, "retention", "apply", actor="DPO")
+    assert done.stdout.startswith("erased ")
+    ok(demo, "verify")
+    again = run(demo, "retention", "apply", actor="DPO")
+    assert again.exit_code == 1 and "nothing falls due" in again.stderr

@@ -4,10 +4,13 @@ and the database's own copies scrubbed, so no trace is left when `erase` returns
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from pydantic import TypeAdapter, ValidationError
+from sqlalchemy.engine import Connection
 
 from ledger.application.ledger import Ledger
 from ledger.application.store_errors import database_errors
@@ -16,6 +19,7 @@ from ledger.domain.errors import InvalidInput, RuleViolation
 from ledger.domain.personal import Subject
 from ledger.domain.values import Logged
 from ledger.projections.readmodel import ReadModel
+from ledger.store.personal import Erasure, Vault
 
 _NAME = TypeAdapter(ev.Name)
 
@@ -41,26 +45,43 @@ def erase(app: Ledger, subject: str, *, reason: str, actor: str) -> Erased:
         found = Subject(name)
     except (ValidationError, ValueError) as e:
         raise InvalidInput(f"subject {subject!r}: {_first(e)}") from None
+    return erase_with(app, lambda vault, conn: vault.erase(conn, found), reason=reason,
+                      actor=actor, nothing=f"no personal data about {name!r} is kept apart "
+                                           "from the chain: nothing erased")
+
+
+def erase_with(app: Ledger, erasing: Callable[[Vault, Connection], Erasure], *, reason: str,
+               actor: str, nothing: str) -> Erased:
+    """Run `erasing` under the append lock and record what it erased in the same transaction;
+    refused with `nothing` if it erased nothing; then scrub the copies (`scrub`)."""
     now, today = app._now()
     store = app.store
-    stream = ev.record_id(ev.ERASURE_REF)
     with database_errors("erase personal data"), store.transaction() as conn:
-        erasure = store.vault.erase(conn, found)
+        erasure = erasing(store.vault, conn)
         if not erasure.count:
-            raise RuleViolation(f"no personal data about {name!r} is kept apart from the chain: "
-                                "nothing erased")
-        t = store.table
-        version = conn.execute(sa.select(sa.func.max(t.c.originator_version))
-                               .where(t.c.originator_id == stream)).scalar_one_or_none() or 0
-        try:
-            event = ev.PersonalDataErased(
-                originator_id=stream, originator_version=version + 1, timestamp=now,
-                actor=actor, effective=today, fields=erasure.fields, reason=reason)
-        except ValidationError as e:
-            raise InvalidInput(f"erasure: {_first(e)}") from None
+            raise RuleViolation(nothing)
+        event = ledger_wide(app, conn, ev.PersonalDataErased, timestamp=now, actor=actor,
+                            effective=today, fields=erasure.fields, reason=reason)
         (position,) = store.insert_batch(app.mapper.encode_batch([event]), conn=conn)  # type: ignore[attr-defined]
     scrub(app)
     return Erased(Logged(position, store.fingerprint_at(position).hash, event), erasure.fields)
+
+
+E = TypeVar("E", bound=ev.LedgerEvent)
+
+
+def ledger_wide(app: Ledger, conn: Connection, cls: type[E], **fields: Any) -> E:
+    """The next event of a ledger-wide stream (its version read in `conn`'s transaction, which
+    holds the append lock); a malformed field is `InvalidInput`."""
+    ref = cls.model_fields["ref"].default
+    stream = ev.record_id(ref)
+    t = app.store.table
+    version = conn.execute(sa.select(sa.func.max(t.c.originator_version))
+                           .where(t.c.originator_id == stream)).scalar_one_or_none() or 0
+    try:
+        return cls(originator_id=stream, originator_version=version + 1, **fields)
+    except ValidationError as e:
+        raise InvalidInput(f"{ref.lstrip('~')}: {_first(e)}") from None
 
 
 def scrub(app: Ledger) -> None:

@@ -412,7 +412,20 @@ class PersonalDataErased(LedgerEvent):
         return sum(self.fields.values())
 
 
-LEDGER_WIDE: tuple[type[LedgerEvent], ...] = (PersonalDataErased,)
+RETENTION_REF = "~retention"
+"""The stream of the retention schedule."""
+
+
+class RetentionScheduled(LedgerEvent):
+    """The retention schedule was set: free-text personal data of an action closed more than
+    `years` ago is erased by `ledger retention apply`; `basis` says whose guidance it follows."""
+
+    ref: str = RETENTION_REF
+    years: int = Field(ge=1, le=100)
+    basis: Text
+
+
+LEDGER_WIDE: tuple[type[LedgerEvent], ...] = (PersonalDataErased, RetentionScheduled)
 """Events about the ledger as a whole, in a stream of their own, changing no record."""
 
 
@@ -433,6 +446,7 @@ ALL_EVENTS: tuple[type[LedgerEvent], ...] = (
     ActionReopened, ActionAssigned, ActionRescheduled, ActionNoted, MilestoneSet,
     MilestoneAchieved, MeetingScheduled, ResolutionPassed, ReportReceived, ReportPresented,
     ActionWithdrawn, ActionSuperseded, EventCorrected, EventRetracted, PersonalDataErased,
+    RetentionScheduled,
 )
 
 

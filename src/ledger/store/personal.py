@@ -186,6 +186,20 @@ def erase_values(topic: str, clear: str, salts: str, subject: Subject,
     return clear, json.dumps(salted, separators=(",", ":"))
 
 
+def erase_texts(topic: str, plain: str, salts: str, found: dict[str, int]) -> Sealed | None:
+    """A side row with every free text not yet erased erased (counted in `found`), or None."""
+    values, salted = json.loads("{" + plain + "}"), json.loads(salts)
+    texts = possible_fields(ev.event_class(topic)).texts
+    hit = [f for f, salt in salted.items() if salt is not None and f in texts]
+    if not hit:
+        return None
+    for field in hit:
+        values[field], salted[field] = ERASED, None
+        found[field] = found.get(field, 0) + 1
+    plain = ",".join(f'"{k}":{json.dumps(v, ensure_ascii=False)}' for k, v in values.items())
+    return plain, json.dumps(salted, separators=(",", ":"))
+
+
 def candidates(conn: Connection, side: sa.Table, events: sa.Table,
                subject: Subject) -> Iterator[Any]:
     """The side rows that may name `subject` (position, topic, clear, salts): narrowed in SQL by
@@ -208,11 +222,15 @@ def erase(conn: Connection, side: sa.Table, events: sa.Table, subject: Subject) 
         changed = erase_values(topic, clear, salts, subject, found)
         if changed is not None:
             rows[position] = changed
+    _rewrite(conn, side, rows)
+    return Erasure(rows, found)
+
+
+def _rewrite(conn: Connection, side: sa.Table, rows: dict[int, Sealed]) -> None:
     if rows:
         conn.execute(side.update().where(side.c.position == sa.bindparam("p"))
                      .values(plain=sa.bindparam("c"), salts=sa.bindparam("s")),
                      [{"p": p, "c": c, "s": s} for p, (c, s) in rows.items()])
-    return Erasure(rows, found)
 
 
 class Vault:
@@ -273,6 +291,30 @@ class Vault:
     def erase(self, conn: Connection, subject: Subject) -> Erasure:
         """Erase every value about `subject`, in `conn`'s (write) transaction."""
         return erase(conn, self.side, self.events, subject)
+
+    def erase_texts(self, conn: Connection, positions: Sequence[int]) -> Erasure:
+        """Erase every free text of the events at `positions` (retention), in `conn`'s (write)
+        transaction."""
+        erasure = self.texts_of(conn, positions)
+        _rewrite(conn, self.side, erasure.rows)
+        return erasure
+
+    def texts_of(self, conn: Connection, positions: Sequence[int]) -> Erasure:
+        """What `erase_texts` would erase (nothing written)."""
+        found: dict[str, int] = {}
+        rows: dict[int, Sealed] = {}
+        wanted = set(positions)
+        if wanted:
+            p, t = self.side, self.events
+            q = (sa.select(p.c.position, t.c.topic, p.c.plain, p.c.salts)
+                 .join(t, t.c.position == p.c.position)
+                 .where(p.c.position.between(min(wanted), max(wanted))))
+            for position, topic, plain, salts in conn.execute(q):
+                if position in wanted:
+                    changed = erase_texts(topic, plain, salts, found)
+                    if changed is not None:
+                        rows[int(position)] = changed
+        return Erasure(rows, found)
 
     def erased(self, upto: int) -> dict[int, list[str]]:
         """The fields erased in each event up to position `upto` (position → field names)."""
