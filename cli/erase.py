@@ -27,4 +27,7 @@ def command(session: Session, subject: str, reason: str) -> None:
     done = erase(app, subject, reason=reason, actor=actor)
     by_field = ", ".join(f"{field} {n}" for field, n in sorted(done.fields.items()))
     click.echo(f"erased {done.count} values ({by_field}); recorded at #{done.recorded.position}; "
-               f"fingerprint {done.recorded.position}:{done.recorded.hash}")
+               f"fingerprint {done.recorded.position}:{done.recorded.hash}"
+               + (f"; {done.inside_the_chain} more are inside events stored by an earlier version "
+                  "and cannot be erased without breaking the chain" if done.inside_the_chain
+                  else ""))

@@ -30,6 +30,9 @@ class Erased:
 
     recorded: Logged
     fields: dict[str, int]
+    inside_the_chain: int = 0
+    """Values about the subject in events stored by an earlier version, inside the hashed
+    payload: out of erasure's reach."""
 
     @property
     def count(self) -> int:
@@ -45,24 +48,34 @@ def erase(app: Ledger, subject: str, *, reason: str, actor: str) -> Erased:
         found = Subject(name)
     except (ValidationError, ValueError) as e:
         raise InvalidInput(f"subject {subject!r}: {_first(e)}") from None
-    return erase_with(app, lambda vault, conn: vault.erase(conn, found), reason=reason,
+    with database_errors("read personal data"), app.store.engine.connect() as conn:
+        kept = app.store.vault.inside_the_chain(conn, found)
+    inside = (f" ({kept} values about them are inside events stored by an earlier version, "
+              "which cannot be erased without breaking the chain)") if kept else ""
+    done = erase_with(app, lambda vault, conn: vault.erase(conn, found), reason=reason,
                       actor=actor, nothing=f"no personal data about {name!r} is kept apart "
-                                           "from the chain: nothing erased")
+                                           f"from the chain: nothing erased{inside}")
+    return Erased(done.recorded, done.fields, kept)
 
 
 def erase_with(app: Ledger, erasing: Callable[[Vault, Connection], Erasure], *, reason: str,
                actor: str, nothing: str) -> Erased:
     """Run `erasing` under the append lock and record what it erased in the same transaction;
     refused with `nothing` if it erased nothing; then scrub the copies (`scrub`)."""
-    now, today = app._now()
     store = app.store
-    with database_errors("erase personal data"), store.transaction() as conn:
-        erasure = erasing(store.vault, conn)
-        if not erasure.count:
-            raise RuleViolation(nothing)
-        event = ledger_wide(app, conn, ev.PersonalDataErased, timestamp=now, actor=actor,
-                            effective=today, fields=erasure.fields, reason=reason)
-        (position,) = store.insert_batch(app.mapper.encode_batch([event]), conn=conn)  # type: ignore[attr-defined]
+
+    def attempt() -> tuple[int, ev.PersonalDataErased, Erasure]:
+        now, today = app._now()  # read again if another writer recorded a later time first
+        with database_errors("erase personal data"), store.transaction() as conn:
+            erasure = erasing(store.vault, conn)
+            if not erasure.count:
+                raise RuleViolation(nothing)
+            event = ledger_wide(app, conn, ev.PersonalDataErased, timestamp=now, actor=actor,
+                                effective=today, fields=erasure.fields, reason=reason)
+            (position,) = store.insert_batch(app.mapper.encode_batch([event]), conn=conn)  # type: ignore[attr-defined]
+        return position, event, erasure
+
+    position, event, erasure = app.retry.run(attempt)
     scrub(app)
     return Erased(Logged(position, store.fingerprint_at(position).hash, event), erasure.fields)
 

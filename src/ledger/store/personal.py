@@ -206,12 +206,21 @@ def candidates(conn: Connection, side: sa.Table, events: sa.Table,
     its longest word where the database can match it without regard to case."""
     q = (sa.select(side.c.position, events.c.topic, side.c.plain, side.c.salts)
          .join(events, events.c.position == side.c.position))
-    word = max(subject.key.split(), key=len)
-    postgres = conn.dialect.name == "postgresql"
-    if (postgres or word.isascii()) and not any(c in word for c in '"\\%_'):
-        q = q.where(side.c.plain.ilike(f"%{word}%") if postgres
+    word = _word(conn, subject)
+    if word is not None:
+        q = q.where(side.c.plain.ilike(f"%{word}%") if conn.dialect.name == "postgresql"
                     else side.c.plain.like(f"%{word}%"))
     yield from conn.execute(q.order_by(side.c.position))
+
+
+def _word(conn: Connection, subject: Subject) -> str | None:
+    """The subject's longest word, if the database can look for it without regard to case
+    (SQLite's LIKE folds ASCII only) and it needs no escaping."""
+    word = max(subject.key.split(), key=len)
+    if (conn.dialect.name == "postgresql" or word.isascii()) and not any(
+            c in word for c in '"\\%_'):
+        return word
+    return None
 
 
 def erase(conn: Connection, side: sa.Table, events: sa.Table, subject: Subject) -> Erasure:
@@ -291,6 +300,28 @@ class Vault:
     def erase(self, conn: Connection, subject: Subject) -> Erasure:
         """Erase every value about `subject`, in `conn`'s (write) transaction."""
         return erase(conn, self.side, self.events, subject)
+
+    def inside_the_chain(self, conn: Connection, subject: Subject) -> int:
+        """How many values about `subject` events stored by an earlier version hold inside their
+        hashed payload (no side row): those no erasure can reach without breaking the chain."""
+        p, t = self.side, self.events
+        q = (sa.select(t.c.topic, t.c.state).outerjoin(p, p.c.position == t.c.position)
+             .where(p.c.position.is_(None)))
+        word = _word(conn, subject)
+        if word is not None:
+            postgres = conn.dialect.name == "postgresql"
+            text = sa.func.convert_from(t.c.state, "UTF8") if postgres else sa.cast(t.c.state,
+                                                                                      sa.Text)
+            q = q.where(text.ilike(f"%{word}%") if postgres else text.like(f"%{word}%"))
+        count = 0
+        for topic, state in conn.execute(q):
+            try:
+                data, fields = json.loads(bytes(state)), possible_fields(ev.event_class(topic))
+            except (ValueError, TypeError):
+                continue
+            count += sum(1 for f in fields.all if isinstance(value := data.get(f), str)
+                         and subject.named_by(f, value, fields))
+        return count
 
     def erase_texts(self, conn: Connection, positions: Sequence[int]) -> Erasure:
         """Erase every free text of the events at `positions` (retention), in `conn`'s (write)
