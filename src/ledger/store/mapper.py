@@ -5,7 +5,8 @@ the columns of a bulk append (`EncodedBatch`)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -89,9 +90,13 @@ def _why(e: BaseException) -> str:
 class PydanticMapper(Mapper[UUID]):
     """Maps frozen pydantic events to stored bytes (their JSON) and back, types intact."""
 
+    random_bytes: Callable[[int], bytes] = staticmethod(os.urandom)
+    """Where the salts of personal values come from (a seeded source only for the demo, whose
+    fingerprint is then the same on every backend and every run)."""
+
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         """Encode an event's fields, except its stream identity, as compact JSON."""
-        state, personal = seal(domain_event)
+        state, personal = seal(domain_event, self.random_bytes)
         return _stamped(
             domain_event.originator_id, domain_event.originator_version,
             ev.topic_of(type(domain_event)), state,
@@ -101,7 +106,7 @@ class PydanticMapper(Mapper[UUID]):
     def encode_batch(self, domain_events: Sequence[Any]) -> EncodedBatch:
         """`to_stored_event` for a batch, as the columns `LedgerRecorder.insert_batch` appends:
         the same fields and bytes, without a `StoredEvent` object per event."""
-        sealed = [seal(e) for e in domain_events]
+        sealed = [seal(e, self.random_bytes) for e in domain_events]
         return EncodedBatch(
             [e.originator_id for e in domain_events],
             [e.originator_version for e in domain_events],

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,14 +60,16 @@ def _exclude(fields: tuple[str, ...]) -> dict[str, bool]:
     return found
 
 
-def seal(event: ev.LedgerEvent) -> tuple[bytes, Sealed | None]:
+def seal(event: ev.LedgerEvent,
+         random_bytes: Callable[[int], bytes] = os.urandom) -> tuple[bytes, Sealed | None]:
     """The bytes the chain hashes (each personal value replaced by its commitment, at the end
-    of the JSON object) and the side row's values; no side row if it has no personal value."""
+    of the JSON object) and the side row's values; no side row if it has no personal value.
+    Salts come from `random_bytes` (the system's randomness; a seeded one only for the demo)."""
     values = {f: v for f in personal_fields(event).all if (v := getattr(event, f)) is not None}
     state: bytes = event.__pydantic_serializer__.to_json(event, exclude=_exclude(tuple(values)))
     if not values:
         return state, None
-    salts = os.urandom(SALT_BYTES * len(values))
+    salts = random_bytes(SALT_BYTES * len(values))
     commits, clear, salted = [], [], {}
     for i, (field, value) in enumerate(values.items()):
         salt = salts[i * SALT_BYTES:(i + 1) * SALT_BYTES]
