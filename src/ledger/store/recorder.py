@@ -267,7 +267,7 @@ class LedgerRecorder(ApplicationRecorder):
         *,
         inclusive_of_start: bool = True,
     ) -> Sequence[Notification]:
-        """A page of the global sequence, in position order."""
+        """A page of the global sequence, in position order (personal values read back in)."""
         t = self.table
         q = sa.select(t)
         if start is not None:
@@ -278,7 +278,9 @@ class LedgerRecorder(ApplicationRecorder):
             q = q.where(t.c.topic.in_(list(topics)))
         q = q.order_by(t.c.position).limit(limit)
         with self._reading() as conn:
-            return [_notification(r) for r in conn.execute(q)]
+            rows = conn.execute(q).all()
+            plain = self.vault.clears(conn, rows[0].position, rows[-1].position) if rows else {}
+        return [_notification(r, plain.get(r.position)) for r in rows]
 
     def max_notification_id(self) -> int | None:
         """The last position, or None for an empty ledger."""
@@ -383,11 +385,11 @@ class LedgerRecorder(ApplicationRecorder):
         return verify_chain(self, expect, progress)
 
 
-def _notification(row: Any) -> Notification:
+def _notification(row: Any, plain: str | None) -> Notification:
     return Notification(
         id=row.position,
         originator_id=row.originator_id,
         originator_version=row.originator_version,
         topic=row.topic,
-        state=as_bytes(row.state),
+        state=readable(as_bytes(row.state), plain),
     )
