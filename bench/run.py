@@ -198,6 +198,8 @@ def step_append(args: argparse.Namespace) -> dict[str, Any]:
     from ledger.application import Ledger
 
     app = Ledger(_url(args))
+    # Seeded salts for the personal values: the same events give the same chain on both backends.
+    app.mapper.random_bytes = random.Random(args.seed).randbytes  # type: ignore[attr-defined]
     store, encode = app.store, app.mapper.encode_batch
     total, making, n = 0.0, 0.0, 0
     stream = batches(args.events, size=args.batch, seed=args.seed)

@@ -141,8 +141,11 @@ def reschedule(session: Session, ref: str, due: date, on: date, reason: str) -> 
 @click.argument("ref")
 @click.argument("text")
 @on_option
+@click.option("--personal", is_flag=True,
+              help="The note is about the people it names: its text is personal data, kept "
+                   "apart from the chain and erased with any of them (ledger erase).")
 @pass_session
-def note(session: Session, ref: str, text: str, on: date) -> None:
+def note(session: Session, ref: str, text: str, on: date, personal: bool) -> None:
     """Add a note TEXT to action REF.
 
     \b
@@ -151,7 +154,7 @@ def note(session: Session, ref: str, text: str, on: date) -> None:
     """
     actor = session.who()
     app = session.ledger(write=True)
-    echo_recorded(app.note_action(ref, text, on=on, actor=actor), app)
+    echo_recorded(app.note_action(ref, text, on=on, actor=actor, personal=personal), app)
 
 
 @command.command("withdraw")

@@ -14,11 +14,15 @@ from ledger.domain.errors import LedgerError
 
 @click.command("export")
 @click.argument("file", type=OUTPUT, metavar="FILE.jsonl")
+@click.option("--no-personal", is_flag=True,
+              help="Leave the personal values out: the file restores to a ledger whose "
+                   "personal data is beyond use (the chain and fingerprint are the same).")
 @pass_session
-def export(session: Session, file: str) -> None:
+def export(session: Session, file: str, no_personal: bool) -> None:
     """Write every stored event in order, with its position and hash, one JSON object per line
-    (streamed). FILE '-' writes to stdout. The file is readable by its owner only, written
-    whole or not at all, and may not be the ledger's own database.
+    (streamed), each with its personal values beside the hashed payload. FILE '-' writes to
+    stdout. The file is readable by its owner only, written whole or not at all, and may not be
+    the ledger's own database.
 
     \b
     Example:
@@ -26,10 +30,10 @@ def export(session: Session, file: str) -> None:
     """
     app = session.ledger(write=False)
     if file == "-":
-        head = app.export(sys.stdout)
+        head = app.export(sys.stdout, personal=not no_personal)
     else:
         with output_file(file, session.url, private=True) as out:
-            head = app.export(out)
+            head = app.export(out, personal=not no_personal)
     click.echo(f"exported {head.position} events; fingerprint {head}", err=True)
 
 

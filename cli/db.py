@@ -25,11 +25,16 @@ def command() -> None:
 @click.option("--projection-writer", "writer", metavar="ROLE",
               help="May also write the read models (reports from other roles fall back to the "
                    "log when the read model is behind).")
+@click.option("--erasure", metavar="ROLE",
+              help="May also erase personal data (ledger erase, retention apply): rewrite the "
+                   "personal values kept beside the log and rebuild the read models.")
 @pass_session
-def grant_command(session: Session, officer: str, auditor: str, writer: str | None) -> None:
+def grant_command(session: Session, officer: str, auditor: str, writer: str | None,
+                  erasure: str | None) -> None:
     """Set up least-privilege grants on PostgreSQL: officers append through the ledger's
     append function (never insert, update or delete), the projection writer keeps the read
-    models, auditors only read. Checks what each role then holds; refuses if not exactly that.
+    models, the erasure role alone may erase personal data, auditors only read. Checks what
+    each role then holds; refuses if not exactly that.
 
     \b
     Example:
@@ -37,7 +42,7 @@ def grant_command(session: Session, officer: str, auditor: str, writer: str | No
         --officer ig_officer --auditor ico_auditor --projection-writer ledger_projector
     """
     granted = grant_roles(session.ledger(write=True), officer=officer, auditor=auditor,
-                          writer=writer)
+                          writer=writer, erasure=erasure)
     for statement in granted.statements:
         click.echo(statement)
     for holding in granted.holdings:

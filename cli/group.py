@@ -40,8 +40,12 @@ COMMANDS: dict[str, Entry] = {
     "demo": Entry("demo", "command", "Build a fresh demo ledger with Coventry City Council's "
                   "2016 story and print the committee's two meeting reports, computed from the "
                   "events alone."),
+    "erase": Entry("erase", "command", "Put every personal value about SUBJECT beyond use: "
+                   "where SUBJECT is the actor or an owner, and every note, evidence, reason or "
+                   "resolution wording (kept apart from the chain) that names SUBJECT."),
     "export": Entry("backup", "export", "Write every stored event in order, with its position "
-                    "and hash, one JSON object per line (streamed)."),
+                    "and hash, one JSON object per line (streamed), each with its personal values "
+                    "beside the hashed payload."),
     "history": Entry("trail", "history", "Every event about REF: position, recorded time, "
                      "effective date, actor, what changed from → to, and the reason or "
                      "evidence."),
@@ -63,6 +67,8 @@ COMMANDS: dict[str, Entry] = {
                         "for reports."),
     "restore": Entry("backup", "restore", "Load an export into an empty ledger, verifying the "
                      "hash chain line by line and the trailer that ends the file."),
+    "retention": Entry("retention", "command", "Keep free-text personal data only so long "
+                       "after an action closes."),
     "retract": Entry("correct", "retract", "Retract the event at POSITION: from now on it reads "
                      "as never recorded (it stays in the chain)."),
     "show": Entry("show", "command", "Show record REF (of any kind): its state now in words, "

@@ -85,6 +85,9 @@ def summary(event: ev.LedgerEvent, was: dict[str, Any] | None = None) -> str:
         case ev.ReportPresented():
             params = ", ".join(f"{k} {v}" for k, v in e.parameters.items() if v)
             return f"report {e.number} presented ({params}; from {e.position}:{e.chain_hash[:12]}…)"
+        case ev.PersonalDataErased():
+            by_field = ", ".join(f"{k} {n}" for k, n in sorted(e.fields.items()))
+            return f"personal data erased: {e.count} values ({by_field}; {e.reason})"
         case ev.ReportReceived():
             return f"report requested by resolution {e.number} received at {e.by}"
         case ev.ActionWithdrawn():

@@ -64,6 +64,8 @@ class Rules:
     def check(self, e: ev.LedgerEvent) -> str | None:
         """Apply one event; what makes it illegal (one line), or None. An illegal event is
         still applied as it is, so later events are judged on the state the log gives."""
+        if isinstance(e, ev.LEDGER_WIDE):
+            return None  # changes no record (an erasure)
         record = self.records.get(e.ref)
         try:
             if record is None:

@@ -4,6 +4,7 @@ append-only triggers, and tampering with raw SQL caught at the exact first bad p
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import sqlite3
 import threading
@@ -20,6 +21,7 @@ from ledger.application import Ledger
 from ledger.domain import events as ev
 from ledger.domain.chain import GENESIS_HASH, Fingerprint, chain_hash
 from ledger.domain.errors import ChainBroken
+from ledger.domain.personal import commitment
 from ledger.domain.records import Action
 from ledger.store import sqlite_path
 
@@ -203,7 +205,7 @@ def test_update_and_delete_are_refused_by_triggers(ledger: Ledger, sql: str, ope
 def test_modified_state_bytes_break_the_chain_there(ledger: Ledger, position: int) -> None:
     with raw(ledger, unguarded=True) as con:
         state = con.execute(f"SELECT state FROM {EVENTS} WHERE position = ?", (position,)).fetchone()[0]
-        forged = bytes(state).replace(b'"actor":"', b'"actor":"x', 1)
+        forged = bytes(state).replace(b'"ref":"', b'"ref":"x', 1)
         assert forged != bytes(state)
         con.execute(f"UPDATE {EVENTS} SET state = ? WHERE position = ?", (forged, position))
     err = broken(ledger)
@@ -337,11 +339,19 @@ def test_event_appended_behind_the_ledgers_back_is_caught(ledger: Ledger) -> Non
 
 
 def rewrite_owner(con: sqlite3.Connection, position: int) -> None:
-    """Make the assignment at `position` say Eve where it said Dan."""
+    """Make the assignment at `position` say Eve where it said Dan: its personal value and the
+    commitment the hashed payload holds (recomputed with the same salt)."""
     state = bytes(con.execute(f"SELECT state FROM {EVENTS} WHERE position = ?", (position,)).fetchone()[0])
-    assert b'"owner":"Dan"' in state
+    plain, salts = con.execute(f"SELECT plain, salts FROM {EVENTS}_personal WHERE position = ?",
+                               (position,)).fetchone()
+    assert '"owner":"Dan"' in plain
+    found = re.search(rb'"owner":\{"\$c":"([0-9a-f]{64})"\}', state)
+    assert found is not None
+    forged = commitment(bytes.fromhex(json.loads(salts)["owner"]), "owner", "Eve").encode()
     con.execute(f"UPDATE {EVENTS} SET state = ? WHERE position = ?",
-                (state.replace(b'"owner":"Dan"', b'"owner":"Eve"'), position))
+                (state.replace(found.group(1), forged), position))
+    con.execute(f"UPDATE {EVENTS}_personal SET plain = ? WHERE position = ?",
+                (plain.replace('"owner":"Dan"', '"owner":"Eve"'), position))
 
 
 def test_truncated_tail_is_caught_by_the_remembered_head(ledger: Ledger) -> None:
@@ -359,6 +369,7 @@ def test_truncated_tail_with_a_forged_head_passes_plain_verify_but_not_a_publish
     kept = ledger.store.fingerprint_at(N - 2)
     with raw(ledger, unguarded=True) as con:
         con.execute(f"DELETE FROM {EVENTS} WHERE position > ?", (N - 2,))
+        con.execute(f"DELETE FROM {EVENTS}_personal WHERE position > ?", (N - 2,))
         set_head(con, kept)
     assert ledger.verify() == kept == ledger.fingerprint()
     assert ledger.verify(expect=kept) == kept

@@ -104,7 +104,7 @@ def test_verify_catches_modified_bytes(small: Ledger, engine: sa.Engine) -> None
     with engine.begin() as conn:
         changed = conn.exec_driver_sql(
             f"UPDATE {EVENTS} SET state = convert_to(replace(convert_from(state, 'UTF8'), "
-            "'Dan', 'Eve'), 'UTF8') WHERE position = 8").rowcount
+            "'\"ref\":\"', '\"ref\":\"x'), 'UTF8') WHERE position = 8").rowcount
     assert changed == 1
     with pytest.raises(ChainBroken) as info:
         small.verify()

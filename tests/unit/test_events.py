@@ -11,9 +11,12 @@ from uuid import uuid4
 import pytest
 
 from ledger.application import Ledger
+from ledger.application.erasing import erase
+from ledger.application.retention import set_schedule
 from ledger.domain import events as ev
 from ledger.domain.chain import Fingerprint
 from ledger.domain.errors import InvalidInput, StoreError
+from ledger.domain.personal import ERASED
 from ledger.domain.records import Action, Audit
 from ledger.domain.values import Logged
 
@@ -65,6 +68,12 @@ def scenario(app: Ledger, clock: Any) -> Scenario:
     s(app.correct(noted.position, reason="typo", values={"text": "Quotes received"},
                   actor="bob"))
     s(app.retract(noted.position, reason="noted on the wrong action", actor="bob"))
+    personal = app.note_action("A0", "Zed Zee phoned", on="2016-01-17", actor="bob", personal=True)
+    s(personal)
+    s([set_schedule(app, years=6, basis="TNA retention scheduling 11", actor="dpo")])
+    s([erase(app, "zed zee", reason="erasure request", actor="dpo").recorded])
+    (note,) = personal  # as it reads after the erasure
+    s.created[note.position] = note.event.model_copy(update={"text": ERASED})
     s(app.add_meeting("M1", committee="ARAC", on="2016-01-20", actor="clerk"))
     s(app.add_meeting("M2", committee="ARAC", on="2016-02-15", actor="clerk"))
     s(app.add_meeting("M3", committee="ARAC", on="2016-06-20", actor="clerk"))

@@ -160,11 +160,12 @@ class Ledger(Amending):
         return self._save(action)
 
     @command
-    def note_action(self, ref: ev.Ref, text: ev.Text, *, on: date, actor: ev.Name) -> list[Logged]:
-        """Add a note to an action."""
+    def note_action(self, ref: ev.Ref, text: ev.Text, *, on: date, actor: ev.Name,
+                    personal: bool = False) -> list[Logged]:
+        """Add a note to an action (`personal`: about the people it names)."""
         now, today = self._now()
         action = self.get(ref, Action)
-        action.note(text, on, today, actor=actor, timestamp=now)
+        action.note(text, on, today, actor=actor, timestamp=now, personal=personal)
         return self._save(action)
 
     @command

@@ -84,6 +84,14 @@ def reproduce_presented(app: Ledger, meeting: str, number: int | None = None,
     app.verify(expect=Fingerprint(chosen.position, chosen.chain_hash))
     again = rerender(app, chosen, fmt)
     if not again.identical:
+        erased = app.store.vault.erased(chosen.position)
+        if erased:
+            count = sum(len(fields) for fields in erased.values())
+            where = "; ".join(f"#{p} {', '.join(fields)}" for p, fields in erased.items())
+            raise RuleViolation(
+                f"report {chosen.number} presented to {meeting}: the trail is intact (fingerprint "
+                f"{chosen.position}:{chosen.chain_hash} verified) but the paper cannot be "
+                f"reproduced byte-identical because {count} values were erased ({where})")
         raise RuleViolation(
             f"report {chosen.number} presented to {meeting} does not reproduce: sha256 "
             f"{again.sha256} but {chosen.sha256} was recorded")

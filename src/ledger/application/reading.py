@@ -19,6 +19,7 @@ from ledger.domain.errors import InvalidInput, LedgerError, StoreError
 from ledger.domain.values import Logged
 from ledger.store import LedgerInfrastructure, LedgerRecorder, PydanticMapper, export_record, sqlite_path
 from ledger.store.codecs import TRAILER, export_trailer, read_trailer
+from ledger.store.personal import exported, readable
 
 MAX_LINE = 16 * 1024 * 1024
 """The longest line `restore` reads (characters): an export's lines are a few hundred."""
@@ -74,15 +75,33 @@ class LedgerLog(Application[UUID]):
                     raise StoreError(f"position {position}: {e} (run ledger verify)") from e
                 yield Logged(position, digest, event, roles.get(position))
 
-    def export(self, out: TextIO) -> Fingerprint:
+    def export(self, out: TextIO, *, personal: bool = True, batch: int = 5000) -> Fingerprint:
         """Write every stored event, in order, with its position and hash, one JSON per line,
-        then a trailer line with the count and the head (`restore` refuses a file without it)."""
+        then a trailer line with the count and the head (`restore` refuses a file without it).
+        Each line carries its personal values apart from the hashed payload, unless `personal`
+        is False: then the file restores to a ledger whose personal data is beyond use."""
         head = EMPTY
-        for row in self.store.iter_rows():
-            out.write(json.dumps(export_record(row), separators=(",", ":")) + "\n")
+        rows: list[Any] = []
+        for row in self.store.iter_rows(batch=batch):
+            rows.append(row)
+            if len(rows) >= batch:
+                self._export_rows(out, rows, personal)
+                rows = []
             head = Fingerprint(row.position, row.hash)
+        self._export_rows(out, rows, personal)
         out.write(json.dumps(export_trailer(head), separators=(",", ":")) + "\n")
         return head
+
+    def _export_rows(self, out: TextIO, rows: list[Any], personal: bool) -> None:
+        if not rows:
+            return
+        sealed = {}
+        if personal:
+            with self.store.engine.connect() as conn:
+                sealed = self.store.vault.sealed(conn, rows[0].position, rows[-1].position)
+        for row in rows:
+            record = {**export_record(row), **exported(sealed.get(row.position))}
+            out.write(json.dumps(record, separators=(",", ":")) + "\n")
 
     def restore(self, source: TextIO, max_line: int = MAX_LINE) -> Fingerprint:
         """Load an export into this (empty) ledger, verifying the chain, the recorded times and
@@ -128,12 +147,18 @@ class LedgerLog(Application[UUID]):
             raise InvalidInput(str(e)) from None
         rows = self.store.rows_for(ev.record_id(ref))
         roles = self.store.appenders([r.position for r in rows])
-        return [Logged(r.position, r.hash, self._decode(r), roles.get(r.position)) for r in rows]
+        clears = self.store.vault.clears_for([r.position for r in rows])
+        return [Logged(r.position, r.hash, self._decode(r, clears.get(r.position)),
+                       roles.get(r.position)) for r in rows]
 
-    def _decode(self, row: Any) -> ev.LedgerEvent:
-        """The event of a stored row with typed attributes (from `rows_for`)."""
+    def _decode(self, row: Any, clear: str | None = None) -> ev.LedgerEvent:
+        """The event of a stored row with typed attributes (from `rows_for`), with its personal
+        values `clear` (read here by position if not given)."""
+        if clear is None:
+            clear = self.store.vault.clears_for([row.position]).get(row.position)
         decode = cast(PydanticMapper, self.mapper).from_row
-        return cast(ev.LedgerEvent, decode(row.originator_id, row.originator_version, row.topic, row.state))
+        return cast(ev.LedgerEvent, decode(row.originator_id, row.originator_version, row.topic,
+                                           readable(bytes(row.state), clear)))
 
 
 def _check_trailer(line: int, declared: Fingerprint, last: Fingerprint) -> None:

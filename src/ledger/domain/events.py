@@ -302,9 +302,11 @@ class ActionRescheduled(LedgerEvent):
 
 
 class ActionNoted(LedgerEvent):
-    """A note was added to an action."""
+    """A note was added to an action; `personal`: it is about the people it names, so its text
+    is personal data (`ledger.domain.personal`)."""
 
     text: Text
+    personal: bool = False
 
 
 class MilestoneSet(LedgerEvent):
@@ -392,6 +394,41 @@ class EventRetracted(LedgerEvent):
     reason: Text
 
 
+ERASURE_REF = "~personal-data"
+"""The stream of erasures: not a ref anyone can type (refs start with a letter or digit)."""
+
+
+class PersonalDataErased(LedgerEvent):
+    """Personal data about one data subject was put beyond use: who did it, when, why and how
+    many values, by field (never the subject's name nor the values)."""
+
+    ref: str = ERASURE_REF
+    fields: dict[str, int]
+    reason: Text
+
+    @property
+    def count(self) -> int:
+        """How many values were erased."""
+        return sum(self.fields.values())
+
+
+RETENTION_REF = "~retention"
+"""The stream of the retention schedule."""
+
+
+class RetentionScheduled(LedgerEvent):
+    """The retention schedule was set: free-text personal data of an action closed more than
+    `years` ago is erased by `ledger retention apply`; `basis` says whose guidance it follows."""
+
+    ref: str = RETENTION_REF
+    years: int = Field(ge=1, le=100)
+    basis: Text
+
+
+LEDGER_WIDE: tuple[type[LedgerEvent], ...] = (PersonalDataErased, RetentionScheduled)
+"""Events about the ledger as a whole, in a stream of their own, changing no record."""
+
+
 AMENDMENTS: tuple[type[LedgerEvent], ...] = (EventCorrected, EventRetracted)
 """The events that change how earlier events read, rather than the record itself."""
 
@@ -408,7 +445,8 @@ ALL_EVENTS: tuple[type[LedgerEvent], ...] = (
     AuditRecorded, RecommendationMade, ActionAdded, ActionStarted, ActionCompleted,
     ActionReopened, ActionAssigned, ActionRescheduled, ActionNoted, MilestoneSet,
     MilestoneAchieved, MeetingScheduled, ResolutionPassed, ReportReceived, ReportPresented,
-    ActionWithdrawn, ActionSuperseded, EventCorrected, EventRetracted,
+    ActionWithdrawn, ActionSuperseded, EventCorrected, EventRetracted, PersonalDataErased,
+    RetentionScheduled,
 )
 
 

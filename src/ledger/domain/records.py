@@ -289,10 +289,12 @@ class Action(Record):
         self.trigger(ev.ActionRescheduled, effective=on, actor=actor, timestamp=timestamp,
                      due=due, previous=self.due, reason=reason)
 
-    def note(self, text: str, on: date, today: date, *, actor: str, timestamp: datetime) -> None:
-        """Add a note."""
+    def note(self, text: str, on: date, today: date, *, actor: str, timestamp: datetime,
+             personal: bool = False) -> None:
+        """Add a note (`personal`: about the people it names)."""
         self.check_effective(on, today)
-        self.trigger(ev.ActionNoted, effective=on, actor=actor, timestamp=timestamp, text=text)
+        self.trigger(ev.ActionNoted, effective=on, actor=actor, timestamp=timestamp, text=text,
+                     personal=personal)
 
 
 class Milestone(Record):

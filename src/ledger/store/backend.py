@@ -53,6 +53,10 @@ class Backend:
     def uninstall(self, conn: Connection) -> None:
         """Drop what `install` added beside the tables (before they are dropped)."""
 
+    def scrub(self, engine: Engine) -> None:
+        """Leave no copy of rewritten or deleted rows in the database's own files, where the
+        backend can (SQLite: its write-ahead log); nothing here."""
+
     def appenders(self, conn: Connection, positions: Sequence[int]) -> dict[int, str]:
         """The role the database authenticated for each of `positions` it knows (none here)."""
         return {}

@@ -1,10 +1,12 @@
-"""The mapper: frozen pydantic events to stored bytes (their JSON) and back, one at a time
-(`StampedEvent`) or as the columns of a bulk append (`EncodedBatch`)."""
+"""The mapper: frozen pydantic events to stored bytes (their JSON, personal values replaced by
+commitments, the values beside: `store.personal`) and back, one at a time (`StampedEvent`) or as
+the columns of a bulk append (`EncodedBatch`)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -16,6 +18,7 @@ from ledger.domain.errors import StoreError
 from ledger.domain.values import EPOCH, MICROSECOND
 from ledger.store.codecs import HEX32, as_bytes, stamp_micros, stamp_text, stored_bytes
 from ledger.store.errors import one_line
+from ledger.store.personal import Sealed, readable, seal, unsealed
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,8 @@ class StampedEvent(StoredEvent):
     """A stored event that also says when it was recorded (microseconds since the epoch)."""
 
     recorded_at: int | None = None
+    personal: Sealed | None = None
+    """The personal values and salts kept beside the hashed bytes (`store.personal`)."""
 
 
 _new_object = object.__new__
@@ -30,13 +35,13 @@ _set_attribute = object.__setattr__
 
 
 def _stamped(originator_id: UUID, originator_version: int, topic: str, state: bytes,
-             recorded_at: int | None) -> StampedEvent:
+             recorded_at: int | None, personal: Sealed | None = None) -> StampedEvent:
     """`StampedEvent(...)` without the frozen dataclass's `__init__` (one `object.__setattr__`
     per field): the instance's `__dict__` is set in one go, to the same fields and values."""
     stored: StampedEvent = _new_object(StampedEvent)
     _set_attribute(stored, "__dict__", {
         "originator_id": originator_id, "originator_version": originator_version,
-        "topic": topic, "state": state, "recorded_at": recorded_at})
+        "topic": topic, "state": state, "recorded_at": recorded_at, "personal": personal})
     return stored
 
 
@@ -50,6 +55,8 @@ class EncodedBatch:
     topics: list[str]
     states: list[bytes]
     recorded_at: list[int | None]
+    personal: list[Sealed | None] | None = None
+    """Each event's personal values and salts, to keep beside it (None: none in the batch)."""
 
     def __len__(self) -> int:
         return len(self.originator_ids)
@@ -61,17 +68,14 @@ class EncodedBatch:
         return cls([e.originator_id for e in stored_events],
                    [e.originator_version for e in stored_events],
                    [e.topic for e in stored_events], [e.state for e in stored_events],
-                   [_recorded_at(e) for e in stored_events])
+                   [_recorded_at(e) for e in stored_events],
+                   [getattr(e, "personal", None) for e in stored_events])
 
 
 def _recorded_at(stored: StoredEvent) -> int | None:
     """A stored event's recorded time: its own, else the one in its JSON (None if neither)."""
     stamp: int | None = getattr(stored, "recorded_at", None)
     return stamp if stamp is not None else stamp_micros(stamp_text(as_bytes(stored.state)))
-
-
-_EXCLUDE_IDENTITY: dict[str, bool] = dict.fromkeys(("originator_id", "originator_version"), True)
-"""The fields a stored event keeps in its own columns rather than in its JSON."""
 
 
 def _why(e: BaseException) -> str:
@@ -86,32 +90,39 @@ def _why(e: BaseException) -> str:
 class PydanticMapper(Mapper[UUID]):
     """Maps frozen pydantic events to stored bytes (their JSON) and back, types intact."""
 
+    random_bytes: Callable[[int], bytes] = staticmethod(os.urandom)
+    """Where the salts of personal values come from (a seeded source only for the demo, whose
+    fingerprint is then the same on every backend and every run)."""
+
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         """Encode an event's fields, except its stream identity, as compact JSON."""
-        # The model's serializer directly: the bytes of `model_dump_json(exclude=...).encode()`
-        # (the exclusion given as a dict: pydantic-core converts a set or frozenset on every call).
+        state, personal = seal(domain_event, self.random_bytes)
         return _stamped(
             domain_event.originator_id, domain_event.originator_version,
-            ev.topic_of(type(domain_event)),
-            domain_event.__pydantic_serializer__.to_json(domain_event, exclude=_EXCLUDE_IDENTITY),
-            (domain_event.timestamp - EPOCH) // MICROSECOND)  # micros(timestamp), inline
+            ev.topic_of(type(domain_event)), state,
+            (domain_event.timestamp - EPOCH) // MICROSECOND,  # micros(timestamp), inline
+            personal)
 
     def encode_batch(self, domain_events: Sequence[Any]) -> EncodedBatch:
         """`to_stored_event` for a batch, as the columns `LedgerRecorder.insert_batch` appends:
         the same fields and bytes, without a `StoredEvent` object per event."""
+        sealed = [seal(e, self.random_bytes) for e in domain_events]
         return EncodedBatch(
             [e.originator_id for e in domain_events],
             [e.originator_version for e in domain_events],
             [ev.topic_of(type(e)) for e in domain_events],
-            [e.__pydantic_serializer__.to_json(e, exclude=_EXCLUDE_IDENTITY)
-             for e in domain_events],
-            [(e.timestamp - EPOCH) // MICROSECOND for e in domain_events])
+            [state for state, _ in sealed],
+            [(e.timestamp - EPOCH) // MICROSECOND for e in domain_events],
+            [personal for _, personal in sealed])
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         """Validate stored JSON back into its event class (dates, enums and tuples restored)."""
         try:
             cls = ev.event_class(stored_event.topic)
             state = stored_event.state
+            personal: Sealed | None = getattr(stored_event, "personal", None)
+            if personal is not None:  # as encoded here: the values still beside the payload
+                state = readable(state, personal[0])
             if (type(state) is bytes and state[:1] == b"{" and state[-1:] == b"}"
                     and type(stored_event.originator_id) is UUID
                     and type(stored_event.originator_version) is int):
@@ -126,7 +137,7 @@ class PydanticMapper(Mapper[UUID]):
                             stored_event.originator_version))
                 except Exception:  # the general path below decides, and words the error
                     pass
-            data = json.loads(state)
+            data = unsealed(cls, json.loads(state))
             data["originator_id"] = stored_event.originator_id
             data["originator_version"] = stored_event.originator_version
             return cls.model_validate(data)

@@ -142,6 +142,14 @@ class PostgreSQLBackend(Backend):
         ]:
             conn.exec_driver_sql(statement)
 
+    def scrub(self, engine: Engine) -> None:
+        """Reclaim the dead row versions of the personal values an erasure rewrote (`VACUUM`,
+        outside a transaction; PostgreSQL only warns, and skips, for a role that does not own
+        the table)."""
+        side = f"{self.table.name}_personal"
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql(f"VACUUM {_q(side)}")
+
     def uninstall(self, conn: Connection) -> None:
         """Drop the appenders table (with the events table, to rebuild a demo ledger)."""
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_q(appenders_name(self.table.name))}")

@@ -25,6 +25,7 @@ from ledger.store.codecs import as_bytes, as_uuid, restored, rising
 from ledger.store.engine import backend_for, for_writing
 from ledger.store.errors import one_line, reading, writing
 from ledger.store.mapper import EncodedBatch
+from ledger.store.personal import Sealed, Vault, personal_table, readable, restored_personal
 from ledger.store.schema import EVENTS_TABLE, create_missing, events_table, head_table
 from ledger.store.tracking import PollingSubscription
 from ledger.store.verify import verify as verify_chain
@@ -40,6 +41,9 @@ class LedgerRecorder(ApplicationRecorder):
         self.metadata = sa.MetaData()
         self.table = t = events_table(self.metadata, table_name)
         self.head_table = head_table(self.metadata, table_name)
+        self.personal = personal_table(self.metadata, table_name)
+        self.vault = Vault(engine, self.personal, t)
+        """Personal values and their salts, beside the hashed events (`store.personal`)."""
         self.topics = topics
         """The event types this store may hold (None: any); `verify` names a row of another."""
         self.backend = backend_for(engine, self.table, topics)
@@ -61,8 +65,8 @@ class LedgerRecorder(ApplicationRecorder):
                 self.backend.install(conn)
 
         try:
-            create_missing(self.engine, self.write_engine, [self.table, self.head_table],
-                           then=install)
+            create_missing(self.engine, self.write_engine,
+                           [self.table, self.head_table, self.personal], then=install)
             if not self.backend.installed(self.engine):  # a ledger made by an older version
                 with self.write_engine.begin() as conn:
                     self.backend.install(conn)
@@ -108,16 +112,18 @@ class LedgerRecorder(ApplicationRecorder):
     def _append(self, conn: Connection, batch: EncodedBatch) -> list[int]:
         """Chain the batch after the last row (checking its recorded times), insert it."""
         appended = self.backend.append(conn, batch)  # PostgreSQL: by the database itself
-        if appended is not None:
-            return appended
-        last = conn.execute(self._last).first()
-        rows = (chain_batch(batch, last.position, last.hash, last.recorded_at) if last
-                else chain_batch(batch, 0, GENESIS_HASH, None))
-        if rows is None:
-            return []
-        self.backend.insert(conn, rows)
-        self._remember_head(conn, Fingerprint(rows.positions[-1], rows.hashes[-1]))
-        return list(rows.positions)
+        if appended is None:
+            last = conn.execute(self._last).first()
+            rows = (chain_batch(batch, last.position, last.hash, last.recorded_at) if last
+                    else chain_batch(batch, 0, GENESIS_HASH, None))
+            if rows is None:
+                return []
+            self.backend.insert(conn, rows)
+            self._remember_head(conn, Fingerprint(rows.positions[-1], rows.hashes[-1]))
+            appended = list(rows.positions)
+        if batch.personal is not None:
+            self.vault.keep(conn, zip(appended, batch.personal, strict=True))
+        return appended
 
     def _remember_head(self, conn: Connection, head: Fingerprint) -> None:
         h = self.head_table
@@ -146,17 +152,21 @@ class LedgerRecorder(ApplicationRecorder):
                     "empty store"
                 )
             pending: list[dict[str, Any]] = []
+            side: list[tuple[int, Sealed | None]] = []
             latest: int | None = None
             for line, record in records:
                 row = restored(line, record, head, check)
                 latest = rising(line, latest, row["recorded_at"])
                 head = Fingerprint(row["position"], row["hash"])
                 pending.append(row)
+                side.append((row["position"], restored_personal(line, record, row)))
                 if len(pending) >= batch:
                     conn.execute(self.table.insert(), pending)
-                    pending = []
+                    self.vault.keep(conn, side)
+                    pending, side = [], []
             if pending:
                 conn.execute(self.table.insert(), pending)
+                self.vault.keep(conn, side)
             if head.position:
                 self._remember_head(conn, head)
             return head
@@ -226,10 +236,10 @@ class LedgerRecorder(ApplicationRecorder):
         limit: int | None = None,
     ) -> Sequence[StoredEvent]:
         """The stored events of one aggregate, by version."""
-        t = self.table
-        q = sa.select(t.c.originator_id, t.c.originator_version, t.c.topic, t.c.state).where(
-            t.c.originator_id == as_uuid(originator_id)
-        )
+        t, p = self.table, self.personal
+        q = (sa.select(t.c.originator_id, t.c.originator_version, t.c.topic, t.c.state, p.c.plain)
+             .outerjoin(p, p.c.position == t.c.position)
+             .where(t.c.originator_id == as_uuid(originator_id)))
         if gt is not None:
             q = q.where(t.c.originator_version > gt)
         if lte is not None:
@@ -243,7 +253,7 @@ class LedgerRecorder(ApplicationRecorder):
                     originator_id=r.originator_id,
                     originator_version=r.originator_version,
                     topic=r.topic,
-                    state=as_bytes(r.state),
+                    state=readable(as_bytes(r.state), r.plain),
                 )
                 for r in conn.execute(q)
             ]
@@ -257,7 +267,7 @@ class LedgerRecorder(ApplicationRecorder):
         *,
         inclusive_of_start: bool = True,
     ) -> Sequence[Notification]:
-        """A page of the global sequence, in position order."""
+        """A page of the global sequence, in position order (personal values read back in)."""
         t = self.table
         q = sa.select(t)
         if start is not None:
@@ -268,7 +278,9 @@ class LedgerRecorder(ApplicationRecorder):
             q = q.where(t.c.topic.in_(list(topics)))
         q = q.order_by(t.c.position).limit(limit)
         with self._reading() as conn:
-            return [_notification(r) for r in conn.execute(q)]
+            rows = conn.execute(q).all()
+            plain = self.vault.clears(conn, rows[0].position, rows[-1].position) if rows else {}
+        return [_notification(r, plain.get(r.position)) for r in rows]
 
     def max_notification_id(self) -> int | None:
         """The last position, or None for an empty ledger."""
@@ -302,24 +314,37 @@ class LedgerRecorder(ApplicationRecorder):
                 return
 
     def iter_pages(
-        self, start: int = 1, stop: int | None = None, batch: int = 5000
+        self, start: int = 1, stop: int | None = None, batch: int = 5000, *,
+        personal: bool = True,
     ) -> Iterator[list[tuple[Any, ...]]]:
         """Stream stored rows in position order as pages of plain tuples
 
         `(position, originator_id, originator_version, topic, state, hash, recorded_at)`, each
         value as the driver returns it: on SQLite the id is the stored text (32 hex digits) and
         no type processing is done, which is what makes this the fast path (verify, catch-up,
-        stream). Use `iter_rows` for rows with typed attributes."""
+        stream). Use `iter_rows` for rows with typed attributes. The state has its personal
+        values read back in (`personal.readable`), unless `personal` is False: then it is the
+        bytes the chain hashed."""
         after = start - 1
         while True:
             with self._reading() as conn:
                 rows = self.backend.read_page(conn, after, stop, batch)
+                if personal and rows:
+                    rows = self._readable(conn, rows)
             if not rows:
                 return
             yield rows
             after = rows[-1][0]
             if len(rows) < batch:
                 return
+
+    def _readable(self, conn: Connection, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        clears = self.vault.clears(conn, rows[0][0], rows[-1][0])
+        if not clears:
+            return rows
+        get = clears.get
+        return [row if (clear := get(row[0])) is None
+                else (*row[:4], readable(as_bytes(row[4]), clear), *row[5:]) for row in rows]
 
     def appenders(self, positions: Sequence[int]) -> dict[int, str]:
         """The role the database authenticated for each of `positions` it noted (PostgreSQL;
@@ -360,11 +385,11 @@ class LedgerRecorder(ApplicationRecorder):
         return verify_chain(self, expect, progress)
 
 
-def _notification(row: Any) -> Notification:
+def _notification(row: Any, plain: str | None) -> Notification:
     return Notification(
         id=row.position,
         originator_id=row.originator_id,
         originator_version=row.originator_version,
         topic=row.topic,
-        state=as_bytes(row.state),
+        state=readable(as_bytes(row.state), plain),
     )

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from ledger.domain.errors import InvalidInput, StoreError
+from ledger.store.personal import personal_name
 from ledger.store.postgresql import append_function, appenders_name, lock_function
 
 TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")
@@ -26,13 +27,16 @@ class Granted:
 
 
 def grant(engine: Engine, *, officer: str, auditor: str, writer: str | None,
-          event_tables: Sequence[str], head_table: str, model_tables: Sequence[str]) -> Granted:
+          event_tables: Sequence[str], head_table: str, model_tables: Sequence[str],
+          erasure: str | None = None) -> Granted:
     """Grant each role exactly what it needs on the ledger's tables and append functions, then
-    check what each holds; refuse, granting nothing, if that is not exactly it."""
+    check what each holds; refuse, granting nothing, if that is not exactly it. The erasure
+    role alone may rewrite personal values (`ledger erase`): it also appends the erasure event
+    and rebuilds the read model."""
     if engine.dialect.name != "postgresql":
         raise InvalidInput("roles and grants need PostgreSQL; a SQLite file has no users")
     q = engine.dialect.identifier_preparer.quote
-    roles = [r for r in (officer, auditor, writer) if r]
+    roles = [r for r in (officer, auditor, writer, erasure) if r]
     functions = [f for t in event_tables for f in (append_function(t), lock_function(t))]
     try:
         with engine.begin() as conn:
@@ -42,8 +46,9 @@ def grant(engine: Engine, *, officer: str, auditor: str, writer: str | None,
                     raise InvalidInput(f"role {role} does not exist (create it first, e.g. "
                                        f"CREATE ROLE {q(role)} LOGIN)")
             schema = conn.execute(sa.text("SELECT current_schema()")).scalar_one()
-            tables = [*event_tables, *(appenders_name(t) for t in event_tables), head_table,
-                      *model_tables]
+            personal = [personal_name(t) for t in event_tables]
+            tables = [*event_tables, *(appenders_name(t) for t in event_tables), *personal,
+                      head_table, *model_tables]
             every = ", ".join(q(t) for t in tables)
             who = ", ".join(q(r) for r in roles)
             routines = ", ".join(functions)
@@ -54,20 +59,33 @@ def grant(engine: Engine, *, officer: str, auditor: str, writer: str | None,
                 f"GRANT USAGE ON SCHEMA {q(schema)} TO {who}",
                 f"GRANT SELECT ON {every} TO {who}",
                 f"GRANT EXECUTE ON FUNCTION {routines} TO {q(officer)}",
+                # An append keeps its events' personal values beside them (`store.personal`).
+                f"GRANT INSERT ON {', '.join(q(t) for t in personal)} TO {q(officer)}",
             ]
-            if writer:
+            for keeper in filter(None, (writer, erasure)):
                 statements += [
                     f"GRANT INSERT, UPDATE, DELETE ON {', '.join(q(t) for t in model_tables)} "
-                    f"TO {q(writer)}",
-                    f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {q(schema)} TO {q(writer)}",
+                    f"TO {q(keeper)}",
+                    f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {q(schema)} TO {q(keeper)}",
+                ]
+            if erasure:
+                statements += [
+                    f"GRANT EXECUTE ON FUNCTION {routines} TO {q(erasure)}",
+                    f"GRANT INSERT, UPDATE ON {', '.join(q(t) for t in personal)} TO {q(erasure)}",
                 ]
             for statement in statements:
                 conn.exec_driver_sql(statement)
             expected = {role: ({t: {"SELECT"} for t in tables}, set[str]()) for role in roles}
             expected[officer][1].update(functions)
-            if writer:
+            for t in personal:
+                expected[officer][0][t] = {"SELECT", "INSERT"}
+            for keeper in filter(None, (writer, erasure)):
                 for t in model_tables:
-                    expected[writer][0][t] = set(_MODEL_WRITES)
+                    expected[keeper][0][t] = set(_MODEL_WRITES)
+            if erasure:
+                expected[erasure][1].update(functions)
+                for t in personal:
+                    expected[erasure][0][t] = {"SELECT", "INSERT", "UPDATE"}
             holdings = _check(conn, schema, expected, functions)
     except sa.exc.DBAPIError as e:
         raise StoreError(f"cannot grant: {str(e.orig).strip().splitlines()[0]}") from e
@@ -99,7 +117,7 @@ def _check(conn: Connection, schema: str,
         writes = sorted(t for t in on_tables if held[t] - {"SELECT"})
         holdings.append(
             f"{role}: SELECT on {len(on_tables)} tables"
-            + (f"; INSERT, UPDATE, DELETE on {len(writes)} read-model tables" if writes else "")
+            + (f"; writes on {len(writes)} tables" if writes else "")
             + (f"; EXECUTE on {', '.join(f.split('(')[0] for f in sorted(runs))}" if runs else ""))
     return holdings
 

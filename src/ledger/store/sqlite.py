@@ -74,11 +74,26 @@ class SQLiteBackend(Backend):
                 # is about 50 MB) in memory: a speed setting only, filled as pages are used.
                 cur.execute(f"PRAGMA cache_size=-{CACHE_KB}")
             cur.execute("PRAGMA synchronous=FULL")
+            # Deleted and overwritten content is zeroed, not left in free pages: an erased
+            # personal value leaves no trace in the file (`ledger erase`).
+            cur.execute("PRAGMA secure_delete=ON")
             cur.execute("PRAGMA busy_timeout=60000")
             cur.close()
 
         sa_event.listen(engine, "begin", _begin)
         return engine
+
+    def scrub(self, engine: Engine) -> None:
+        """Fold the write-ahead log into the file and truncate it to nothing, so no earlier
+        page image (holding an erased value) is left in the -wal file; refused while a reader
+        still holds an old snapshot."""
+        if sqlite_path(engine.url) is None:
+            return
+        with engine.connect() as conn:
+            busy, _log, _done = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+        if busy:
+            raise StoreError("another process is reading the ledger: the write-ahead log could "
+                             "not be emptied; run ledger erase again when it has finished")
 
     def append_only_ddl(self) -> list[str]:
         """Triggers that abort any UPDATE or DELETE."""

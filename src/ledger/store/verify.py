@@ -37,6 +37,10 @@ def verify(recorder: LedgerRecorder, expect: Fingerprint | None = None,
             head.position + 1,
         )
     _check_remembered(head, recorder.remembered_head())
+    altered = recorder.vault.check()
+    if altered is not None:
+        raise ChainBroken(f"personal data altered at position {altered[0]}: {altered[1]} (the "
+                          "side table of personal values was edited)", altered[0])
     return head
 
 
@@ -53,7 +57,7 @@ def _recompute(recorder: LedgerRecorder, expect: Fingerprint | None,
     latest: int | None = None  # the last recorded time seen
     text: bytes | None = b""  # the last recorded time's text, and its micros (a cache:
     stamp: int | None = None  # the events of one command share their recorded time)
-    for page in recorder.iter_pages():
+    for page in recorder.iter_pages(personal=False):
         for position, oid, version, topic, state, stored, recorded_at in page:
             if position != expected_position:
                 raise ChainBroken(
