@@ -38,6 +38,7 @@ def main(ctx: click.Context, db: str, actor: str | None) -> None:
 def _register() -> None:
     from ledger.cli import (
         action,
+        assess,
         audit,
         backup,
         chart,
@@ -57,7 +58,7 @@ def _register() -> None:
     )
 
     for module in (audit, recommendation, action, milestone, meeting, resolution, show, verify,
-                   report, requests, projections_cmd, importer, chart, db, demo):
+                   report, requests, projections_cmd, importer, chart, db, demo, assess):
         main.add_command(module.command)
     for extra in (*trail.commands, *backup.commands):
         main.add_command(extra)

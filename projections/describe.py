@@ -26,7 +26,8 @@ def summary(event: ev.LedgerEvent) -> str:
     match e:
         case ev.AuditRecorded():
             areas = ", ".join(f"{k}: {v.value}" for k, v in e.areas.items())
-            return f"{e.kind.value} {e.title!r}" + (f" [{areas}]" if areas else "")
+            follows = f" following up {e.follows}" if e.follows else ""
+            return f"{e.kind.value} {e.title!r}{follows}" + (f" [{areas}]" if areas else "")
         case ev.RecommendationMade():
             return f"{e.priority.value} recommendation of {e.audit} ({e.response.value})"
         case ev.ActionAdded():
@@ -62,6 +63,10 @@ def summary(event: ev.LedgerEvent) -> str:
         case ev.ReportPresented():
             params = ", ".join(f"{k} {v}" for k, v in e.parameters.items() if v)
             return f"report {e.number} presented ({params}; from {e.position}:{e.chain_hash[:12]}…)"
+        case ev.ImplementationAssessed():
+            return f"{e.by} found it {e.outcome.value}" + (f" ({e.note})" if e.note else "")
+        case ev.AssuranceRevised():
+            return f"assurance for {e.area} rated {e.rating.value}"
         case ev.ReportReceived():
             return f"report requested by resolution {e.number} received at {e.by}"
     return type(e).__name__

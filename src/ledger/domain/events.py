@@ -14,7 +14,16 @@ from enum import StrEnum
 from typing import Annotated, Any
 from uuid import UUID, uuid5
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationInfo,
+    model_serializer,
+)
 
 # --------------------------------------------------------------------------------------------
 # Value types
@@ -128,6 +137,7 @@ class AuditKind(StrEnum):
     MATURITY_ASSESSMENT = "maturity-assessment"
     INTERNAL_AUDIT = "internal-audit"
     OTHER = "other"
+    FOLLOW_UP = "follow-up"
 
 
 class Assurance(StrEnum):
@@ -137,6 +147,11 @@ class Assurance(StrEnum):
     REASONABLE = "reasonable"
     LIMITED = "limited"
     VERY_LIMITED = "very-limited"
+
+    @property
+    def rank(self) -> int:
+        """0 for very limited up to 3 for high: a rise in assurance is a higher rank."""
+        return len(Assurance) - 1 - list(Assurance).index(self)
 
 
 class Priority(StrEnum):
@@ -202,6 +217,20 @@ class ResolutionKind(StrEnum):
     DECISION = "decision"
 
 
+class Outcome(StrEnum):
+    """A follow-up auditor's finding on how far a recommendation (or action) was implemented."""
+
+    IMPLEMENTED = "implemented"
+    PARTIALLY_IMPLEMENTED = "partially-implemented"
+    NOT_IMPLEMENTED = "not-implemented"
+    SUPERSEDED = "superseded"
+
+    @property
+    def short_of(self) -> bool:
+        """Whether the finding says the work is not (fully) done: partially or not implemented."""
+        return self in (Outcome.PARTIALLY_IMPLEMENTED, Outcome.NOT_IMPLEMENTED)
+
+
 # --------------------------------------------------------------------------------------------
 # Events
 # --------------------------------------------------------------------------------------------
@@ -232,6 +261,17 @@ class AuditRecorded(LedgerEvent):
     title: Text
     kind: AuditKind
     areas: dict[Name, Assurance] = Field(default_factory=dict)
+    follows: Ref | None = None
+    """The audit this one follows up (a `follow-up` audit only)."""
+
+    @model_serializer(mode="wrap")
+    def _without_follows(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """An audit that follows none is stored without `follows`: the bytes (and so the hash
+        chain) of every audit recorded before the field existed are what they were."""
+        data: dict[str, Any] = handler(self)
+        if "follows" in data and data["follows"] is None:
+            del data["follows"]
+        return data
 
 
 class RecommendationMade(LedgerEvent):
@@ -392,6 +432,22 @@ class EventRetracted(LedgerEvent):
     reason: Text
 
 
+class ImplementationAssessed(LedgerEvent):
+    """A follow-up audit (`by`) found how far this recommendation or action was implemented:
+    the auditor's view, kept beside the officers' statuses, never replacing them."""
+
+    by: Ref
+    outcome: Outcome
+    note: Text | None = None
+
+
+class AssuranceRevised(LedgerEvent):
+    """A follow-up audit revised its assurance rating for one scope area of the audit it follows."""
+
+    area: Name
+    rating: Assurance
+
+
 AMENDMENTS: tuple[type[LedgerEvent], ...] = (EventCorrected, EventRetracted)
 """The events that change how earlier events read, rather than the record itself."""
 
@@ -409,6 +465,7 @@ ALL_EVENTS: tuple[type[LedgerEvent], ...] = (
     ActionReopened, ActionAssigned, ActionRescheduled, ActionNoted, MilestoneSet,
     MilestoneAchieved, MeetingScheduled, ResolutionPassed, ReportReceived, ReportPresented,
     ActionWithdrawn, ActionSuperseded, EventCorrected, EventRetracted,
+    ImplementationAssessed, AssuranceRevised,
 )
 
 

@@ -14,6 +14,7 @@ from typing import Any, ClassVar, TypeVar
 from ledger.domain import events as ev
 from ledger.domain.amend import amended
 from ledger.domain.errors import IllegalTransition, InvalidInput, RuleViolation
+from ledger.domain.followup import Assessable
 
 R = TypeVar("R", bound="Record")
 
@@ -123,15 +124,32 @@ class Audit(Record):
         self.title = e.title
         self.audit_kind = e.kind
         self.areas = dict(e.areas)
+        self.follows = e.follows
+
+    def _on_AssuranceRevised(self, e: ev.AssuranceRevised) -> None:
+        self.areas[e.area] = e.rating
+
+    def revise_assurance(self, area: str, rating: ev.Assurance, on: date, today: date, *,
+                         actor: str, timestamp: datetime) -> None:
+        """A follow-up audit rates a scope area again (the audit it follows keeps its own)."""
+        if self.follows is None:
+            raise RuleViolation(f"{self.ref} is not a follow-up audit: only a follow-up revises "
+                                "assurance")
+        if self.areas.get(area) is rating:
+            raise RuleViolation(f"{self.ref} already rates {area!r} {rating.value}")
+        self.check_effective(on, today)
+        self.trigger(ev.AssuranceRevised, effective=on, actor=actor, timestamp=timestamp,
+                     area=area, rating=rating)
 
 
-class Recommendation(Record):
+class Recommendation(Assessable, Record):
     """A recommendation of an audit, with its priority and management response."""
 
     kind = "recommendation"
     created_by = ev.RecommendationMade
 
     def _on_RecommendationMade(self, e: ev.RecommendationMade) -> None:
+        self.findings = {}
         self.audit = e.audit
         self.text = e.text
         self.priority = e.priority
@@ -139,13 +157,14 @@ class Recommendation(Record):
         self.response = e.response
 
 
-class Action(Record):
+class Action(Assessable, Record):
     """An action in a plan: owner, target date, dependencies and a status life cycle."""
 
     kind = "action"
     created_by = ev.ActionAdded
 
     def _on_ActionAdded(self, e: ev.ActionAdded) -> None:
+        self.findings = {}
         self.recommendations = tuple(e.recommendations)
         self.text = e.text
         self.owner = e.owner

@@ -1,0 +1,84 @@
+"""The follow-up audit through the command line: `audit add --kind follow-up --follows`,
+`assess` (with `--reopen`), `audit assurance`, and their refusals in one line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.cli.test_commands import invoke, ok
+
+OUTCOME_CHOICES = "'done' is not one of 'implemented', 'partially-implemented'"
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    """ICO with R1 (A1, A2 completed) and R2 (A3 in progress); FU follows ICO up."""
+    path = tmp_path / "fu.db"
+    ok(path, "audit", "add", "ICO", "--title", "ICO data protection audit", "--kind",
+       "ico-audit", "--on", "2015-10-30", "--area", "governance=limited",
+       "--area", "records management=limited")
+    for rec in ("R1", "R2"):
+        ok(path, "recommendation", "add", rec, "--audit", "ICO", "--text", "Do it", "--priority",
+           "high", "--on", "2015-12-01")
+    for ref, rec in (("A1", "R1"), ("A2", "R1"), ("A3", "R2")):
+        ok(path, "action", "add", ref, "--recommendation", rec, "--text", "Step", "--on",
+           "2016-01-01")
+        ok(path, "action", "start", ref, "--on", "2016-01-02")
+    for ref in ("A1", "A2"):
+        ok(path, "action", "complete", ref, "--on", "2016-02-01")
+    ok(path, "audit", "add", "FU", "--title", "ICO follow-up audit", "--kind", "follow-up",
+       "--follows", "ICO", "--on", "2017-01-30")
+    return path
+
+
+def test_assess_records_the_finding_beside_the_status(db: Path) -> None:
+    out = ok(db, "assess", "R2", "--by", "FU", "--outcome", "not-implemented", "--on",
+             "2017-01-31", "--note", "Not begun").stdout
+    assert "R2: FU found it not-implemented (Not begun)" in out
+    show = json.loads(ok(db, "show", "R2", "--format", "json").stdout)
+    assert show["state"]["findings"]["FU"]["outcome"] == "not-implemented"
+    show = json.loads(ok(db, "show", "A3", "--format", "json").stdout)
+    assert show["state"]["status"] == "in_progress" and show["state"]["findings"] == {}
+
+
+def test_assess_with_reopen_reopens_in_one_transaction(db: Path) -> None:
+    out = ok(db, "assess", "R1", "--by", "FU", "--outcome", "partially-implemented", "--on",
+             "2017-01-31", "--note", "Schedule not approved", "--reopen").stdout
+    lines = [line for line in out.splitlines() if line.startswith("recorded")]
+    assert len(lines) == 3 and "A1: completed → in_progress" in lines[1]
+    assert "Schedule not approved" in lines[2]
+    assert out.count("fingerprint") == 1  # one transaction, one fingerprint
+
+
+@pytest.mark.parametrize(("args", "code", "words"), [
+    (["assess", "R1", "--by", "FU", "--outcome", "done", "--on", "2017-01-31"], 2,
+     OUTCOME_CHOICES),
+    (["assess", "R1", "--by", "ICO", "--outcome", "implemented", "--on", "2017-01-31"], 1,
+     "ICO is not a follow-up audit"),
+    (["assess", "R1", "--by", "FU", "--outcome", "implemented", "--on", "2017-01-31",
+      "--reopen", "--note", "n"], 2, "--reopen goes with"),
+    (["assess", "R2", "--by", "FU", "--outcome", "not-implemented", "--on", "2017-01-31",
+      "--reopen", "--note", "n"], 1, "nothing to reopen"),
+    (["audit", "add", "X", "--title", "t", "--kind", "follow-up", "--on", "2017-01-30"], 2,
+     "--follows"),
+    (["audit", "assurance", "FU", "--area", "training", "--rating", "high", "--on",
+      "2017-01-31"], 1, "'training' is not a scope area of ICO"),
+    (["audit", "assurance", "ICO", "--area", "governance", "--rating", "high", "--on",
+      "2017-01-31"], 1, "ICO is not a follow-up audit"),
+])
+def test_refusals_are_one_line_and_record_nothing(db: Path, args: list[str], code: int,
+                                                  words: str) -> None:
+    before = ok(db, "verify").stdout
+    result = invoke(db, *args)
+    assert result.exit_code == code, (result.stdout, result.stderr)
+    assert words in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert ok(db, "verify").stdout == before
+
+
+def test_audit_assurance_records_the_revised_rating(db: Path) -> None:
+    out = ok(db, "audit", "assurance", "FU", "--area", "Records Management", "--rating",
+             "reasonable", "--on", "2017-01-31").stdout
+    assert "FU: assurance for records management rated reasonable" in out
