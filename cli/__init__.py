@@ -44,6 +44,7 @@ def _register() -> None:
         chart,
         db,
         demo,
+        followup,
         importer,
         meeting,
         milestone,
@@ -60,6 +61,7 @@ def _register() -> None:
     for module in (audit, recommendation, action, milestone, meeting, resolution, show, verify,
                    report, requests, projections_cmd, importer, chart, db, demo, assess):
         main.add_command(module.command)
+    report.command.add_command(followup.command)
     for extra in (*trail.commands, *backup.commands):
         main.add_command(extra)
 

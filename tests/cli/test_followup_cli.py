@@ -82,3 +82,51 @@ def test_audit_assurance_records_the_revised_rating(db: Path) -> None:
     out = ok(db, "audit", "assurance", "FU", "--area", "Records Management", "--rating",
              "reasonable", "--on", "2017-01-31").stdout
     assert "FU: assurance for records management rated reasonable" in out
+
+
+def test_report_follow_up_in_json_and_markdown(db: Path) -> None:
+    ok(db, "assess", "R1", "--by", "FU", "--outcome", "implemented", "--on", "2017-01-31")
+    doc = json.loads(ok(db, "report", "follow-up", "FU", "--format", "json").stdout)
+    assert doc["outcomes"] == {"implemented": 1, "partially_implemented": 0,
+                               "not_implemented": 0, "superseded": 0, "not_assessed": 1}
+    assert (doc["audit"], doc["follows"]) == ("FU", "ICO")
+    then = json.loads(ok(db, "report", "follow-up", "FU", "--as-at", "2017-01-30",
+                         "--format", "json").stdout)
+    assert then["outcomes"]["not_assessed"] == 2
+    md = ok(db, "report", "follow-up", "FU", "--format", "markdown").stdout
+    assert "found that 1 of the 2 recommendations had been implemented (1 not assessed)" in md
+
+
+def test_report_follow_up_refuses_an_audit_that_is_not_a_follow_up(db: Path) -> None:
+    result = invoke(db, "report", "follow-up", "ICO")
+    assert result.exit_code == 1 and "ICO is not a follow-up audit" in result.stderr
+    result = invoke(db, "report", "follow-up", "FU", "--fulfils", "M1/1")
+    assert result.exit_code == 2 and "--fulfils needs --present-at" in result.stderr
+
+
+def test_presenting_the_follow_up_report_fulfils_the_request(db: Path, tmp_path: Path) -> None:
+    ok(db, "meeting", "add", "2016-10-24", "--committee", "Audit Committee", "--on",
+       "2016-10-24")
+    ok(db, "meeting", "add", "2017-02-20", "--committee", "Audit Committee", "--on",
+       "2017-02-20")
+    ok(db, "resolution", "add", "2016-10-24", "2", "--minute", "36/16", "--text",
+       "A further report on the outcome of the follow-up audit", "--report-after",
+       "the ICO follow-up audit")
+    ok(db, "assess", "R1", "--by", "FU", "--outcome", "partially-implemented", "--on",
+       "2017-01-31", "--note", "Not signed off", "--reopen")
+    paper = tmp_path / "follow-up.md"
+    result = invoke(db, "report", "follow-up", "FU", "--format", "markdown", "-o", str(paper),
+                    "--present-at", "2017-02-20", "--fulfils", "2016-10-24/2")
+    assert result.exit_code == 0, result.stderr
+    assert "report 1 presented" in result.stderr
+    requests = json.loads(ok(db, "requests", "--as-at", "2017-02-21", "--format",
+                             "json").stdout)["requests"]
+    assert requests == []
+    # After the paper, a later finding changes "as known now", not the paper.
+    ok(db, "assess", "R2", "--by", "FU", "--outcome", "implemented", "--on", "2017-02-21")
+    result = invoke(db, "report", "as-presented", "2017-02-20")
+    assert result.exit_code == 0 and "byte-identical" in result.stderr
+    again = result.stdout
+    assert again == paper.read_text()
+    assert "as at 20 February 2017" in again and "R2" in again
+    assert "not assessed | 1" in again
