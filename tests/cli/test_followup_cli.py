@@ -130,3 +130,48 @@ def test_presenting_the_follow_up_report_fulfils_the_request(db: Path, tmp_path:
     assert again == paper.read_text()
     assert "as at 20 February 2017" in again and "R2" in again
     assert "not assessed | 1" in again
+
+
+# -- the demo's next chapter ------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    db = tmp_path_factory.mktemp("demo") / "demo.db"
+    return db, ok(db, "demo").stdout
+
+
+def test_the_demo_says_its_follow_up_chapter_is_invented(demo: tuple[Path, str]) -> None:
+    _, out = demo
+    assert "next chapter (invented for the demo" in out
+    assert ("found that 14 of the 20 recommendations had been implemented, 4 partially, "
+            "1 not implemented and 1 superseded") in " ".join(out.split())
+    assert "2017-02-20: report 1 from" in out and "byte-identical" in out
+
+
+def test_the_demo_follow_up_report_to_the_february_meeting(demo: tuple[Path, str]) -> None:
+    db, _ = demo
+    doc = json.loads(ok(db, "report", "follow-up", "ICO-FU-2017", "--as-at", "2017-02-20",
+                        "--as-known-on", "2017-02-20", "--format", "json").stdout)
+    assert doc["follows"] == "ICO-2015"
+    assert doc["outcomes"] == {"implemented": 14, "partially_implemented": 4,
+                               "not_implemented": 1, "superseded": 1, "not_assessed": 0}
+    assert [(d["ref"], d["officers"], d["now"]) for d in doc["disagreements"]] == [
+        ("ICO-A6", "delivered", "in_progress"), ("ICO-B6", "delivered", "delivered")]
+    assert doc["assurance"]["governance"] == {"before": "limited", "after": "reasonable"}
+    requests = json.loads(ok(db, "requests", "--as-at", "2017-02-21", "--format",
+                             "json").stdout)["requests"]
+    assert [(r["meeting"], r["number"]) for r in requests] == [("2016-10-24", 3)]
+    paper = invoke(db, "report", "as-presented", "2017-02-20")
+    assert paper.exit_code == 0 and "byte-identical" in paper.stderr
+    assert doc["minutes"] in " ".join(paper.stdout.split())
+
+
+def test_the_demo_chapter_leaves_the_seed_figures_alone(demo: tuple[Path, str]) -> None:
+    db, _ = demo
+    for meeting, figures in (("2016-07-25", (8, 49, 20)), ("2016-10-24", (46, 27, 4))):
+        totals = json.loads(ok(db, "meeting", "report", meeting, "--format",
+                               "json").stdout)["by_audit"]["ICO-2015"]
+        assert (totals["completed"], totals["in_progress"], totals["not_started"]) == figures
+    now = json.loads(ok(db, "report", "as-at", "2016-10-24", "--audit", "ICO-2015",
+                        "--format", "json").stdout)["totals"]
+    assert (now["completed"], now["in_progress"], now["not_started"]) == (47, 26, 4)
