@@ -54,6 +54,7 @@ def _register() -> None:
         requests,
         resolution,
         show,
+        targets,
         trail,
         verify,
     )
@@ -62,6 +63,9 @@ def _register() -> None:
                    report, requests, projections_cmd, importer, chart, db, demo, assess):
         main.add_command(module.command)
     report.command.add_command(followup.command)
+    report.command.add_command(targets.report_targets)
+    action.command.add_command(targets.approve_reschedule)
+    main.add_command(targets.policy)
     for extra in (*trail.commands, *backup.commands):
         main.add_command(extra)
 

@@ -48,7 +48,15 @@ def summary(event: ev.LedgerEvent) -> str:
         case ev.ActionAssigned():
             return f"owner {e.previous or 'none'} → {e.owner}" + (f" ({e.reason})" if e.reason else "")
         case ev.ActionRescheduled():
-            return f"due {_due(e.previous)} → {e.due} ({e.reason})"
+            approved = f", approved by {e.approved_by}" if e.approved_by else ""
+            return f"due {_due(e.previous)} → {e.due} ({e.reason}{approved})"
+        case ev.RescheduleRequested():
+            return f"new due date {e.due} requested, awaiting approval ({e.reason})"
+        case ev.TargetPolicySet():
+            most = "no limit" if e.max_revisions is None else str(e.max_revisions)
+            return (f"target-date policy: revised dates count overdue against the original: "
+                    f"{'yes' if e.revised_counts_overdue else 'no'}; most revisions: {most}; "
+                    f"approval required: {'yes' if e.approval_required else 'no'}")
         case ev.ActionNoted():
             return f"note: {e.text}"
         case ev.MilestoneSet():

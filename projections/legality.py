@@ -24,6 +24,7 @@ from ledger.domain.records import (
     Milestone,
     Recommendation,
     Record,
+    TargetPolicy,
     blockers,
 )
 from ledger.domain.values import LOCAL_TZ, Logged
@@ -138,6 +139,9 @@ class Rules:
                 raise RuleViolation(f"{e.ref}: {e.by} is not a follow-up audit")
             record.assess(e.by, e.outcome, e.effective, today, actor=actor, timestamp=timestamp,
                           note=e.note)
+        elif isinstance(record, TargetPolicy) and isinstance(e, ev.TargetPolicySet):
+            record.set(e.effective, today, actor=actor, timestamp=timestamp,
+                       **_fields(e))
         elif isinstance(record, Audit) and isinstance(e, ev.AssuranceRevised):
             record.revise_assurance(e.area, e.rating, e.effective, today, actor=actor,
                                     timestamp=timestamp)
@@ -173,7 +177,9 @@ class Rules:
         elif isinstance(e, ev.ActionAssigned):
             action.assign(e.owner, on, today, reason=e.reason, **kw)
         elif isinstance(e, ev.ActionRescheduled):
-            action.reschedule(e.due, on, today, reason=e.reason, **kw)
+            action.reschedule(e.due, on, today, reason=e.reason, approved_by=e.approved_by, **kw)
+        elif isinstance(e, ev.RescheduleRequested):
+            action.request_reschedule(e.due, on, today, reason=e.reason, **kw)
         elif isinstance(e, ev.ActionNoted):
             action.note(e.text, on, today, **kw)
         else:

@@ -16,6 +16,7 @@ from ledger.application.amending import Amending
 from ledger.application.assessing import Assessing
 from ledger.application.commands import command
 from ledger.application.core import _article
+from ledger.application.targets import Governing
 from ledger.domain import events as ev
 from ledger.domain.chain import Fingerprint
 from ledger.domain.errors import (
@@ -35,7 +36,7 @@ from ledger.domain.records import (
 from ledger.domain.values import Logged
 
 
-class Ledger(Amending, Assessing):
+class Ledger(Amending, Assessing, Governing):
     """The record of audits, recommendations, actions, milestones, meetings and resolutions."""
 
     # -- commands -----------------------------------------------------------------------------
@@ -170,11 +171,17 @@ class Ledger(Amending, Assessing):
 
     @command
     def reschedule_action(self, ref: ev.Ref, *, due: date, on: date, reason: str,
-                          actor: ev.Name) -> list[Logged]:
-        """Change an action's target date, with a reason."""
+                          actor: ev.Name, approved_by: ev.Name | None = None) -> list[Logged]:
+        """Change an action's target date, with a reason (and who approved it); when the
+        policy requires approval and none is given, record a request awaiting approval."""
         now, today = self._now()
         action = self.get(ref, Action)
-        action.reschedule(due, on, today, actor=actor, timestamp=now, reason=reason)
+        policy = self.target_policy()
+        if approved_by is None and policy is not None and policy.approval_required:
+            action.request_reschedule(due, on, today, actor=actor, timestamp=now, reason=reason)
+        else:
+            action.reschedule(due, on, today, actor=actor, timestamp=now, reason=reason,
+                              approved_by=approved_by)
         return self._save(action)
 
     @command

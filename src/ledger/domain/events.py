@@ -334,11 +334,21 @@ class ActionAssigned(LedgerEvent):
 
 
 class ActionRescheduled(LedgerEvent):
-    """An action's target date changed; the original is kept in the history."""
+    """An action's target date changed; the original is kept in the history. `approved_by`
+    names who approved the new date, when someone did (stored only when set, so the bytes of
+    reschedules recorded before the field are unchanged)."""
 
     due: Day
     previous: date | None = None  # copied from the record, not input
     reason: Text
+    approved_by: Name | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_approval(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if "approved_by" in data and data["approved_by"] is None:
+            del data["approved_by"]
+        return data
 
 
 class ActionNoted(LedgerEvent):
@@ -448,6 +458,28 @@ class AssuranceRevised(LedgerEvent):
     rating: Assurance
 
 
+class RescheduleRequested(LedgerEvent):
+    """A new target date was asked for and awaits approval (the policy requires one): the
+    action's due date is unchanged until an approval records `ActionRescheduled`."""
+
+    due: Day
+    reason: Text
+
+
+POLICY_REF = "POLICY"
+"""The ref of the ledger's one target-date policy record."""
+
+
+class TargetPolicySet(LedgerEvent):
+    """The ledger's policy on target dates, in force from `effective`: whether a missed
+    original date still counts as overdue after a revision, the most revisions before an
+    action is flagged, and whether a new date needs approval."""
+
+    revised_counts_overdue: bool = True
+    max_revisions: int | None = Field(default=None, ge=0, le=99)
+    approval_required: bool = False
+
+
 AMENDMENTS: tuple[type[LedgerEvent], ...] = (EventCorrected, EventRetracted)
 """The events that change how earlier events read, rather than the record itself."""
 
@@ -465,7 +497,7 @@ ALL_EVENTS: tuple[type[LedgerEvent], ...] = (
     ActionReopened, ActionAssigned, ActionRescheduled, ActionNoted, MilestoneSet,
     MilestoneAchieved, MeetingScheduled, ResolutionPassed, ReportReceived, ReportPresented,
     ActionWithdrawn, ActionSuperseded, EventCorrected, EventRetracted,
-    ImplementationAssessed, AssuranceRevised,
+    ImplementationAssessed, AssuranceRevised, RescheduleRequested, TargetPolicySet,
 )
 
 
