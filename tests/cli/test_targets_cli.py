@@ -63,3 +63,16 @@ def test_reschedule_with_approval_and_the_markdown_paper(db: Path) -> None:
 def test_policy_set_refuses_a_bad_limit(db: Path) -> None:
     result = invoke(db, "policy", "set", "--max-revisions", "-1", "--on", "2016-01-01")
     assert result.exit_code == 2 and "--max-revisions" in result.stderr
+
+
+def test_an_import_waits_for_approval_once_and_then_records_nothing(db: Path,
+                                                                     tmp_path: Path) -> None:
+    ok(db, "policy", "set", "--approval-required", "--on", "2016-01-01")
+    plan = tmp_path / "plan.csv"
+    plan.write_text("Rec Ref,Recommendation,Priority,Action Ref,Agreed Action,Target Date,Status,"
+                    "Status Date\nR1,t,High,A1,t,31/12/2016,Not started,01/06/2016\n")
+    first = ok(db, "import", str(plan), "--audit", "X").stdout
+    assert "awaiting approval" in first
+    before = ok(db, "verify").stdout
+    ok(db, "import", str(plan), "--audit", "X")
+    assert ok(db, "verify").stdout == before
