@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from ledger.domain import events as ev
@@ -29,7 +29,7 @@ from ledger.domain.chain import Fingerprint
 from ledger.domain.errors import RuleViolation, UnknownRef
 from ledger.domain.values import Logged
 from ledger.projections.recommendations import RecommendationState, recommendation_state
-from ledger.projections.replay import Timeline, natural_key
+from ledger.projections.replay import Timeline, Totals, natural_key
 
 OUTCOME_KEYS = {ev.Outcome.IMPLEMENTED: "implemented",
                 ev.Outcome.PARTIALLY_IMPLEMENTED: "partially_implemented",
@@ -54,6 +54,8 @@ class Finding:
     assessed_on: date | None = None
     officers_then: str | None = None
     """The officers' state as at the finding's date, as recorded before it."""
+    response: ev.Response | None = None
+    """Management's response to a recommendation (None for an action)."""
 
     @property
     def disagrees(self) -> bool:
@@ -88,6 +90,8 @@ class FollowUpReport:
     actions: tuple[Finding, ...]
     """Findings on individual actions (only those the auditor assessed)."""
     assurance: tuple[Assurance, ...]
+    totals: Totals
+    """The followed audit's actions by status as at the date (the officers' counts)."""
 
     def outcomes(self) -> dict[str, int]:
         """Recommendations counted by the auditor's outcome (`not_assessed` for none)."""
@@ -122,15 +126,17 @@ def follow_up_report(log: Iterable[Logged], audit: str, as_at: date,
         if made.audit != fu.follows or made.effective > as_at:
             continue
         state = recommendation_state(by_rec.get(ref, ()))
-        recs.append(_finding(timeline, ref, "recommendation", made.text, state.value,
-                             found.get(ref)))
+        finding = _finding(timeline, ref, "recommendation", made.text, state.value,
+                           found.get(ref))
+        recs.append(replace(finding, response=made.response))
     actions = [_finding(timeline, a.ref, "action", a.text, a.status.value, found[a.ref])
                for a in position.actions if a.ref in found]
     return FollowUpReport(
         audit=audit, title=fu.title, audited_on=fu.effective, follows=fu.follows,
         follows_title=followed.title, as_at=as_at, as_known_on=as_known_on,
         fingerprint=timeline.fingerprint, recommendations=tuple(recs), actions=tuple(actions),
-        assurance=_assurance(followed, fu, revised))
+        assurance=_assurance(followed, fu, revised),
+        totals=position.totals(fu.follows))
 
 
 def _events_of(timeline: Timeline, audit: str, as_at: date) -> tuple[

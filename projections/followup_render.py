@@ -105,9 +105,15 @@ def tables(report: FollowUpReport) -> list[Section]:
     """The outcome counts, the disagreements, the assurance, and every finding."""
     outcomes = report.outcomes()
     cols = ["Ref", "Officers", "Auditor", "Assessed", "Note"]
+    t = report.totals
     return [
         Section("Recommendations by outcome", ["Outcome", "Recommendations"],
                [[k.replace("_", " "), str(v)] for k, v in outcomes.items()], ""),
+        Section(f"The officers' count of the {report.follows} actions",
+                ["Actions", "Completed", "In progress", "Not started", "Withdrawn",
+                 "Superseded"],
+                [[str(t.actions), str(t.completed), str(t.in_progress), str(t.not_started),
+                  str(t.withdrawn), str(t.superseded)]], ""),
         Section("Disagreements", ["Ref", "Officers had reported", "Auditor found", "Now", "Note"],
                [[d.ref, WORDS.get(str(d.officers_then), str(d.officers_then)),
                  d.outcome.value if d.outcome else "", WORDS.get(d.officers, d.officers),
@@ -117,7 +123,9 @@ def tables(report: FollowUpReport) -> list[Section]:
                [[a.area, a.before.value if a.before else "not rated",
                  a.after.value if a.after else "not rated"] for a in report.assurance],
                "No scope areas were rated."),
-        Section("Recommendations", cols, [_row(f) for f in report.recommendations],
+        Section("Recommendations", [*cols, "Response"],
+                [[*_row(f), f.response.value if f.response else ""]
+                 for f in report.recommendations],
                "The audit followed up made no recommendations by then."),
         Section("Actions assessed", cols, [_row(f) for f in report.actions],
                "The auditor assessed no individual action."),
@@ -144,9 +152,12 @@ def fingerprint_words(report: FollowUpReport) -> str:
 def to_json(report: FollowUpReport) -> str:
     """One JSON document."""
     def finding(f: Finding) -> dict[str, Any]:
-        return {"ref": f.ref, "officers": f.officers,
-                "auditor": f.outcome.value if f.outcome else None, "note": f.note,
-                "assessed_on": f.assessed_on.isoformat() if f.assessed_on else None}
+        found = {"ref": f.ref, "officers": f.officers,
+                 "auditor": f.outcome.value if f.outcome else None, "note": f.note,
+                 "assessed_on": f.assessed_on.isoformat() if f.assessed_on else None}
+        if f.kind == "recommendation":
+            found["response"] = f.response.value if f.response else None
+        return found
 
     doc = {
         "report": "follow-up", "audit": report.audit, "title": report.title,
@@ -155,6 +166,7 @@ def to_json(report: FollowUpReport) -> str:
         "as_known_on": iso_utc(report.as_known_on),
         "fingerprint": report.fingerprint.as_dict(),
         "outcomes": report.outcomes(),
+        "actions_totals": report.totals.as_dict(),
         "disagreements": [{"ref": d.ref, "officers": d.officers_then,
                            "auditor": d.outcome.value if d.outcome else None, "now": d.officers,
                            "note": d.note,

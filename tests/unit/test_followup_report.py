@@ -200,3 +200,15 @@ def test_the_report_is_refused_for_an_audit_that_follows_none_or_is_missing(
         follow_up_report(story.stream(), "ICO", date(2017, 12, 31), NOW)
     with pytest.raises(UnknownRef, match="no audit FU as at 2017-01-29"):
         follow_up_report(story.stream(), "FU", date(2017, 1, 29), NOW)
+
+
+def test_recommendations_carry_the_response_beside_the_officers_count(story: Ledger,
+                                                                      clock: Any) -> None:
+    clock.set("2017-02-02")
+    story.add_recommendation("R5", audit="ICO", text="Risk accepted", priority="low",
+                             response="not-accepted", on="2016-01-01", actor="officer")
+    doc = json.loads(to_json(report(story)))
+    responses = {r["ref"]: r["response"] for r in doc["recommendations"]}
+    assert responses["R5"] == "not-accepted" and responses["R1"] == "accepted"
+    assert doc["actions_totals"] == {"actions": 5, "not_started": 2, "in_progress": 1,
+                                     "completed": 2, "withdrawn": 0, "superseded": 0}
