@@ -123,18 +123,23 @@ def assign(session: Session, ref: str, owner: str, on: date, reason: str | None)
 @click.option("--due", type=DATE, required=True, help="The new target date.")
 @on_option
 @click.option("--reason", required=True, help="Why the target moved.")
+@click.option("--approved-by", "approved_by", metavar="NAME",
+              help="Who approved the new date (without it, under a policy requiring approval, "
+                   "the new date waits for `action approve-reschedule`).")
 @pass_session
-def reschedule(session: Session, ref: str, due: date, on: date, reason: str) -> None:
+def reschedule(session: Session, ref: str, due: date, on: date, reason: str,
+               approved_by: str | None) -> None:
     """Move action REF's target date, with a reason (the original is kept).
 
     \b
     Example:
       ledger --actor "J Smith" action reschedule ICO-A1.1 --due 2017-03-01 --on 2016-10-01 \\
-        --reason "Waiting on recruitment"
+        --reason "Waiting on recruitment" --approved-by "Head of Audit"
     """
     actor = session.who()
     app = session.ledger(write=True)
-    echo_recorded(app.reschedule_action(ref, due=due, on=on, reason=reason, actor=actor), app)
+    echo_recorded(app.reschedule_action(ref, due=due, on=on, reason=reason, actor=actor,
+                                        approved_by=approved_by), app)
 
 
 @command.command("note")

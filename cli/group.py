@@ -29,6 +29,9 @@ class Entry(NamedTuple):
 COMMANDS: dict[str, Entry] = {
     "action": Entry("action", "command", "Actions: add them, move them not_started → "
                     "in_progress → completed, withdraw or supersede them, and more."),
+    "assess": Entry("assess", "command", "Record the follow-up audit's finding on recommendation "
+                    "or action REF, beside the officers' own statuses (it never changes them; "
+                    "--reopen reopens the completed actions)."),
     "audit": Entry("audit", "command", "Audits and assessments that make recommendations."),
     "chart": Entry("chart", "command", "Draw the burn-up chart (actions completed, in progress "
                    "and not started over time, with the committee's meetings marked) from "
@@ -57,6 +60,7 @@ COMMANDS: dict[str, Entry] = {
                  "streamed (a million events print without being loaded into memory)."),
     "meeting": Entry("meeting", "command", "Committee meetings and their reports."),
     "milestone": Entry("milestone", "command", "Milestones that actions can depend on."),
+    "policy": Entry("targets", "policy", "The ledger's policy on target dates."),
     "projections": Entry("projections_cmd", "command", "The read models: where they stand, and "
                          "rebuilding them from the log."),
     "recommendation": Entry("recommendation", "command", "Recommendations made by audits."),
@@ -82,11 +86,26 @@ COMMANDS: dict[str, Entry] = {
 the click command there, and its help's first sentence."""
 
 
-def load(name: str) -> click.Command:
-    """Import the command `name` from its module."""
-    entry = COMMANDS[name]
-    command = getattr(importlib.import_module(f"ledger.cli.{entry.module}"), entry.attribute)
+EXTENSIONS: dict[str, tuple[tuple[str, str], ...]] = {
+    "report": (("followup", "command"), ("targets", "report_targets")),
+    "action": (("targets", "approve_reschedule"),),
+}
+"""Subcommands that live in another module than their group's: (module, attribute) each."""
+
+
+def _attribute(module: str, attribute: str) -> click.Command:
+    command = getattr(importlib.import_module(f"ledger.cli.{module}"), attribute)
     assert isinstance(command, click.Command)
+    return command
+
+
+def load(name: str) -> click.Command:
+    """Import the command `name` from its module (a group with its subcommands from others)."""
+    entry = COMMANDS[name]
+    command = _attribute(entry.module, entry.attribute)
+    if isinstance(command, click.Group):
+        for module, attribute in EXTENSIONS.get(name, ()):
+            command.add_command(_attribute(module, attribute))
     return command
 
 

@@ -49,7 +49,8 @@ def summary(event: ev.LedgerEvent, was: dict[str, Any] | None = None) -> str:
     match e:
         case ev.AuditRecorded():
             areas = ", ".join(f"{k}: {v.value}" for k, v in e.areas.items())
-            return f"{e.kind.value} {e.title!r}" + (f" [{areas}]" if areas else "")
+            follows = f" following up {e.follows}" if e.follows else ""
+            return f"{e.kind.value} {e.title!r}{follows}" + (f" [{areas}]" if areas else "")
         case ev.RecommendationMade():
             return f"{e.priority.value} recommendation of {e.audit} ({e.response.value})"
         case ev.ActionAdded():
@@ -70,7 +71,15 @@ def summary(event: ev.LedgerEvent, was: dict[str, Any] | None = None) -> str:
         case ev.ActionAssigned():
             return f"owner {e.previous or 'none'} → {e.owner}" + (f" ({e.reason})" if e.reason else "")
         case ev.ActionRescheduled():
-            return f"due {_due(e.previous)} → {e.due} ({e.reason})"
+            approved = f", approved by {e.approved_by}" if e.approved_by else ""
+            return f"due {_due(e.previous)} → {e.due} ({e.reason}{approved})"
+        case ev.RescheduleRequested():
+            return f"new due date {e.due} requested, awaiting approval ({e.reason})"
+        case ev.TargetPolicySet():
+            most = "no limit" if e.max_revisions is None else str(e.max_revisions)
+            return (f"target-date policy: revised dates count overdue against the original: "
+                    f"{'yes' if e.revised_counts_overdue else 'no'}; most revisions: {most}; "
+                    f"approval required: {'yes' if e.approval_required else 'no'}")
         case ev.ActionNoted():
             return f"note: {e.text}"
         case ev.MilestoneSet():
@@ -88,6 +97,10 @@ def summary(event: ev.LedgerEvent, was: dict[str, Any] | None = None) -> str:
         case ev.PersonalDataErased():
             by_field = ", ".join(f"{k} {n}" for k, n in sorted(e.fields.items()))
             return f"personal data erased: {e.count} values ({by_field}; {e.reason})"
+        case ev.ImplementationAssessed():
+            return f"{e.by} found it {e.outcome.value}" + (f" ({e.note})" if e.note else "")
+        case ev.AssuranceRevised():
+            return f"assurance for {e.area} rated {e.rating.value}"
         case ev.ReportReceived():
             return f"report requested by resolution {e.number} received at {e.by}"
         case ev.ActionWithdrawn():

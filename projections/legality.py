@@ -24,6 +24,7 @@ from ledger.domain.records import (
     Milestone,
     Recommendation,
     Record,
+    TargetPolicy,
     blockers,
 )
 from ledger.domain.values import LOCAL_TZ, Logged
@@ -95,7 +96,9 @@ class Rules:
         if e.effective > today:
             raise RuleViolation(f"{e.ref}: effective date {e.effective} is in the future "
                                 f"(recorded on {today})")
-        if isinstance(e, ev.RecommendationMade):
+        if isinstance(e, ev.AuditRecorded) and e.follows is not None:
+            self._refers(e, e.follows, Audit, dated=True)
+        elif isinstance(e, ev.RecommendationMade):
             self._refers(e, e.audit, Audit, dated=True)
         elif isinstance(e, ev.ActionAdded):
             for ref in e.recommendations:
@@ -132,7 +135,19 @@ class Rules:
         record.stored = e
         today, kw = _today(e), {"actor": e.actor, "timestamp": e.timestamp}
         actor, timestamp = e.actor, e.timestamp
-        if isinstance(record, Action):
+        if isinstance(e, ev.ImplementationAssessed) and isinstance(record, Action | Recommendation):
+            self._refers(e, e.by, Audit, dated=False)
+            if getattr(self.records[e.by], "follows", None) is None:
+                raise RuleViolation(f"{e.ref}: {e.by} is not a follow-up audit")
+            record.assess(e.by, e.outcome, e.effective, today, actor=actor, timestamp=timestamp,
+                          note=e.note)
+        elif isinstance(record, TargetPolicy) and isinstance(e, ev.TargetPolicySet):
+            record.set(e.effective, today, actor=actor, timestamp=timestamp,
+                       **_fields(e))
+        elif isinstance(record, Audit) and isinstance(e, ev.AssuranceRevised):
+            record.revise_assurance(e.area, e.rating, e.effective, today, actor=actor,
+                                    timestamp=timestamp)
+        elif isinstance(record, Action):
             self._change_action(record, e, today, kw)
         elif isinstance(record, Milestone) and isinstance(e, ev.MilestoneAchieved):
             record.achieve(e.effective, today, actor=actor, timestamp=timestamp, note=e.note)
@@ -164,7 +179,9 @@ class Rules:
         elif isinstance(e, ev.ActionAssigned):
             action.assign(e.owner, on, today, reason=e.reason, **kw)
         elif isinstance(e, ev.ActionRescheduled):
-            action.reschedule(e.due, on, today, reason=e.reason, **kw)
+            action.reschedule(e.due, on, today, reason=e.reason, approved_by=e.approved_by, **kw)
+        elif isinstance(e, ev.RescheduleRequested):
+            action.request_reschedule(e.due, on, today, reason=e.reason, **kw)
         elif isinstance(e, ev.ActionNoted):
             action.note(e.text, on, today, **kw)
         elif isinstance(e, ev.ActionWithdrawn):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime
 
+from ledger.projections.followup import FollowUpReport, follow_up_report
+from ledger.projections.followup_render import render_follow_up
 from ledger.projections.render import render
 from ledger.projections.report import LogSource, Report, build_meeting_report, build_report
 
@@ -22,10 +24,20 @@ def presentation(report: Report, fmt: str) -> dict[str, str | None]:
     }
 
 
+def follow_up_presentation(report: FollowUpReport, fmt: str) -> dict[str, str | None]:
+    """The parameters that re-render a follow-up audit's report exactly."""
+    return {"kind": "follow-up", "audit": report.audit, "as_at": report.as_at.isoformat(),
+            "as_known_on": report.as_known_on.isoformat(), "format": fmt}
+
+
 def reproduce(log: LogSource, parameters: dict[str, str | None], fmt: str | None = None) -> str:
     """Render a presented report again from the same trail and parameters."""
     known = datetime.fromisoformat(str(parameters["as_known_on"]))
     out_format = fmt or str(parameters["format"])
+    if parameters["kind"] == "follow-up":
+        return render_follow_up(follow_up_report(
+            log(), str(parameters["audit"]), date.fromisoformat(str(parameters["as_at"])),
+            known), out_format)
     if parameters["kind"] == "meeting":
         report = build_meeting_report(log, str(parameters["meeting"]), as_known_on=known)
     else:

@@ -83,6 +83,16 @@ def scenario(app: Ledger, clock: Any) -> Scenario:
                          further_to="3/15", actor="clerk"))
     s(app.add_resolution("M2", 1, text="Records report received", fulfils="M1/1", kind="decision",
                          actor="clerk"))
+    s(app.add_audit("FU", title="ICO follow-up", kind="follow-up", follows="ICO", on="2016-02-01",
+                    areas={"governance": "reasonable"}, actor="auditor"))
+    s(app.assess("R1", by="FU", outcome="partially-implemented", on="2016-02-02",
+                 note="Policy not yet approved", actor="auditor"))
+    s(app.revise_assurance("FU", area="records management", rating="limited", on="2016-02-02",
+                           actor="auditor"))
+    s(app.set_target_policy(on="2016-02-01", approval_required=True, max_revisions=2,
+                            actor="alice"))
+    s(app.reschedule_action("A0", due="2016-12-31", on="2016-02-02", reason="slipped",
+                            actor="alice"))
     s(app.present_report("M2", parameters={"kind": "progress", "as_at": "2016-02-10", "audit": None},
                          fingerprint=Fingerprint(7, "ab" * 32), sha256="cd" * 32, fulfils="M1/2",
                          actor="clerk"))
@@ -139,7 +149,7 @@ def test_dates_come_back_as_dates(scenario: Scenario) -> None:
 
 def test_enums_come_back_as_their_enum_class(scenario: Scenario) -> None:
     app = scenario.app
-    (audit,) = of_type(app, ev.AuditRecorded)
+    audit = next(e for e in of_type(app, ev.AuditRecorded) if e.ref == "ICO")
     assert type(audit.kind) is ev.AuditKind and audit.kind is ev.AuditKind.ICO_AUDIT
     assert audit.areas == {"governance": ev.Assurance.LIMITED,
                            "records management": ev.Assurance.VERY_LIMITED}

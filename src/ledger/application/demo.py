@@ -11,7 +11,7 @@ import random
 from collections.abc import Callable
 from typing import cast
 
-from ledger.application import scenario
+from ledger.application import scenario, scenario_followup
 from ledger.application.ledger import Ledger
 from ledger.application.presenting import rerender
 from ledger.application.reporting import open_read_model
@@ -78,6 +78,7 @@ def run_demo(url: str, *, name: str, fmt: str, say: Callable[[str], None]) -> Fi
         # Invented people, so seeded salts: the demo's fingerprint is the same on every run.
         cast(PydanticMapper, app.mapper).random_bytes = random.Random(DEMO_SEED).randbytes
         scenario.build(app, clock, say=say)
+        scenario_followup.build(app, clock, say=say)
         head = app.verify()
         say(f"Recorded {head.position} events; chain verified.")
         model = open_read_model(app)
@@ -103,4 +104,18 @@ def run_demo(url: str, *, name: str, fmt: str, say: Callable[[str], None]) -> Fi
                 f"{paper.chain_hash[:12]}…, sha256 {paper.sha256[:16]}… {verdict}")
             if not again.identical:
                 raise RuleViolation(f"the paper presented to {meeting} did not reproduce")
+        _follow_up_chapter(app, say)
         return head
+
+
+def _follow_up_chapter(app: Ledger, say: Callable[[str], None]) -> None:
+    """The paper presented to the February 2017 meeting (the invented chapter), reproduced."""
+    say(f"\nThe next chapter ({scenario_followup.INVENTED}). The paper presented to the "
+        f"{scenario.FEBRUARY} meeting, answering resolution 2 of minute 36/16, reproduced "
+        "from the trail:\n")
+    again = rerender(app, app.get(scenario.FEBRUARY, Meeting).presented[-1])
+    if not again.identical:
+        raise RuleViolation(f"the paper presented to {scenario.FEBRUARY} did not reproduce")
+    say(again.text)
+    say(f"  {scenario.FEBRUARY}: report {again.paper.number} from {again.paper.position}:"
+        f"{again.paper.chain_hash[:12]}…, sha256 {again.paper.sha256[:16]}… byte-identical")

@@ -271,7 +271,8 @@ class _Reconciler:
             except LedgerError as e:
                 self.error(line.cell("owner"), str(e))
             try:
-                if line.due and line.due != action.due:
+                waiting = action.pending is not None and action.pending.due == line.due
+                if line.due and line.due != action.due and not waiting:
                     self.app.reschedule_action(line.action, due=line.due, on=on,
                                                reason=self.reason, actor=self.actor)
             except LedgerError as e:

@@ -13,8 +13,10 @@ from collections.abc import Sequence
 from datetime import date
 
 from ledger.application.amending import Amending
+from ledger.application.assessing import Assessing
 from ledger.application.commands import command
 from ledger.application.core import _article
+from ledger.application.targets import Governing
 from ledger.domain import events as ev
 from ledger.domain.chain import Fingerprint
 from ledger.domain.errors import (
@@ -34,21 +36,38 @@ from ledger.domain.records import (
 from ledger.domain.values import Logged
 
 
-class Ledger(Amending):
+class Ledger(Amending, Assessing, Governing):
     """The record of audits, recommendations, actions, milestones, meetings and resolutions."""
 
     # -- commands -----------------------------------------------------------------------------
     @command
     def add_audit(self, ref: ev.Ref, *, title: ev.Text, kind: ev.AuditKind, on: date,
-                  areas: dict[ev.Name, ev.Assurance] | None = None, actor: ev.Name) -> list[Logged]:
-        """Record an audit or assessment (its date is `on`) with its scope areas and ratings."""
+                  areas: dict[ev.Name, ev.Assurance] | None = None, actor: ev.Name,
+                  follows: ev.Ref | None = None) -> list[Logged]:
+        """Record an audit or assessment (its date is `on`) with its scope areas and ratings;
+        a follow-up audit `follows` an earlier one and rates that audit's scope areas."""
         now, today = self._now()
         if on > today:
             raise RuleViolation(f"{ref}: audit date {on} is in the future (today is {today})")
         self._check_new(ref)
+        areas = self._follow_up_areas(ref, kind, follows, on, areas or {})
         audit = Audit.create(ref, effective=on, actor=actor, timestamp=now, title=title,
-                             kind=kind, areas=areas or {})
+                             kind=kind, areas=areas, follows=follows)
         return self._save(audit)
+
+    def _follow_up_areas(self, ref: str, kind: ev.AuditKind, follows: str | None, on: date,
+                         areas: dict[str, ev.Assurance]) -> dict[str, ev.Assurance]:
+        """Check a follow-up's link to the audit it follows; its areas named as that audit's."""
+        if (kind is ev.AuditKind.FOLLOW_UP) != (follows is not None):
+            raise InvalidInput(f"{ref}: a follow-up audit names the audit it --follows, and "
+                               "only a follow-up does")
+        if follows is None:
+            return areas
+        followed = self.get(follows, Audit)
+        if on < followed.created_on:
+            raise RuleViolation(f"{ref}: dated {on}, before {follows} ({followed.created_on}), "
+                                "which it follows up")
+        return {self.scope_area(follows, name, ref): rating for name, rating in areas.items()}
 
     @command
     def add_recommendation(self, ref: ev.Ref, *, audit: ev.Ref, text: ev.Text,
@@ -152,11 +171,17 @@ class Ledger(Amending):
 
     @command
     def reschedule_action(self, ref: ev.Ref, *, due: date, on: date, reason: str,
-                          actor: ev.Name) -> list[Logged]:
-        """Change an action's target date, with a reason."""
+                          actor: ev.Name, approved_by: ev.Name | None = None) -> list[Logged]:
+        """Change an action's target date, with a reason (and who approved it); when the
+        policy requires approval and none is given, record a request awaiting approval."""
         now, today = self._now()
         action = self.get(ref, Action)
-        action.reschedule(due, on, today, actor=actor, timestamp=now, reason=reason)
+        policy = self.target_policy()
+        if approved_by is None and policy is not None and policy.approval_required:
+            action.request_reschedule(due, on, today, actor=actor, timestamp=now, reason=reason)
+        else:
+            action.reschedule(due, on, today, actor=actor, timestamp=now, reason=reason,
+                              approved_by=approved_by)
         return self._save(action)
 
     @command

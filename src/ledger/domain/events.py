@@ -14,7 +14,16 @@ from enum import StrEnum
 from typing import Annotated, Any
 from uuid import UUID, uuid5
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationInfo,
+    model_serializer,
+)
 
 # --------------------------------------------------------------------------------------------
 # Value types
@@ -128,6 +137,7 @@ class AuditKind(StrEnum):
     MATURITY_ASSESSMENT = "maturity-assessment"
     INTERNAL_AUDIT = "internal-audit"
     OTHER = "other"
+    FOLLOW_UP = "follow-up"
 
 
 class Assurance(StrEnum):
@@ -137,6 +147,11 @@ class Assurance(StrEnum):
     REASONABLE = "reasonable"
     LIMITED = "limited"
     VERY_LIMITED = "very-limited"
+
+    @property
+    def rank(self) -> int:
+        """0 for very limited up to 3 for high: a rise in assurance is a higher rank."""
+        return len(Assurance) - 1 - list(Assurance).index(self)
 
 
 class Priority(StrEnum):
@@ -202,6 +217,20 @@ class ResolutionKind(StrEnum):
     DECISION = "decision"
 
 
+class Outcome(StrEnum):
+    """A follow-up auditor's finding on how far a recommendation (or action) was implemented."""
+
+    IMPLEMENTED = "implemented"
+    PARTIALLY_IMPLEMENTED = "partially-implemented"
+    NOT_IMPLEMENTED = "not-implemented"
+    SUPERSEDED = "superseded"
+
+    @property
+    def short_of(self) -> bool:
+        """Whether the finding says the work is not (fully) done: partially or not implemented."""
+        return self in (Outcome.PARTIALLY_IMPLEMENTED, Outcome.NOT_IMPLEMENTED)
+
+
 # --------------------------------------------------------------------------------------------
 # Events
 # --------------------------------------------------------------------------------------------
@@ -232,6 +261,17 @@ class AuditRecorded(LedgerEvent):
     title: Text
     kind: AuditKind
     areas: dict[Name, Assurance] = Field(default_factory=dict)
+    follows: Ref | None = None
+    """The audit this one follows up (a `follow-up` audit only)."""
+
+    @model_serializer(mode="wrap")
+    def _without_follows(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """An audit that follows none is stored without `follows`: the bytes (and so the hash
+        chain) of every audit recorded before the field existed are what they were."""
+        data: dict[str, Any] = handler(self)
+        if "follows" in data and data["follows"] is None:
+            del data["follows"]
+        return data
 
 
 class RecommendationMade(LedgerEvent):
@@ -294,11 +334,21 @@ class ActionAssigned(LedgerEvent):
 
 
 class ActionRescheduled(LedgerEvent):
-    """An action's target date changed; the original is kept in the history."""
+    """An action's target date changed; the original is kept in the history. `approved_by`
+    names who approved the new date, when someone did (stored only when set, so the bytes of
+    reschedules recorded before the field are unchanged)."""
 
     due: Day
     previous: date | None = None  # copied from the record, not input
     reason: Text
+    approved_by: Name | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_approval(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if "approved_by" in data and data["approved_by"] is None:
+            del data["approved_by"]
+        return data
 
 
 class ActionNoted(LedgerEvent):
@@ -429,6 +479,44 @@ LEDGER_WIDE: tuple[type[LedgerEvent], ...] = (PersonalDataErased, RetentionSched
 """Events about the ledger as a whole, in a stream of their own, changing no record."""
 
 
+class ImplementationAssessed(LedgerEvent):
+    """A follow-up audit (`by`) found how far this recommendation or action was implemented:
+    the auditor's view, kept beside the officers' statuses, never replacing them."""
+
+    by: Ref
+    outcome: Outcome
+    note: Text | None = None
+
+
+class AssuranceRevised(LedgerEvent):
+    """A follow-up audit revised its assurance rating for one scope area of the audit it follows."""
+
+    area: Name
+    rating: Assurance
+
+
+class RescheduleRequested(LedgerEvent):
+    """A new target date was asked for and awaits approval (the policy requires one): the
+    action's due date is unchanged until an approval records `ActionRescheduled`."""
+
+    due: Day
+    reason: Text
+
+
+POLICY_REF = "POLICY"
+"""The ref of the ledger's one target-date policy record."""
+
+
+class TargetPolicySet(LedgerEvent):
+    """The ledger's policy on target dates, in force from `effective`: whether a missed
+    original date still counts as overdue after a revision, the most revisions before an
+    action is flagged, and whether a new date needs approval."""
+
+    revised_counts_overdue: bool = True
+    max_revisions: int | None = Field(default=None, ge=0, le=99)
+    approval_required: bool = False
+
+
 AMENDMENTS: tuple[type[LedgerEvent], ...] = (EventCorrected, EventRetracted)
 """The events that change how earlier events read, rather than the record itself."""
 
@@ -446,7 +534,8 @@ ALL_EVENTS: tuple[type[LedgerEvent], ...] = (
     ActionReopened, ActionAssigned, ActionRescheduled, ActionNoted, MilestoneSet,
     MilestoneAchieved, MeetingScheduled, ResolutionPassed, ReportReceived, ReportPresented,
     ActionWithdrawn, ActionSuperseded, EventCorrected, EventRetracted, PersonalDataErased,
-    RetentionScheduled,
+    RetentionScheduled, ImplementationAssessed, AssuranceRevised, RescheduleRequested,
+    TargetPolicySet,
 )
 
 

@@ -14,6 +14,8 @@ from typing import Any, ClassVar, TypeVar
 from ledger.domain import events as ev
 from ledger.domain.amend import amended
 from ledger.domain.errors import IllegalTransition, InvalidInput, RuleViolation
+from ledger.domain.followup import Assessable
+from ledger.domain.targets import Rescheduling
 
 R = TypeVar("R", bound="Record")
 
@@ -131,15 +133,32 @@ class Audit(Record):
         self.title = e.title
         self.audit_kind = e.kind
         self.areas = dict(e.areas)
+        self.follows = e.follows
+
+    def _on_AssuranceRevised(self, e: ev.AssuranceRevised) -> None:
+        self.areas[e.area] = e.rating
+
+    def revise_assurance(self, area: str, rating: ev.Assurance, on: date, today: date, *,
+                         actor: str, timestamp: datetime) -> None:
+        """A follow-up audit rates a scope area again (the audit it follows keeps its own)."""
+        if self.follows is None:
+            raise RuleViolation(f"{self.ref} is not a follow-up audit: only a follow-up revises "
+                                "assurance")
+        if self.areas.get(area) is rating:
+            raise RuleViolation(f"{self.ref} already rates {area!r} {rating.value}")
+        self.check_effective(on, today)
+        self.trigger(ev.AssuranceRevised, effective=on, actor=actor, timestamp=timestamp,
+                     area=area, rating=rating)
 
 
-class Recommendation(Record):
+class Recommendation(Assessable, Record):
     """A recommendation of an audit, with its priority and management response."""
 
     kind = "recommendation"
     created_by = ev.RecommendationMade
 
     def _on_RecommendationMade(self, e: ev.RecommendationMade) -> None:
+        self.findings = {}
         self.audit = e.audit
         self.text = e.text
         self.priority = e.priority
@@ -147,13 +166,14 @@ class Recommendation(Record):
         self.response = e.response
 
 
-class Action(Record):
+class Action(Assessable, Rescheduling, Record):
     """An action in a plan: owner, target date, dependencies and a status life cycle."""
 
     kind = "action"
     created_by = ev.ActionAdded
 
     def _on_ActionAdded(self, e: ev.ActionAdded) -> None:
+        self.findings = {}
         self.recommendations = tuple(e.recommendations)
         self.text = e.text
         self.owner = e.owner
@@ -165,6 +185,8 @@ class Action(Record):
         self.completed_on: date | None = None
         self.superseded_by: str | None = None
         self.notes: list[str] = []
+        self.pending: ev.RescheduleRequested | None = None
+        self.revisions = 0
 
     def _status(self, e: ev.LedgerEvent) -> None:
         self.status = ev.STATUS_AFTER[type(e)]
@@ -192,6 +214,8 @@ class Action(Record):
 
     def _on_ActionRescheduled(self, e: ev.ActionRescheduled) -> None:
         self.due = e.due
+        self.revisions += 1
+        self.pending = None
 
     def _on_ActionNoted(self, e: ev.ActionNoted) -> None:
         self.notes.append(e.text)
@@ -280,14 +304,15 @@ class Action(Record):
                      owner=owner, previous=self.owner, reason=reason)
 
     def reschedule(self, due: date, on: date, today: date, *, actor: str, timestamp: datetime,
-                   reason: str) -> None:
-        """Change the target date, with a reason; the original stays in the history."""
+                   reason: str, approved_by: str | None = None) -> None:
+        """Change the target date, with a reason (and who approved it); the original stays
+        in the history."""
         _require(reason, "reason", f"rescheduling {self.ref}")
         if due == self.due:
             raise RuleViolation(f"{self.ref} is already due on {due}")
         self.check_effective(on, today)
         self.trigger(ev.ActionRescheduled, effective=on, actor=actor, timestamp=timestamp,
-                     due=due, previous=self.due, reason=reason)
+                     due=due, previous=self.due, reason=reason, approved_by=approved_by)
 
     def note(self, text: str, on: date, today: date, *, actor: str, timestamp: datetime,
              personal: bool = False) -> None:
@@ -374,7 +399,28 @@ class Meeting(Record):
         return event
 
 
-RECORD_TYPES: tuple[type[Record], ...] = (Audit, Recommendation, Action, Milestone, Meeting)
+class TargetPolicy(Record):
+    """The ledger's one policy on target dates (ref `POLICY`), changed by setting it again."""
+
+    kind = "policy"
+    created_by = ev.TargetPolicySet
+
+    def _on_TargetPolicySet(self, e: ev.TargetPolicySet) -> None:
+        self.revised_counts_overdue = e.revised_counts_overdue
+        self.max_revisions = e.max_revisions
+        self.approval_required = e.approval_required
+        self.since = e.effective
+
+    def set(self, on: date, today: date, *, actor: str, timestamp: datetime,
+            **fields: Any) -> None:
+        """Set the policy again, from `on` (not before the policy in force)."""
+        self.check_effective(on, today, after=self.since, after_what="the policy in force")
+        self.trigger(ev.TargetPolicySet, effective=on, actor=actor, timestamp=timestamp,
+                     **fields)
+
+
+RECORD_TYPES: tuple[type[Record], ...] = (Audit, Recommendation, Action, Milestone, Meeting,
+                                          TargetPolicy)
 _CREATED_BY: dict[type[ev.LedgerEvent], type[Record]] = {r.created_by: r for r in RECORD_TYPES}
 
 
