@@ -24,7 +24,7 @@ from ledger.projections.readmodel import metadata as readmodel_metadata
 
 EVENTS, HEAD, TRACKING = "ledger_events", "ledger_events_head", "ledger_tracking"
 READ_MODELS = sorted(t.name for t in readmodel_metadata.sorted_tables)
-OPEN = "ICO-A2.1"  # in progress in the demo ledger
+OPEN = "ICO-A6.1"  # in progress in the demo ledger (reopened after the follow-up audit)
 NOT_STARTED = "ICO-A3.2"
 
 
@@ -124,9 +124,10 @@ def _first_column(table: str) -> str:
 
 AUDITOR_WRITES: list[list[str]] = [
     ["action", "note", OPEN, "Auditor's note", "--on", "2016-12-01"],
-    ["action", "complete", OPEN, "--on", "2016-12-01"],
+    ["action", "complete", OPEN, "--on", "2017-03-01"],
     ["action", "assign", OPEN, "--owner", "Someone else", "--on", "2016-12-01"],
-    ["milestone", "achieve", "RM-RECRUITED", "--on", "2016-12-01"],
+    ["audit", "assurance", "ICO-FU-2017", "--area", "data sharing", "--rating", "high",
+     "--on", "2017-03-01"],
     ["audit", "add", "AUDITOR-1", "--title", "t", "--kind", "other", "--on", "2016-12-01"],
     ["milestone", "add", "AUDITOR-M", "--text", "t", "--on", "2016-12-01"],
     ["meeting", "add", "2017-06-01", "--committee", "Audit and Procurement Committee",
@@ -221,7 +222,7 @@ def test_the_officer_appends_but_never_rewrites(roles: Roles) -> None:
     url = roles.url(roles.officer)
     before = head(roles.admin)
     for args in (["action", "note", OPEN, "Officer's note", "--on", "2016-12-01"],
-                 ["action", "complete", OPEN, "--on", "2016-12-02", "--evidence", "Signed off"],
+                 ["action", "complete", OPEN, "--on", "2017-03-02", "--evidence", "Signed off"],
                  ["milestone", "add", "OFFICER-M", "--text", "t", "--on", "2016-12-01"]):
         result = cli(url, *args)
         assert result.exit_code == 0, (args, result.stderr)
