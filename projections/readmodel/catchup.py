@@ -78,12 +78,14 @@ def _stream(conn: Connection, ledger: LedgerLike, last: ev.LedgerEvent) -> list[
     transaction: the log is committed, so events of this batch are there, later ones are not
     read)."""
     t, decode = ledger.store.table, cast(PydanticMapper, ledger.mapper).from_row
-    rows = conn.execute(
-        sa.select(t.c.originator_id, t.c.originator_version, t.c.topic, t.c.state)
+    rows = [tuple(row) for row in conn.execute(
+        sa.select(t.c.position, t.c.originator_id, t.c.originator_version, t.c.topic, t.c.state)
         .where(t.c.originator_id == last.originator_id,
                t.c.originator_version <= last.originator_version)
-        .order_by(t.c.originator_version))
-    return [cast(ev.LedgerEvent, decode(*row)) for row in rows]
+        .order_by(t.c.originator_version))]
+    # Personal values live beside the hashed payload (`ledger.store.personal`): read them back.
+    return [cast(ev.LedgerEvent, decode(oid, version, topic, state))
+            for _position, oid, version, topic, state in ledger.store.readable(conn, rows)]
 
 
 def _locked_position(conn: Connection, tracking: LedgerTrackingRecorder) -> int:

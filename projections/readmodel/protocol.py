@@ -36,6 +36,11 @@ class EventLog(Protocol):
         stream)."""
         ...
 
+    def readable(self, conn: Connection, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        """Rows (position, originator_id, version, topic, state, …) with personal values read
+        back into the state (`ledger.store.personal`)."""
+        ...
+
     def iter_pages(self, start: int = 1, stop: int | None = None,
                    batch: int = 5000) -> Iterator[list[tuple[Any, ...]]]:
         """Stored rows in position order, a page of plain tuples at a time."""

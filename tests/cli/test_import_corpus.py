@@ -68,7 +68,8 @@ def test_dft_windows_csv_with_banner_free_rows_a_delivered_recommendation_and_fy
     acts = actions(doc)
     # R1 has actions 1.1-1.3, R2 none of its own (delivered), R3 3.1, R4 4.1.
     assert sorted(acts) == ["DFT-1.1", "DFT-1.2", "DFT-1.3", "DFT-3.1", "DFT-4.1", "DFT-R2.0"]
-    assert doc["totals"] == {"actions": 6, "not_started": 5, "in_progress": 0, "completed": 1}
+    assert doc["totals"] == {"actions": 6, "not_started": 5, "in_progress": 0, "completed": 1,
+                             "withdrawn": 0, "superseded": 0}
     assert acts["DFT-R2.0"]["status"] == "completed"  # "Yes – fully implemented in"
     assert acts["DFT-1.1"]["due"] == "2011-03-31"  # "2010-11"
     assert acts["DFT-3.1"]["due"] == "2011-03-31"  # "In 2010-11"
@@ -124,7 +125,8 @@ def test_defra_refs_in_the_words_generated_action_refs_and_progress_notes(
     doc = report(ledger_url, "2012-11-07")
     acts = actions(doc)
     assert sorted(acts) == ["DEFRA-1.1", "DEFRA-2.1", "DEFRA-3.1"]
-    assert doc["totals"] == {"actions": 3, "not_started": 0, "in_progress": 3, "completed": 0}
+    assert doc["totals"] == {"actions": 3, "not_started": 0, "in_progress": 3, "completed": 0,
+                             "withdrawn": 0, "superseded": 0}
     assert acts["DEFRA-2.1"]["due"] == "2013-01-31"  # "January 2013"
     assert acts["DEFRA-1.1"]["due"] is None  # "On-going"
     assert acts["DEFRA-1.1"]["owner"] == "Chief Operating Officer"
@@ -142,7 +144,8 @@ def test_decc_recommendations_without_actions_keep_their_delivered_state(
     imported(ledger_url, *DECC)
     doc = report(ledger_url, "2012-09-30")
     acts = actions(doc)
-    assert doc["totals"] == {"actions": 3, "not_started": 0, "in_progress": 1, "completed": 2}
+    assert doc["totals"] == {"actions": 3, "not_started": 0, "in_progress": 1, "completed": 2,
+                             "withdrawn": 0, "superseded": 0}
     assert acts["DECC-1.1"]["priority"] == "medium"  # "Med"
     assert acts["DECC-1.1"]["due"] == "2013-01-31" and acts["DECC-1.1"]["owner"] == "Head of KM"
     assert acts["DECC-R2.0"]["status"] == acts["DECC-R3.0"]["status"] == "completed"
@@ -161,7 +164,8 @@ def test_tna_workbook_with_merged_recommendation_cells(ledger_url: str) -> None:
     assert sorted(acts) == ["TNA-1.1", "TNA-1.2", "TNA-1.3", "TNA-2.1"]
     assert [acts[r]["recommendations"] for r in ("TNA-1.2", "TNA-1.3", "TNA-2.1")] == [
         ["TNA-1"], ["TNA-1"], ["TNA-2"]]
-    assert doc["totals"] == {"actions": 4, "not_started": 3, "in_progress": 0, "completed": 1}
+    assert doc["totals"] == {"actions": 4, "not_started": 3, "in_progress": 0, "completed": 1,
+                             "withdrawn": 0, "superseded": 0}
     assert acts["TNA-1.1"]["status"] == "completed"
     assert acts["TNA-1.3"]["owner"] == "All" and acts["TNA-1.3"]["due"] == "2012-03-31"
     assert acts["TNA-1.1"]["due"] == "2012-01-31"  # "January 12"
@@ -177,7 +181,8 @@ def test_maidstone_plan_without_refs_or_recommendations(ledger_url: str) -> None
     doc = report(ledger_url, "2020-01-13")
     acts = actions(doc)
     assert sorted(acts) == ["MBC-R1.1", "MBC-R1.2"]
-    assert doc["totals"] == {"actions": 2, "not_started": 0, "in_progress": 0, "completed": 2}
+    assert doc["totals"] == {"actions": 2, "not_started": 0, "in_progress": 0, "completed": 2,
+                             "withdrawn": 0, "superseded": 0}
     assert {a["owner"] for a in acts.values()} == {"Anna Collier"}
     assert (acts["MBC-R1.1"]["due"], acts["MBC-R1.2"]["due"]) == ("2019-03-31", "2019-08-31")
     # The Start Date column starts each action then ("Nov-18": the month's last day).

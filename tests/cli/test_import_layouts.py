@@ -76,7 +76,8 @@ def test_a_council_layout_imports_as_written(tmp_path: Path) -> None:
     assert [acts[r]["recommendations"] for r in ("1A", "2A", "2B")] == [["1"], ["2"], ["2"]]
     assert (acts["1A"]["due"], acts["1B"]["due"], acts["2A"]["due"], acts["2B"]["due"]) == (
         "2016-12-31", "2015-08-31", None, "2017-01-31")
-    assert doc["totals"] == {"actions": 4, "not_started": 0, "in_progress": 3, "completed": 1}
+    assert doc["totals"] == {"actions": 4, "not_started": 0, "in_progress": 3, "completed": 1,
+                             "withdrawn": 0, "superseded": 0}
     # Each recommendation has its own row's priority; 1B's "Med" is kept on 1B, not lost.
     assert acts["1A"]["priority"] == "high" and acts["2A"]["priority"] == "medium"
     assert "Priority high/medium/low: Med" in result.stdout

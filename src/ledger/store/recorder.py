@@ -330,7 +330,7 @@ class LedgerRecorder(ApplicationRecorder):
             with self._reading() as conn:
                 rows = self.backend.read_page(conn, after, stop, batch)
                 if personal and rows:
-                    rows = self._readable(conn, rows)
+                    rows = self.readable(conn, rows)
             if not rows:
                 return
             yield rows
@@ -338,7 +338,9 @@ class LedgerRecorder(ApplicationRecorder):
             if len(rows) < batch:
                 return
 
-    def _readable(self, conn: Connection, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    def readable(self, conn: Connection, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        """Rows (position, originator_id, version, topic, state, …) with their personal values
+        read back into the state, in `conn`'s transaction."""
         clears = self.vault.clears(conn, rows[0][0], rows[-1][0])
         if not clears:
             return rows
