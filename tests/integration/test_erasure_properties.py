@@ -62,6 +62,6 @@ def test_an_erased_owner_counts_under_erased_in_both(tmp_path: object) -> None:
     with Ledger("sqlite://", clock=Clock()) as app:
         seed(app)
         model = ReadModel(app)
-        run(app, model, [("add", 0, 1, 0, 0), ("assign", 0, 1, 1, 0)])
+        run(app, model, [("add", 0, 1, 0, 0, 0), ("assign", 0, 1, 1, 0, 0)])
         erase(app, "Ann", reason="request", actor="DPO")
         reports_agree(app, model, [date(2016, 2, 1)], [datetime.now(UTC)])

@@ -48,7 +48,8 @@ KINDS = (["add"] * 3 + ["start"] * 3 + ["complete"] * 3 + ["start+complete"] * 3
 # (kind, index, number, days the clock moves on: mostly none, so ties; days back-dated; which
 # field a correction changes)
 step = st.tuples(st.sampled_from(KINDS), st.integers(0, 7), st.integers(0, 300),
-                 st.sampled_from([0, 0, 0, 1, 3, 20, 60]), st.sampled_from([0, 0, 0, 1, 10, 45]), st.integers(0, 11))
+                 st.sampled_from([0, 0, 0, 1, 3, 20, 60]), st.sampled_from([0, 0, 0, 1, 10, 45]),
+                 st.integers(0, 11))
 Step = tuple[str, int, int, int, int, int]
 
 
