@@ -271,10 +271,13 @@ def build_meeting_report(source: Source | LogSource, meeting: str, *,
         note = (f"As {why} by the end of {long_date(this.held_on)}, this is the position as "
                 f"known on {iso_utc(horizon)}, not what the committee could have been told "
                 "that day.")
-    position = src.position(this.held_on, horizon)
     known = src.meetings(horizon)
+    # The meeting as known on the horizon (a later correction of its day or committee does not
+    # reach back), else as known now.
     shown = next((m for m in known if m.ref == meeting),
                  MeetingInfo(this.ref, this.committee, this.held_on, ()))
+    this = shown
+    position = src.position(this.held_on, horizon)
     earlier = [m for m in known if m.committee == this.committee and m.held_on < this.held_on]
     previous = earlier[-1] if earlier else None
     since = src.position(previous.held_on, horizon) if previous else None
