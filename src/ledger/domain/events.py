@@ -7,6 +7,7 @@ never typed by a user). Events are frozen pydantic models; their JSON is what th
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from datetime import date, datetime
@@ -421,7 +422,10 @@ class EventCorrected(LedgerEvent):
     `corrects` is the position the officer named (the event, or an earlier correction of it);
     `original` and `original_version` locate the first event of that family in the trail and in
     the record's stream. `values` holds only the fields that change, in their JSON form; the
-    earlier events stay in the chain. `effective` is the day the correction was made.
+    earlier events stay in the chain. `effective` is the day the correction was made. New values
+    of personal fields (an owner's name, a personal note) are in `personal`, a JSON object kept
+    apart from the chain like every personal value; `values` holds "[erased]" in their place,
+    which is what they read as once erased.
     """
 
     corrects: int = Field(ge=1)
@@ -430,6 +434,19 @@ class EventCorrected(LedgerEvent):
     corrects_version: int = Field(ge=1)
     values: dict[str, Any]
     reason: Text
+    personal: str | None = None
+
+    @property
+    def new_values(self) -> dict[str, Any]:
+        """The fields the correction changes, with their new values (personal ones read back
+        from `personal` unless erased)."""
+        if self.personal is None:
+            return dict(self.values)
+        try:
+            kept = json.loads(self.personal)
+        except ValueError:  # erased: the values keep their placeholder
+            return dict(self.values)
+        return {**self.values, **kept} if isinstance(kept, dict) else dict(self.values)
 
 
 class EventRetracted(LedgerEvent):
