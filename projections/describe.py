@@ -36,7 +36,7 @@ def correction_words(e: ev.EventCorrected, was: dict[str, Any] | None = None) ->
     """`corrects #12: effective 2024-06-20 → 2024-06-10, reason: typo` (the values before the
     correction when `was` gives them, else only the new ones)."""
     changes = []
-    for field, new in e.values.items():
+    for field, new in e.new_values.items():
         before = f"{value_words(was[field])} → " if was is not None and field in was else "→ "
         changes.append(f"{field} {before}{value_words(new)}")
     return f"corrects #{e.corrects}: {'; '.join(changes)}, reason: {e.reason}"

@@ -78,7 +78,7 @@ def _was(before: Sequence[ev.LedgerEvent], c: ev.EventCorrected) -> dict[str, An
     if view is None:
         return None
     data = view.model_dump(mode="json")
-    return {k: data.get(k) for k in c.values}
+    return {k: data.get(k) for k in c.new_values}
 
 
 def trail_row(item: Logged, links: Links = NO_LINKS) -> dict[str, Any]:

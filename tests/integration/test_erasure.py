@@ -18,6 +18,7 @@ from ledger.domain import events as ev
 from ledger.domain.errors import ChainBroken, InvalidInput, RuleViolation
 from ledger.domain.personal import ERASED
 from ledger.projections.readmodel import ReadModel
+from ledger.projections.replay import replay
 from tests.conftest import Clock
 
 ANN = "Ann Other"
@@ -205,3 +206,31 @@ def test_no_trace_of_an_erased_value_is_left_in_the_sqlite_files(file_app: Ledge
     assert traces() == []
     assert ANN.casefold() not in exported(file_app).casefold()
     file_app.verify()
+
+
+def test_a_name_typed_into_a_correction_is_kept_apart_and_erased(file_app: Ledger,
+                                                                 sqlite_url: str) -> None:
+    story(file_app)
+    added = next(i for i in file_app.history("X2") if isinstance(i.event, ev.ActionAdded))
+    (fixed,) = file_app.correct(added.position, reason="wrong owner typed", actor="J Smith",
+                                values={"owner": "Cy Zed-Walker"})
+    model = ReadModel(file_app)
+    model.catch_up()
+    owners = {a.ref: a.owner for a in model.position(date(2016, 2, 1), file_app.clock()).actions}
+    assert owners["X2"] == "Cy Zed-Walker"  # the correction reads as typed, in SQL and replay
+    path = Path(sqlite_url.removeprefix("sqlite:///"))
+    files = [path, path.with_name(path.name + "-wal")]
+
+    def traces() -> bool:
+        return any(b"zed-walker" in f.read_bytes().lower() for f in files if f.exists())
+
+    stored = file_app.store.row_at(fixed.position)
+    assert b"zed-walker" not in bytes(stored.state).lower()  # not inside the hashed payload
+    assert traces()  # the side table holds it until erased
+    erase(file_app, "Cy Zed-Walker", reason="ER-2", actor="DPO")
+    assert not traces()
+    file_app.verify()
+    model.catch_up()
+    owners = {a.ref: a.owner for a in model.position(date(2016, 2, 1), file_app.clock()).actions}
+    assert owners["X2"] == ERASED
+    assert {a.ref: a.owner for a in replay(file_app.stream(), date(2016, 2, 1)).actions} == owners

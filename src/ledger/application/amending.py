@@ -9,6 +9,7 @@ a dependency is open) is refused, naming that event, and nothing is recorded.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import date
 from typing import Any, cast
@@ -26,6 +27,7 @@ from ledger.domain.amend import (
     live_versions,
 )
 from ledger.domain.errors import InvalidInput, RuleViolation, UnknownRef
+from ledger.domain.personal import ERASED, personal_fields
 from ledger.domain.records import Action, Record
 from ledger.domain.values import Logged
 from ledger.projections.legality import problems
@@ -72,12 +74,17 @@ class Amending(LedgerCore):
             raise InvalidInput(f"{_kind(current)} has no {', '.join(unknown)} to correct (it "
                                f"has {', '.join(sorted(allowed))})")
         changed = _changes(current, values, position)
+        # New values of the event's personal fields are kept apart from the chain, as the
+        # event's own were (`ledger.domain.personal`): `values` holds a placeholder.
+        private = {k: v for k, v in changed.items()
+                   if k in personal_fields(current).all and isinstance(v, str)}
         original_position = (target.original if isinstance(target, ev.EventCorrected)
                              else position)
         record.trigger(ev.EventCorrected, effective=today, actor=actor, timestamp=now,
                        corrects=position, corrects_version=target.originator_version,
                        original=original_position, original_version=current.originator_version,
-                       values=changed, reason=reason)
+                       values={**changed, **dict.fromkeys(private, ERASED)}, reason=reason,
+                       personal=json.dumps(private, ensure_ascii=False) if private else None)
         self._check_amended(record, f"correcting position {position}")
         return self._save(record)
 

@@ -69,7 +69,7 @@ def corrected(original: E, corrections: Iterable[ev.EventCorrected]) -> E:
     for c in corrections:
         if merged is None:
             merged = original.model_dump(mode="json")
-        merged.update(c.values)
+        merged.update(c.new_values)
         timestamp = max(timestamp, c.timestamp)
     if merged is None:
         return original

@@ -50,7 +50,7 @@ PERSONAL: dict[type[ev.LedgerEvent], PersonalFields] = {
     ev.ActionRescheduled: _REASON,
     ev.MilestoneAchieved: PersonalFields(texts=("note",)),
     ev.ResolutionPassed: PersonalFields(texts=("text", "report_after")),
-    ev.EventCorrected: _REASON,
+    ev.EventCorrected: PersonalFields(texts=("reason", "personal")),
     ev.EventRetracted: _REASON,
     ev.PersonalDataErased: _REASON,
 }
