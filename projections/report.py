@@ -11,6 +11,7 @@ from typing import Any, Protocol, cast
 from ledger.domain import events as ev
 from ledger.domain.errors import UnknownRef
 from ledger.domain.values import Logged
+from ledger.projections.governance import Governed, govern
 from ledger.projections.replay import (
     ActionState,
     MeetingInfo,
@@ -88,6 +89,11 @@ class Report:
     def overdue(self) -> list[ActionState]:
         """Unfinished actions past their target date."""
         return [a for a in self.actions if a.overdue]
+
+    def governed(self) -> list[Governed]:
+        """Every action in scope under the target-date policy in force on the date: RAG
+        status, revisions, the original date, any request awaiting approval."""
+        return [govern(a, self.position.as_at, self.position.policy) for a in self.actions]
 
     def blocked(self) -> list[ActionState]:
         """Unfinished actions waiting on something unfinished."""
