@@ -144,6 +144,8 @@ class Position:
     requests: tuple[Request, ...]
     policy: Policy = DEFAULT_POLICY
     """The target-date policy in force on `as_at`."""
+    recommendations: dict[str, ev.RecommendationMade] = field(default_factory=dict)
+    """The recommendations made by `as_at` (with the management response), in ref order."""
 
     def totals(self, audit: str | None = None) -> Totals:
         """Totals for all actions, or for one audit's actions."""
@@ -154,6 +156,12 @@ class Position:
         if audit is None:
             return self.actions
         return tuple(a for a in self.actions if audit in a.audits)
+
+    def recommendations_for(self, audit: str | None) -> dict[str, ev.RecommendationMade]:
+        """The recommendations of one audit (all when `audit` is None)."""
+        if audit is None:
+            return self.recommendations
+        return {r: m for r, m in self.recommendations.items() if m.audit == audit}
 
     def describe_dependency(self, ref: str) -> str:
         """A milestone by its words and ref, an action by its ref."""
@@ -311,7 +319,10 @@ class Timeline:
         return Position(as_at, self.as_known_on, self.fingerprint, tuple(actions),
                         dict(sorted(audits.items(), key=lambda kv: natural_key(kv[0]))),
                         milestones, tuple(self._requests(as_at)),
-                        policy_from(self.policies, as_at))
+                        policy_from(self.policies, as_at),
+                        {r: m for r, m in sorted(self.recommendations.items(),
+                                                 key=lambda kv: natural_key(kv[0]))
+                         if m.effective <= as_at})
 
     def _action(self, ref: str, as_at: date) -> ActionState | None:
         log = self.actions[ref]
