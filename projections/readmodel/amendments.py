@@ -23,7 +23,7 @@ from ledger.domain import events as ev
 from ledger.domain.amend import amended
 from ledger.domain.values import FOREVER
 from ledger.projections.readmodel import schema
-from ledger.projections.readmodel.schema import BEGINNING, END, Attr
+from ledger.projections.readmodel.schema import BEGINNING, END, Attr, DueChange
 from ledger.projections.readmodel.writer import (
     CHANGED_ATTR,
     NOT_STARTED,
@@ -37,9 +37,10 @@ Rows = dict[sa.Table, list[dict[str, Any]]]
 TABLES_OF: dict[type[ev.LedgerEvent], tuple[sa.Table, ...]] = {
     ev.AuditRecorded: (schema.audits,),
     ev.RecommendationMade: (schema.recommendations,),
-    ev.ActionAdded: (schema.actions, schema.action_recs, schema.attrs),
+    ev.ActionAdded: (schema.actions, schema.action_recs, schema.attrs, schema.due_changes),
     ev.MilestoneSet: (schema.milestones, schema.achievements),
     ev.MeetingScheduled: (schema.meetings, schema.resolutions, schema.received),
+    ev.TargetPolicySet: (schema.policies,),
 }
 """The tables holding rows of a record, by the event that creates it."""
 
@@ -77,7 +78,11 @@ def rows_of(views: Sequence[ev.LedgerEvent], at: int) -> Rows:
         elif isinstance(v, ev.RecommendationMade):
             out[schema.recommendations].append(dict(
                 ref=v.ref, audit=v.audit, priority=v.priority.value, made_on=v.effective,
-                recorded_at=at, **now))
+                recorded_at=at, event=v.model_dump_json(), **now))
+        elif isinstance(v, ev.TargetPolicySet):
+            out[schema.policies].append(dict(
+                ref=v.ref, effective=v.effective, version=v.originator_version,
+                event=v.model_dump_json(), recorded_from=at, **now))
         elif isinstance(v, ev.MilestoneSet):
             out[schema.milestones].append(dict(ref=v.ref, text=v.text, set_on=v.effective,
                                                recorded_at=at, achieved_on=None, **now))
@@ -118,6 +123,13 @@ def _action(added: ev.ActionAdded, changes: Sequence[ev.LedgerEvent], at: int,
     intervals over all of valid time (an attribute never changed has no row: see `schema`)."""
     found: dict[str, list[tuple[date, int, str | None]]] = defaultdict(list)
     for e in changes:
+        if isinstance(e, ev.ActionRescheduled | ev.RescheduleRequested):
+            out[schema.due_changes].append(dict(
+                action_ref=e.ref, effective=e.effective, version=e.originator_version,
+                due=e.due, recorded_from=at, recorded_to=FOREVER,
+                **(dict(kind=DueChange.MOVED, reason=None)
+                   if isinstance(e, ev.ActionRescheduled)
+                   else dict(kind=DueChange.REQUESTED, reason=e.reason))))
         if type(e) in CHANGED_ATTR:
             found[CHANGED_ATTR[type(e)]].append(
                 (e.effective, e.originator_version, change_value(e)))

@@ -18,19 +18,23 @@ from sqlalchemy.engine import Connection
 from ledger.domain import events as ev
 from ledger.domain.chain import Fingerprint
 from ledger.domain.values import FOREVER, micros
+from ledger.projections.governance import Pending, Policy, pending_from, policy_from
 from ledger.projections.readmodel.protocol import EventLog
 from ledger.projections.readmodel.schema import (
     BEGINNING,
     NAME,
     RECORDED_FROM,
     Attr,
+    DueChange,
     achievements,
     action_recs,
     actions,
     attrs,
     audits,
+    due_changes,
     meetings,
     milestones,
+    policies,
     received,
     recommendations,
     ref_type,
@@ -113,11 +117,15 @@ class _Statements(NamedTuple):
     attrs: Any
     recommendations: Any
     audits: Any
+    due_changes: Any
+    made: Any
 
     @classmethod
     def build(cls, audit: bool) -> _Statements:
         """The statements for one audit's actions (`audit`) or for all."""
         scope = _scope(audit)
+        made = sa.select(recommendations.c.event).where(recommendations.c.made_on <= _AS_AT,
+                                                        _known(recommendations))
         known_audits = sa.select(audits).where(audits.c.audit_date <= _AS_AT, _known(audits))
         if audit:  # the report needs only that audit (its actions are the scope)
             known_audits = known_audits.where(audits.c.ref == _AUDIT)
@@ -133,6 +141,12 @@ class _Statements(NamedTuple):
             .where(action_recs.c.action_ref.in_(scope), _known(action_recs),
                    _known(recommendations)),
             audits=known_audits,
+            due_changes=sa.select(due_changes.c.action_ref, due_changes.c.kind,
+                                  due_changes.c.effective, due_changes.c.version,
+                                  due_changes.c.due, due_changes.c.reason)
+            .where(due_changes.c.action_ref.in_(scope), due_changes.c.effective <= _AS_AT,
+                   _known(due_changes)),
+            made=made.where(recommendations.c.audit == _AUDIT) if audit else made,
         )
 
 
@@ -157,6 +171,8 @@ _OUTSTANDING = (
            ~sa.exists().where(received.c.meeting == resolutions.c.meeting,
                               received.c.number == resolutions.c.number,
                               received.c.effective <= _AS_AT, _known(received))))
+_POLICIES = sa.select(policies.c.event, policies.c.version).where(
+    policies.c.effective <= _AS_AT, _known(policies))
 _HELD = sa.select(meetings.c.ref, meetings.c.held_on).where(meetings.c.ref.in_(_REFS),
                                                             _known(meetings))
 _MEETINGS = sa.select(meetings).where(_known(meetings))
@@ -182,6 +198,23 @@ def _attrs_at(conn: Connection, statement: Any, params: dict[str, Any]) -> Attrs
     return out
 
 
+class Asked(NamedTuple):
+    """A request for a new target date, as `rm_due_changes` keeps it (`governance.Asked`)."""
+
+    due: date
+    reason: str
+    effective: date
+
+
+class DueChanges(NamedTuple):
+    """An action's reschedules and requests effective as at a date, known on a horizon."""
+
+    moved: list[tuple[date, int]]
+    """(effective, version) of each reschedule."""
+    requested: list[tuple[date, int, Asked]]
+    """(effective, version, the request) of each request."""
+
+
 class _Facts(NamedTuple):
     """What `Queries.position` reads from SQL for one question."""
 
@@ -195,6 +228,9 @@ class _Facts(NamedTuple):
     marks: dict[str, Mark]
     requests: list[Request]
     fingerprint: Fingerprint
+    due_changes: dict[str, DueChanges]
+    policy: Policy
+    recommendations: dict[str, ev.RecommendationMade]
 
 
 class Queries:
@@ -247,7 +283,9 @@ class Queries:
             as_at, known, facts.fingerprint, _action_states(facts, as_at),
             {ref: facts.audits[ref] for ref in sorted(facts.audits, key=natural_key)},
             {m: (facts.marks[m].text, facts.marks[m].status) for m in sorted(facts.marks)},
-            tuple(facts.requests))
+            tuple(facts.requests), facts.policy,
+            {ref: facts.recommendations[ref]
+             for ref in sorted(facts.recommendations, key=natural_key)})
 
     def _facts(self, as_at: date, known: datetime, audit: str | None) -> _Facts:
         k = micros(known)
@@ -273,7 +311,14 @@ class Queries:
                         for r in conn.execute(q.audits, params).all()},
                 marks=_milestones(conn, sorted(deps), as_at, k),
                 requests=_requests(conn, as_at, k),
-                fingerprint=self.fingerprint_known_on(known, conn))
+                fingerprint=self.fingerprint_known_on(known, conn),
+                due_changes=_due_changes(conn, q.due_changes, params),
+                policy=policy_from(
+                    ((ev.TargetPolicySet.model_validate_json(r.event), r.version)
+                     for r in conn.execute(_POLICIES, params)), as_at),
+                recommendations={e.ref: e for e in (
+                    ev.RecommendationMade.model_validate_json(r.event)
+                    for r in conn.execute(q.made, params))})
 
 
 def _action_states(facts: _Facts, as_at: date) -> tuple[ActionState, ...]:
@@ -296,6 +341,7 @@ def _action_states(facts: _Facts, as_at: date) -> tuple[ActionState, ...]:
         since = _day(status_since.get(ref, BEGINNING))
         recs = [r for r in linked if r in rec_audit]
         priorities = [rec_priority[r] for r in recs]
+        changes = facts.due_changes.get(ref)
         states.append(ActionState(
             ref=ref, text=row.text, status=status, owner=owner, due=due,
             original_due=row.original_due,
@@ -304,8 +350,29 @@ def _action_states(facts: _Facts, as_at: date) -> tuple[ActionState, ...]:
             else _blocked_by(depends_on, facts),
             recommendations=tuple(linked), audits=tuple(dict.fromkeys(rec_audit[r] for r in recs)),
             priority=min(priorities, key=RANK.__getitem__) if priorities else None,
-            added_on=row.added_on, status_on=since if since != BEGINNING else row.added_on))
+            added_on=row.added_on, status_on=since if since != BEGINNING else row.added_on,
+            revisions=len(changes.moved) if changes else 0,
+            pending=_pending(ref, changes, as_at)))
     return tuple(states)
+
+
+def _pending(ref: str, changes: DueChanges | None, as_at: date) -> Pending | None:
+    """The request awaiting approval as at the date (the replay's rule, `pending_from`)."""
+    if changes is None or not changes.requested:
+        return None
+    return pending_from(ref, changes.requested, changes.moved, as_at)
+
+
+def _due_changes(conn: Connection, statement: Any, params: dict[str, Any]) -> dict[str, DueChanges]:
+    """The reschedules and requests effective as at the date, known on the horizon, by action."""
+    out: dict[str, DueChanges] = {}
+    for ref, kind, effective, version, due, reason in conn.execute(statement, params):
+        found = out.setdefault(ref, DueChanges([], []))
+        if kind == DueChange.MOVED:
+            found.moved.append((effective, version))
+        else:
+            found.requested.append((effective, version, Asked(due, reason or "", effective)))
+    return out
 
 
 def _blocked_by(depends_on: list[str], facts: _Facts) -> tuple[str, ...]:

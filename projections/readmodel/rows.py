@@ -46,6 +46,7 @@ class RecommendationRow(NamedTuple):
     priority: str
     made_on: Day
     recorded_at: int
+    event: str
     recorded_to: int
 
 
@@ -151,6 +152,30 @@ class AttrRow(NamedTuple):
     recorded_to: int
 
 
+class DueChangeRow(NamedTuple):
+    """An `rm_due_changes` row: an action's target date moved, or a new one asked for."""
+
+    action_ref: str
+    kind: str
+    effective: Day
+    version: int
+    due: Day
+    reason: str | None
+    recorded_from: int
+    recorded_to: int
+
+
+class PolicyRow(NamedTuple):
+    """An `rm_policies` row (`event`: the `TargetPolicySet`'s JSON)."""
+
+    ref: str
+    effective: Day
+    version: int
+    event: str
+    recorded_from: int
+    recorded_to: int
+
+
 INSERT_ORDER: tuple[tuple[sa.Table, tuple[str, ...]], ...] = (
     (schema.audits, AuditRow._fields),
     (schema.recommendations, RecommendationRow._fields),
@@ -161,6 +186,8 @@ INSERT_ORDER: tuple[tuple[sa.Table, tuple[str, ...]], ...] = (
     (schema.achievements, AchievementRow._fields),
     (schema.actions, ActionRow._fields),
     (schema.action_recs, ActionRecRow._fields),
+    (schema.due_changes, DueChangeRow._fields),
+    (schema.policies, PolicyRow._fields),
 )
 """The tables a batch inserts into before its `rm_attrs` rows, with the columns it names."""
 
