@@ -18,23 +18,21 @@ from sqlalchemy.engine import Connection
 from ledger.domain import events as ev
 from ledger.domain.chain import Fingerprint
 from ledger.domain.values import FOREVER, micros
-from ledger.projections.governance import Pending, Policy, pending_from, policy_from
+from ledger.projections.governance import Policy
+from ledger.projections.readmodel import governed
 from ledger.projections.readmodel.protocol import EventLog
 from ledger.projections.readmodel.schema import (
     BEGINNING,
     NAME,
     RECORDED_FROM,
     Attr,
-    DueChange,
     achievements,
     action_recs,
     actions,
     attrs,
     audits,
-    due_changes,
     meetings,
     milestones,
-    policies,
     received,
     recommendations,
     ref_type,
@@ -124,8 +122,6 @@ class _Statements(NamedTuple):
     def build(cls, audit: bool) -> _Statements:
         """The statements for one audit's actions (`audit`) or for all."""
         scope = _scope(audit)
-        made = sa.select(recommendations.c.event).where(recommendations.c.made_on <= _AS_AT,
-                                                        _known(recommendations))
         known_audits = sa.select(audits).where(audits.c.audit_date <= _AS_AT, _known(audits))
         if audit:  # the report needs only that audit (its actions are the scope)
             known_audits = known_audits.where(audits.c.ref == _AUDIT)
@@ -141,12 +137,8 @@ class _Statements(NamedTuple):
             .where(action_recs.c.action_ref.in_(scope), _known(action_recs),
                    _known(recommendations)),
             audits=known_audits,
-            due_changes=sa.select(due_changes.c.action_ref, due_changes.c.kind,
-                                  due_changes.c.effective, due_changes.c.version,
-                                  due_changes.c.due, due_changes.c.reason)
-            .where(due_changes.c.action_ref.in_(scope), due_changes.c.effective <= _AS_AT,
-                   _known(due_changes)),
-            made=made.where(recommendations.c.audit == _AUDIT) if audit else made,
+            due_changes=governed.due_changes_of(scope),
+            made=governed.made(audit),
         )
 
 
@@ -171,8 +163,6 @@ _OUTSTANDING = (
            ~sa.exists().where(received.c.meeting == resolutions.c.meeting,
                               received.c.number == resolutions.c.number,
                               received.c.effective <= _AS_AT, _known(received))))
-_POLICIES = sa.select(policies.c.event, policies.c.version).where(
-    policies.c.effective <= _AS_AT, _known(policies))
 _HELD = sa.select(meetings.c.ref, meetings.c.held_on).where(meetings.c.ref.in_(_REFS),
                                                             _known(meetings))
 _MEETINGS = sa.select(meetings).where(_known(meetings))
@@ -198,23 +188,6 @@ def _attrs_at(conn: Connection, statement: Any, params: dict[str, Any]) -> Attrs
     return out
 
 
-class Asked(NamedTuple):
-    """A request for a new target date, as `rm_due_changes` keeps it (`governance.Asked`)."""
-
-    due: date
-    reason: str
-    effective: date
-
-
-class DueChanges(NamedTuple):
-    """An action's reschedules and requests effective as at a date, known on a horizon."""
-
-    moved: list[tuple[date, int]]
-    """(effective, version) of each reschedule."""
-    requested: list[tuple[date, int, Asked]]
-    """(effective, version, the request) of each request."""
-
-
 class _Facts(NamedTuple):
     """What `Queries.position` reads from SQL for one question."""
 
@@ -228,7 +201,7 @@ class _Facts(NamedTuple):
     marks: dict[str, Mark]
     requests: list[Request]
     fingerprint: Fingerprint
-    due_changes: dict[str, DueChanges]
+    due_changes: dict[str, governed.DueChanges]
     policy: Policy
     recommendations: dict[str, ev.RecommendationMade]
 
@@ -312,13 +285,9 @@ class Queries:
                 marks=_milestones(conn, sorted(deps), as_at, k),
                 requests=_requests(conn, as_at, k),
                 fingerprint=self.fingerprint_known_on(known, conn),
-                due_changes=_due_changes(conn, q.due_changes, params),
-                policy=policy_from(
-                    ((ev.TargetPolicySet.model_validate_json(r.event), r.version)
-                     for r in conn.execute(_POLICIES, params)), as_at),
-                recommendations={e.ref: e for e in (
-                    ev.RecommendationMade.model_validate_json(r.event)
-                    for r in conn.execute(q.made, params))})
+                due_changes=governed.changes_by_action(conn, q.due_changes, params),
+                policy=governed.policy(conn, params, as_at),
+                recommendations=governed.recommendations_made(conn, q.made, params))
 
 
 def _action_states(facts: _Facts, as_at: date) -> tuple[ActionState, ...]:
@@ -352,27 +321,8 @@ def _action_states(facts: _Facts, as_at: date) -> tuple[ActionState, ...]:
             priority=min(priorities, key=RANK.__getitem__) if priorities else None,
             added_on=row.added_on, status_on=since if since != BEGINNING else row.added_on,
             revisions=len(changes.moved) if changes else 0,
-            pending=_pending(ref, changes, as_at)))
+            pending=governed.pending(ref, changes, as_at)))
     return tuple(states)
-
-
-def _pending(ref: str, changes: DueChanges | None, as_at: date) -> Pending | None:
-    """The request awaiting approval as at the date (the replay's rule, `pending_from`)."""
-    if changes is None or not changes.requested:
-        return None
-    return pending_from(ref, changes.requested, changes.moved, as_at)
-
-
-def _due_changes(conn: Connection, statement: Any, params: dict[str, Any]) -> dict[str, DueChanges]:
-    """The reschedules and requests effective as at the date, known on the horizon, by action."""
-    out: dict[str, DueChanges] = {}
-    for ref, kind, effective, version, due, reason in conn.execute(statement, params):
-        found = out.setdefault(ref, DueChanges([], []))
-        if kind == DueChange.MOVED:
-            found.moved.append((effective, version))
-        else:
-            found.requested.append((effective, version, Asked(due, reason or "", effective)))
-    return out
 
 
 def _blocked_by(depends_on: list[str], facts: _Facts) -> tuple[str, ...]:
