@@ -182,6 +182,48 @@ policies = sa.Table(
 """The target-date policies set (the policy in force as at a date is the latest effective)."""
 
 
+findings = sa.Table(
+    "rm_findings", metadata,
+    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+    sa.Column("ref", ref_type, nullable=False),  # the recommendation or action assessed
+    sa.Column("by_audit", ref_type, nullable=False),
+    sa.Column("outcome", sa.String(24), nullable=False),
+    sa.Column("note", sa.Text()),
+    sa.Column("effective", sa.Date(), nullable=False),
+    sa.Column("version", sa.Integer(), nullable=False),
+    sa.Column("position", sa.BigInteger(), nullable=False),
+    sa.Column("recorded_from", sa.BigInteger(), nullable=False),
+    _recorded_to(),
+    sa.Index("rm_findings_by", "by_audit", "recorded_to"),
+)
+"""A follow-up audit's findings (`ImplementationAssessed`), with their place in the log."""
+assurance = sa.Table(
+    "rm_assurance", metadata,
+    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+    sa.Column("audit", ref_type, nullable=False),
+    sa.Column("area", sa.Text(), nullable=False),
+    sa.Column("rating", sa.String(24), nullable=False),
+    sa.Column("effective", sa.Date(), nullable=False),
+    sa.Column("version", sa.Integer(), nullable=False),
+    sa.Column("recorded_from", sa.BigInteger(), nullable=False),
+    _recorded_to(),
+)
+"""A follow-up audit's revised ratings (`AssuranceRevised`)."""
+status_log = sa.Table(
+    "rm_status_log", metadata,
+    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+    sa.Column("action_ref", ref_type, nullable=False),
+    sa.Column("effective", sa.Date(), nullable=False),
+    sa.Column("position", sa.BigInteger(), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("recorded_from", sa.BigInteger(), nullable=False),
+    _recorded_to(),
+    sa.Index("rm_status_log_action", "action_ref", "recorded_to"),
+)
+"""Each status change of an action with its position in the log: what the officers had reported
+before a finding was recorded (`rm_attrs` keeps the intervals, not the order of recording)."""
+
+
 class DueChange:
     """The codes of `rm_due_changes.kind`."""
 
@@ -196,6 +238,8 @@ RECORDED_FROM: Final = {
     achievements: achievements.c.recorded_at, meetings: meetings.c.recorded_at,
     resolutions: resolutions.c.recorded_at, received: received.c.recorded_at,
     due_changes: due_changes.c.recorded_from, policies: policies.c.recorded_from,
+    findings: findings.c.recorded_from, assurance: assurance.c.recorded_from,
+    status_log: status_log.c.recorded_from,
 }
 """Each table's recorded-from column: a row holds as known on K when it is <= K and
 `recorded_to` > K."""
@@ -205,6 +249,7 @@ RECORD_KEY: Final = {
     achievements: achievements.c.ref, meetings: meetings.c.ref,
     resolutions: resolutions.c.meeting, received: received.c.meeting,
     due_changes: due_changes.c.action_ref, policies: policies.c.ref,
+    findings: findings.c.ref, assurance: assurance.c.audit, status_log: status_log.c.action_ref,
 }
 """Each table's column naming the record (the event stream) a row was derived from."""
 
@@ -212,7 +257,8 @@ RECORD_KEY: Final = {
 def is_from_earlier_version(engine: Engine) -> bool:
     """Whether the read model's tables were made by an earlier version: `rm_actions` (made with
     the others) exists but a table of this version is missing (`rm_due_changes`, `rm_policies`:
-    target dates were not governed) or lacks a column this version has (`original_owner`:
+    target dates were not governed; `rm_findings`, `rm_assurance`, `rm_status_log`: no follow-up
+    audits) or lacks a column this version has (`original_owner`:
     starting values were rows; `recorded_to`: rows were never replaced, corrections unknown;
     `rm_recommendations.event`: no management response). False when `rm_actions` is missing."""
     inspector = sa.inspect(engine)
@@ -222,7 +268,7 @@ def is_from_earlier_version(engine: Engine) -> bool:
         return False
     if {c.name for c in actions.columns} - columns:
         return True
-    for table in (recommendations, due_changes, policies):
+    for table in (recommendations, due_changes, policies, findings, assurance, status_log):
         try:
             found = {c["name"] for c in inspector.get_columns(table.name)}
         except sa.exc.NoSuchTableError:

@@ -109,15 +109,18 @@ class Batch:
         self.achieved: dict[str, date] = {}
 
     # -- events in ------------------------------------------------------------------------------
-    def take(self, e: ev.LedgerEvent, recorded_at: int) -> None:
-        """Fold one event in (`recorded_at`: its stored column, `micros(e.timestamp)`). Rows that
-        depend on nothing else are made now; changes to actions are queued for `settle`."""
+    def take(self, e: ev.LedgerEvent, recorded_at: int, position: int = 0) -> None:
+        """Fold one event in (`recorded_at`: its stored column, `micros(e.timestamp)`; `position`:
+        its place in the log). Rows that depend on nothing else are made now; changes to actions
+        are queued for `settle`."""
         kind = type(e)
         day = self.day
         if kind in CHANGED_ATTR:
             value: str | None
             if kind in STATUS_VALUE:
                 value = STATUS_VALUE[kind]
+                self.inserts[schema.status_log].append(
+                    (e.ref, day(e.effective), position, value, recorded_at, FOREVER))
             elif isinstance(e, ev.ActionAssigned):
                 value = e.owner
             else:
@@ -164,6 +167,14 @@ class Batch:
             self.inserts[schema.due_changes].append((
                 e.ref, DueChange.REQUESTED, day(e.effective), e.originator_version, day(e.due),
                 e.reason, recorded_at, FOREVER))
+        elif isinstance(e, ev.ImplementationAssessed):
+            self.inserts[schema.findings].append((
+                e.ref, e.by, e.outcome.value, e.note, day(e.effective), e.originator_version,
+                position, recorded_at, FOREVER))
+        elif isinstance(e, ev.AssuranceRevised):
+            self.inserts[schema.assurance].append((
+                e.ref, e.area, e.rating.value, day(e.effective), e.originator_version,
+                recorded_at, FOREVER))
         elif isinstance(e, ev.TargetPolicySet):
             self.inserts[schema.policies].append((
                 e.ref, day(e.effective), e.originator_version, e.model_dump_json(), recorded_at,

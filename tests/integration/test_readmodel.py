@@ -268,7 +268,8 @@ def test_reports_catch_up_so_they_are_never_stale() -> None:
 @pytest.mark.parametrize("table, column", [("rm_actions", "original_owner"),
                                            ("rm_actions", "recorded_to"),
                                            ("rm_recommendations", "event"),
-                                           ("rm_due_changes", None), ("rm_policies", None)])
+                                           ("rm_due_changes", None), ("rm_policies", None),
+                                           ("rm_status_log", None)])
 def test_a_read_model_made_by_an_earlier_version_is_made_again_and_refilled(
         tmp_path: object, table: str, column: str | None) -> None:
     """Earlier versions stored every starting value as an rm_attrs row (no `original_owner`),

@@ -1,8 +1,9 @@
 """The SQL read model agrees with the pure replay when the log holds the follow-up audit's
 findings and ratings, the target-date policy, requests awaiting approval and approved
 reschedules, and corrections and retractions of them: the positions (actions with their
-revisions and pending requests, the policy in force, the recommendations) are equal, as at
-random dates, as known at random times, on SQLite and on PostgreSQL."""
+revisions and pending requests, the policy in force, the recommendations) and the follow-up
+reports (findings, what the officers had reported before each, revised ratings) are equal, as
+at random dates, as known at random times, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from hypothesis import strategies as st
 
 from ledger.application import Ledger
 from ledger.domain import events as ev
-from ledger.domain.errors import LedgerError, UnknownRef
+from ledger.domain.errors import LedgerError, RuleViolation, UnknownRef
 from ledger.projections.agreement import position_mismatch, scoped
+from ledger.projections.followup import follow_up_report
 from ledger.projections.legality import problems
 from ledger.projections.readmodel import ReadModel
 from ledger.projections.replay import Position, replay
@@ -66,12 +68,12 @@ def apply(app: Ledger, model: ReadModel, kind: str, target: str, number: int,
 
 def amend(app: Ledger, kind: str, target: str, number: int, on: date) -> None:
     """Correct or retract an earlier event of an action, the policy, or R1."""
-    records = [target, target, ev.POLICY_REF, "R1"]
+    records = [target, target, ev.POLICY_REF, "R1", "FU"]
     history = [i for i in app.history(records[number % len(records)])
                if not isinstance(i.event, ev.AMENDMENTS)]
     if not history:
         return
-    item = history[number // 4 % len(history)]
+    item = history[number // 5 % len(history)]
     if kind == "retract":
         app.retract(item.position, reason="r", actor="o")
         return
@@ -82,6 +84,10 @@ def amend(app: Ledger, kind: str, target: str, number: int, on: date) -> None:
     elif isinstance(e, ev.TargetPolicySet):
         choices += [{"max_revisions": pick % 3}, {"revised_counts_overdue": bool(pick % 2)},
                     {"approval_required": not e.approval_required}]
+    elif isinstance(e, ev.ImplementationAssessed):
+        choices += [{"outcome": OUTCOMES[pick % 4].value}, {"note": f"n{number}"}]
+    elif isinstance(e, ev.AssuranceRevised):
+        choices += [{"rating": list(ev.Assurance)[pick % 4].value}, {"area": f"a{pick % 2}"}]
     elif isinstance(e, ev.RecommendationMade):
         choices += [{"response": list(ev.Response)[pick % len(ev.Response)].value},
                     {"text": f"t{number}"}]
@@ -113,6 +119,15 @@ def positions_agree(app: Ledger, model: ReadModel, dates: list[date],
                 assert got.policy == want.policy, why
                 assert got.recommendations == want.recommendations, why
                 assert got.fingerprint == want.fingerprint, why
+            assert _follow_up(model, as_at, known) == _follow_up(app.stream(), as_at, known)
+
+
+def _follow_up(source: object, as_at: date, known: datetime) -> object:
+    """The whole follow-up report model, or why there is none."""
+    try:
+        return follow_up_report(source, "FU", as_at, known)  # type: ignore[arg-type]
+    except (UnknownRef, RuleViolation) as e:  # FU not known yet: both must say so
+        return str(e)
 
 
 def follow_up_agrees(url: str, steps: list[Step], dates: list[int], horizons: list[int]) -> None:
