@@ -16,6 +16,7 @@ from ledger.cli.common import (
     echo_recorded,
     format_option,
     pass_session,
+    report_source,
 )
 from ledger.cli.output import OUTPUT, write_output
 from ledger.projections.followup_render import FOLLOW_UP_FORMATS, render_follow_up
@@ -39,7 +40,8 @@ def command(session: Session, audit: str, as_at: date | None, known: datetime | 
             fmt: str, output: str | None, present_at: str | None, fulfils: str | None) -> None:
     """The outcome of follow-up audit AUDIT: recommendations counted by the auditor's finding,
     where the auditor disagrees with the officers, assurance before and after, and a paragraph
-    for the minutes. Read from the log (the pure replay).
+    for the minutes. Read from the SQL read model, caught up first (from the log, the pure
+    replay, where this role may not bring it up to date).
 
     \b
     Examples:
@@ -53,6 +55,7 @@ def command(session: Session, audit: str, as_at: date | None, known: datetime | 
     actor = session.who() if present_at else None
     app = session.ledger(write=bool(present_at))
     report = follow_up(app, audit, as_at=as_at, as_known_on=known or datetime.now(UTC),
+                       source=report_source(app),
                        meeting=present_at)
     if present_at is not None and actor is not None:
         paper = present_follow_up(app, present_at, report, fmt, actor=actor, fulfils=fulfils)

@@ -17,6 +17,7 @@ from ledger.cli.common import (
     format_option,
     on_option,
     pass_session,
+    report_source,
 )
 from ledger.cli.output import OUTPUT, write_output
 from ledger.projections.rag import targets_report
@@ -35,7 +36,8 @@ def report_targets(session: Session, as_at: date | None, known: datetime | None,
                    audit: str | None, fmt: str, output: str | None) -> None:
     """Target dates as at a date: each action's original and current date, how often it moved,
     its RAG status and the age of what is overdue, requests awaiting approval, and
-    recommendations counted by their actions. Read from the log (the pure replay).
+    recommendations counted by their actions. Read from the SQL read model, caught up first
+    (from the log, the pure replay, where this role may not bring it up to date).
 
     \b
     Example:
@@ -43,7 +45,7 @@ def report_targets(session: Session, as_at: date | None, known: datetime | None,
     """
     app = session.ledger(write=False)
     horizon = known or datetime.now(UTC)
-    report = targets_report(app.stream(), as_at or horizon.date(), horizon, audit)
+    report = targets_report(report_source(app), as_at or horizon.date(), horizon, audit)
     write_output(render_targets(report, fmt), output, app.url)
 
 

@@ -49,25 +49,20 @@ def position_mismatch(expected: Position, got: Position,
                       f"{expected.fingerprint} in the log")
     wanted = set(deps)
     for found in (
-        first_mismatch({a.ref: _held(a) for a in expected.actions},
-                       {a.ref: _held(a) for a in got.actions}, "action"),
+        first_mismatch({a.ref: a for a in expected.actions},
+                       {a.ref: a for a in got.actions}, "action"),
         first_mismatch(expected.audits, got.audits, "audit"),
         first_mismatch({m: v for m, v in expected.milestones.items() if m in wanted},
                        got.milestones, "milestone"),
         first_mismatch({f"{r.meeting}/{r.number}": r for r in expected.requests},
                        {f"{r.meeting}/{r.number}": r for r in got.requests}, "requested report"),
+        first_mismatch(expected.recommendations, got.recommendations, "recommendation"),
     ):
         if found is not None:
             return found
+    if expected.policy != got.policy:
+        return None, f"target-date policy: {_first_field(expected.policy, got.policy)}"
     return None
-
-
-NOT_HELD = {"revisions": 0, "pending": None}
-"""ActionState fields the SQL read model does not hold yet (WIP: issue 15), compared as unset."""
-
-
-def _held(a: Any) -> Any:
-    return dataclasses.replace(a, **NOT_HELD)
 
 
 def meetings_mismatch(expected: list[MeetingInfo],
@@ -77,9 +72,11 @@ def meetings_mismatch(expected: list[MeetingInfo],
 
 
 def scoped(position: Position, audit: str) -> Position:
-    """The position as the read model gives it for one audit: its actions, and that audit."""
+    """The position as the read model gives it for one audit: its actions, that audit, and its
+    recommendations."""
     return dataclasses.replace(position, actions=position.for_audit(audit),
-                               audits={r: a for r, a in position.audits.items() if r == audit})
+                               audits={r: a for r, a in position.audits.items() if r == audit},
+                               recommendations=position.recommendations_for(audit))
 
 
 CurrentState = tuple[str, str | None, date | None]

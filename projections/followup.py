@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import Protocol
 
 from ledger.domain import events as ev
 from ledger.domain.amend import amended
@@ -29,7 +30,7 @@ from ledger.domain.chain import Fingerprint
 from ledger.domain.errors import RuleViolation, UnknownRef
 from ledger.domain.values import Logged
 from ledger.projections.recommendations import RecommendationState, recommendation_state
-from ledger.projections.replay import Timeline, Totals, natural_key
+from ledger.projections.replay import Position, Timeline, Totals
 
 OUTCOME_KEYS = {ev.Outcome.IMPLEMENTED: "implemented",
                 ev.Outcome.PARTIALLY_IMPLEMENTED: "partially_implemented",
@@ -104,39 +105,94 @@ class FollowUpReport:
         return [f for f in (*self.recommendations, *self.actions) if f.disagrees]
 
 
-def follow_up_report(log: Iterable[Logged], audit: str, as_at: date,
+@dataclass(frozen=True)
+class Assessed:
+    """A follow-up audit's latest finding on one ref as at a date, and what the officers had
+    reported (as at the finding's date, recorded before it: see the rules above)."""
+
+    outcome: ev.Outcome
+    note: str | None
+    effective: date
+    officers_then: str | None
+
+
+@dataclass(frozen=True)
+class FollowUpFacts:
+    """What a follow-up report needs beside the position: the followed audit (whatever its
+    date), the findings and the revised ratings (in order) effective by the date."""
+
+    followed: ev.AuditRecorded | None
+    findings: dict[str, Assessed]
+    revised: tuple[tuple[str, ev.Assurance], ...]
+
+
+class FollowUpSource(Protocol):
+    """Where a follow-up report comes from: the SQL read model (the replay is the reference)."""
+
+    def position(self, as_at: date, known: datetime, audit: str | None = None) -> Position:
+        """The position as at a date on a recorded-time horizon."""
+        ...
+
+    def follow_up_facts(self, audit: str, follows: str, as_at: date,
+                        known: datetime) -> FollowUpFacts:
+        """Follow-up audit `audit`'s facts as at a date on a horizon."""
+        ...
+
+
+def follow_up_report(source: FollowUpSource | Iterable[Logged], audit: str, as_at: date,
                      as_known_on: datetime) -> FollowUpReport:
-    """The report of follow-up audit `audit` as at `as_at`, as known on `as_known_on`."""
-    timeline = Timeline.build(log, as_known_on)
-    fu = timeline.audits.get(audit)
-    if fu is None or fu.effective > as_at:
+    """The report of follow-up audit `audit` as at `as_at`, as known on `as_known_on`, from a
+    source (the read model) or the log (the pure replay)."""
+    if isinstance(source, Iterable):
+        timeline = Timeline.build(source, as_known_on)
+        position = timeline.position(as_at)
+    else:
+        position = source.position(as_at, as_known_on)
+    fu = position.audits.get(audit)
+    if fu is None:
         raise UnknownRef(f"no audit {audit} as at {as_at} as known on {as_known_on:%Y-%m-%d %H:%M}")
     if fu.follows is None:
         raise RuleViolation(f"{audit} is not a follow-up audit: it follows no audit")
-    followed = timeline.audits[fu.follows]
-    found, revised = _events_of(timeline, audit, as_at)
-    position = timeline.position(as_at)
+    facts = (replay_facts(timeline, audit, fu.follows, as_at) if isinstance(source, Iterable)
+             else source.follow_up_facts(audit, fu.follows, as_at, as_known_on))
+    followed = facts.followed
+    if followed is None:
+        raise UnknownRef(f"no audit {fu.follows} as known on {as_known_on:%Y-%m-%d %H:%M}")
     by_rec: dict[str, list[ev.Status]] = {}
     for a in position.actions:
         for rec in a.recommendations:
             by_rec.setdefault(rec, []).append(a.status)
-    recs = []
-    for ref in sorted(timeline.recommendations, key=natural_key):
-        made = timeline.recommendations[ref]
-        if made.audit != fu.follows or made.effective > as_at:
-            continue
-        state = recommendation_state(by_rec.get(ref, ()))
-        finding = _finding(timeline, ref, "recommendation", made.text, state.value,
-                           found.get(ref))
-        recs.append(replace(finding, response=made.response))
-    actions = [_finding(timeline, a.ref, "action", a.text, a.status.value, found[a.ref])
-               for a in position.actions if a.ref in found]
+    recs = [replace(_finding(ref, "recommendation", made.text,
+                             recommendation_state(by_rec.get(ref, ())).value,
+                             facts.findings.get(ref)), response=made.response)
+            for ref, made in position.recommendations_for(fu.follows).items()]
+    actions = [_finding(a.ref, "action", a.text, a.status.value, facts.findings[a.ref])
+               for a in position.actions if a.ref in facts.findings]
     return FollowUpReport(
         audit=audit, title=fu.title, audited_on=fu.effective, follows=fu.follows,
         follows_title=followed.title, as_at=as_at, as_known_on=as_known_on,
-        fingerprint=timeline.fingerprint, recommendations=tuple(recs), actions=tuple(actions),
-        assurance=_assurance(followed, fu, revised),
+        fingerprint=position.fingerprint, recommendations=tuple(recs), actions=tuple(actions),
+        assurance=_assurance(followed, fu, list(facts.revised)),
         totals=position.totals(fu.follows))
+
+
+def replay_facts(timeline: Timeline, audit: str, follows: str, as_at: date) -> FollowUpFacts:
+    """The follow-up audit's facts from the replay (the reference)."""
+    found, revised = _events_of(timeline, audit, as_at)
+    findings = {}
+    for ref, (e, pos) in found.items():
+        log = timeline.actions.get(ref)
+        if log is not None and log.added is not None:
+            then = _status_before(timeline, ref, e.effective, pos)
+            officers_then = then.value if then else None
+        else:
+            statuses = [s for a in timeline.actions
+                        if (s := _status_before(timeline, a, e.effective, pos)) is not None
+                        and ref in _recommendations(timeline, a)]
+            officers_then = recommendation_state(statuses).value
+        findings[ref] = Assessed(e.outcome, e.note, e.effective, officers_then)
+    return FollowUpFacts(timeline.audits.get(follows), findings,
+                         tuple((r.area, r.rating) for r in revised))
 
 
 def _events_of(timeline: Timeline, audit: str, as_at: date) -> tuple[
@@ -160,20 +216,11 @@ def _events_of(timeline: Timeline, audit: str, as_at: date) -> tuple[
     return found, [r for _, _, r in sorted(revised, key=lambda r: r[:2])]
 
 
-def _finding(timeline: Timeline, ref: str, kind: str, text: str, officers: str,
-             found: tuple[ev.ImplementationAssessed, int] | None) -> Finding:
+def _finding(ref: str, kind: str, text: str, officers: str, found: Assessed | None) -> Finding:
     if found is None:
         return Finding(ref, kind, text, officers, None)
-    e, pos = found
-    if kind == "action":
-        then = _status_before(timeline, ref, e.effective, pos)
-        officers_then = then.value if then else None
-    else:
-        statuses = [s for a in timeline.actions
-                    if (s := _status_before(timeline, a, e.effective, pos)) is not None
-                    and ref in _recommendations(timeline, a)]
-        officers_then = recommendation_state(statuses).value
-    return Finding(ref, kind, text, officers, e.outcome, e.note, e.effective, officers_then)
+    return Finding(ref, kind, text, officers, found.outcome, found.note, found.effective,
+                   found.officers_then)
 
 
 def _recommendations(timeline: Timeline, action: str) -> tuple[str, ...]:
@@ -191,9 +238,9 @@ def _status_before(timeline: Timeline, action: str, day: date, pos: int) -> ev.S
 
 
 def _assurance(followed: ev.AuditRecorded, fu: ev.AuditRecorded,
-               revised: list[ev.AssuranceRevised]) -> tuple[Assurance, ...]:
+               revised: list[tuple[str, ev.Assurance]]) -> tuple[Assurance, ...]:
     after: dict[str, ev.Assurance] = dict(fu.areas)
-    for r in revised:
-        after[r.area] = r.rating
+    for area, rating in revised:
+        after[area] = rating
     names = list(dict.fromkeys([*followed.areas, *after]))
     return tuple(Assurance(n, followed.areas.get(n), after.get(n)) for n in names)

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from ledger.domain import events as ev
 
@@ -132,7 +132,18 @@ def policy_from(views: Iterable[tuple[ev.LedgerEvent, int]], as_at: date) -> Pol
     return Policy(e.revised_counts_overdue, e.max_revisions, e.approval_required, e.effective)
 
 
-def pending_from(ref: str, requests: Iterable[tuple[date, int, ev.RescheduleRequested]],
+class Asked(Protocol):
+    """What `pending_from` reads of a request: a `RescheduleRequested`, or a row holding it."""
+
+    @property
+    def due(self) -> date: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def effective(self) -> date: ...
+
+
+def pending_from(ref: str, requests: Iterable[tuple[date, int, Asked]],
                  moves: Iterable[tuple[date, int]], as_at: date) -> Pending | None:
     """The request awaiting approval as at the date: the last one effective by then (ties by
     position), unless a reschedule effective by then was recorded after it."""

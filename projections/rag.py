@@ -4,13 +4,11 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from ledger.domain import events as ev
 from ledger.domain.chain import Fingerprint
-from ledger.domain.values import Logged
 from ledger.projections.governance import (
     AMBER_DAYS,
     BUCKETS,
@@ -23,7 +21,8 @@ from ledger.projections.governance import (
     rag,
 )
 from ledger.projections.recommendations import RecommendationState, recommendation_state
-from ledger.projections.replay import Timeline, Totals
+from ledger.projections.replay import Totals
+from ledger.projections.report import LogSource, Source, as_source
 
 __all__ = ["AMBER_DAYS", "BUCKETS", "RAGS", "Governed", "Pending", "Policy", "TargetsReport",
            "bucket", "rag", "targets_report"]
@@ -64,18 +63,18 @@ class TargetsReport:
         return [g.pending for g in self.actions if g.pending]
 
 
-def targets_report(log: Iterable[Logged], as_at: date, as_known_on: datetime,
+def targets_report(source: Source | LogSource, as_at: date, as_known_on: datetime,
                    audit: str | None = None) -> TargetsReport:
-    """The targets report as at `as_at`, as known on `as_known_on` (one audit's, or all)."""
-    timeline = Timeline.build(log, as_known_on)
-    position = timeline.position(as_at)
-    policy = position.policy
-    actions = [govern(a, as_at, policy) for a in position.for_audit(audit)]
+    """The targets report as at `as_at`, as known on `as_known_on` (one audit's, or all), from
+    the position a source gives (the SQL read model, or the replay of a log)."""
+    position = as_source(source).position(as_at, as_known_on, audit)
+    in_scope = position.for_audit(audit)
+    actions = [govern(a, as_at, position.policy) for a in in_scope]
     statuses: dict[str, list[ev.Status]] = {}
-    for a in position.for_audit(audit):
+    for a in in_scope:
         for rec in a.recommendations:
             statuses.setdefault(rec, []).append(a.status)
     recs = {ref: recommendation_state(statuses.get(ref, ()))
-            for ref, made in timeline.recommendations.items()
-            if made.effective <= as_at and (audit is None or made.audit == audit)}
-    return TargetsReport(as_at, as_known_on, timeline.fingerprint, policy, tuple(actions), recs)
+            for ref in position.recommendations_for(audit)}
+    return TargetsReport(as_at, as_known_on, position.fingerprint, position.policy,
+                         tuple(actions), recs)

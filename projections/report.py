@@ -239,6 +239,11 @@ def _source(source: Source | LogSource) -> Source:
     return ReplaySource(source)
 
 
+def as_source(source: Source | LogSource) -> Source:
+    """A source as it is, or the pure replay of a log."""
+    return _source(source)
+
+
 def build_report(source: Source | LogSource, as_at: date, *, as_known_on: datetime | None = None,
                  since: date | None = None, audit: str | None = None) -> Report:
     """Assemble the report on one horizon (default: now) from a source or a log."""

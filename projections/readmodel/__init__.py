@@ -14,7 +14,9 @@ from sqlalchemy.engine import Connection
 
 from ledger.domain.chain import Fingerprint
 from ledger.domain.errors import Inconsistent, StoreError
-from ledger.projections.readmodel import catchup, schema
+from ledger.domain.values import micros
+from ledger.projections.followup import FollowUpFacts
+from ledger.projections.readmodel import catchup, followup, schema
 from ledger.projections.readmodel.catchup import ANALYZE_AFTER, BATCH
 from ledger.projections.readmodel.protocol import LedgerLike
 from ledger.projections.readmodel.queries import Current, Queries
@@ -112,6 +114,13 @@ class ReadModel:
         """The latest state of every action and milestone, as the read model's rows keep it."""
         with database_errors("read the read model"):
             return self.queries.current()
+
+    def follow_up_facts(self, audit: str, follows: str, as_at: date,
+                        known: datetime) -> FollowUpFacts:
+        """Follow-up audit `audit`'s findings and revised ratings as at `as_at`, as known on
+        `known`, and what the officers had reported before each finding, from SQL."""
+        with database_errors("read the read model"), self.engine.connect() as conn:
+            return followup.follow_up_facts(conn, audit, follows, as_at, micros(known))
 
     def position(self, as_at: date, known: datetime, audit: str | None = None) -> Position:
         """Everything a report needs, as at `as_at`, as known on `known`, from SQL."""

@@ -23,7 +23,7 @@ from ledger.domain import events as ev
 from ledger.domain.amend import amended
 from ledger.domain.values import FOREVER
 from ledger.projections.readmodel import schema
-from ledger.projections.readmodel.schema import BEGINNING, END, Attr
+from ledger.projections.readmodel.schema import BEGINNING, END, Attr, DueChange
 from ledger.projections.readmodel.writer import (
     CHANGED_ATTR,
     NOT_STARTED,
@@ -35,24 +35,29 @@ from ledger.projections.readmodel.writer import (
 Rows = dict[sa.Table, list[dict[str, Any]]]
 
 TABLES_OF: dict[type[ev.LedgerEvent], tuple[sa.Table, ...]] = {
-    ev.AuditRecorded: (schema.audits,),
-    ev.RecommendationMade: (schema.recommendations,),
-    ev.ActionAdded: (schema.actions, schema.action_recs, schema.attrs),
+    ev.AuditRecorded: (schema.audits, schema.assurance),
+    ev.RecommendationMade: (schema.recommendations, schema.findings),
+    ev.ActionAdded: (schema.actions, schema.action_recs, schema.attrs, schema.due_changes,
+                     schema.findings, schema.status_log),
     ev.MilestoneSet: (schema.milestones, schema.achievements),
     ev.MeetingScheduled: (schema.meetings, schema.resolutions, schema.received),
+    ev.TargetPolicySet: (schema.policies,),
 }
 """The tables holding rows of a record, by the event that creates it."""
 
 
-def rederive(conn: Connection, stream: Sequence[ev.LedgerEvent], at: int) -> None:
+def rederive(conn: Connection, stream: Sequence[ev.LedgerEvent], positions: Sequence[int],
+             at: int) -> None:
     """Replace, from recorded time `at`, the rows of the record whose stream (version order,
-    up to and including the amendment just recorded at `at`) is given."""
+    up to and including the amendment just recorded at `at`) and its events' positions in the
+    log are given."""
     if not stream:
         return
     ref = stream[0].ref
     for table in TABLES_OF.get(type(stream[0]), ()):
         close(conn, table, ref, at)
-    for table, rows in rows_of(amended(stream), at).items():
+    placed = {e.originator_version: p for e, p in zip(stream, positions, strict=True)}
+    for table, rows in rows_of(amended(stream), at, placed).items():
         if rows:
             conn.execute(table.insert(), rows)
 
@@ -65,8 +70,9 @@ def close(conn: Connection, table: sa.Table, ref: str, at: int) -> None:
     conn.execute(table.update().where(current).values(recorded_to=at))
 
 
-def rows_of(views: Sequence[ev.LedgerEvent], at: int) -> Rows:
-    """The rows of one record's events as amended (`views`), recorded from `at`."""
+def rows_of(views: Sequence[ev.LedgerEvent], at: int, placed: dict[int, int]) -> Rows:
+    """The rows of one record's events as amended (`views`), recorded from `at` (`placed`:
+    each event's position in the log, by its version)."""
     out: Rows = defaultdict(list)
     now = {"recorded_to": FOREVER}
     achieved: date | None = None
@@ -77,7 +83,20 @@ def rows_of(views: Sequence[ev.LedgerEvent], at: int) -> Rows:
         elif isinstance(v, ev.RecommendationMade):
             out[schema.recommendations].append(dict(
                 ref=v.ref, audit=v.audit, priority=v.priority.value, made_on=v.effective,
-                recorded_at=at, **now))
+                recorded_at=at, event=v.model_dump_json(), **now))
+        elif isinstance(v, ev.ImplementationAssessed):
+            out[schema.findings].append(dict(
+                ref=v.ref, by_audit=v.by, outcome=v.outcome.value, note=v.note,
+                effective=v.effective, version=v.originator_version,
+                position=placed[v.originator_version], recorded_from=at, **now))
+        elif isinstance(v, ev.AssuranceRevised):
+            out[schema.assurance].append(dict(
+                audit=v.ref, area=v.area, rating=v.rating.value, effective=v.effective,
+                version=v.originator_version, recorded_from=at, **now))
+        elif isinstance(v, ev.TargetPolicySet):
+            out[schema.policies].append(dict(
+                ref=v.ref, effective=v.effective, version=v.originator_version,
+                event=v.model_dump_json(), recorded_from=at, **now))
         elif isinstance(v, ev.MilestoneSet):
             out[schema.milestones].append(dict(ref=v.ref, text=v.text, set_on=v.effective,
                                                recorded_at=at, achieved_on=None, **now))
@@ -99,6 +118,10 @@ def rows_of(views: Sequence[ev.LedgerEvent], at: int) -> Rows:
         row["achieved_on"] = achieved
     if views and isinstance(views[0], ev.ActionAdded):
         _action(views[0], views[1:], at, out)
+        out[schema.status_log] += [
+            dict(action_ref=v.ref, effective=v.effective, position=placed[v.originator_version],
+                 status=STATUS_VALUE[type(v)], recorded_from=at, **now)
+            for v in views if type(v) in STATUS_VALUE]
     return out
 
 
@@ -118,6 +141,13 @@ def _action(added: ev.ActionAdded, changes: Sequence[ev.LedgerEvent], at: int,
     intervals over all of valid time (an attribute never changed has no row: see `schema`)."""
     found: dict[str, list[tuple[date, int, str | None]]] = defaultdict(list)
     for e in changes:
+        if isinstance(e, ev.ActionRescheduled | ev.RescheduleRequested):
+            out[schema.due_changes].append(dict(
+                action_ref=e.ref, effective=e.effective, version=e.originator_version,
+                due=e.due, recorded_from=at, recorded_to=FOREVER,
+                **(dict(kind=DueChange.MOVED, reason=None)
+                   if isinstance(e, ev.ActionRescheduled)
+                   else dict(kind=DueChange.REQUESTED, reason=e.reason))))
         if type(e) in CHANGED_ATTR:
             found[CHANGED_ATTR[type(e)]].append(
                 (e.effective, e.originator_version, change_value(e)))

@@ -51,15 +51,15 @@ def catch_up(ledger: LedgerLike, tracking: LedgerTrackingRecorder, batch: int = 
                 if _locked_position(conn, tracking) != start - 1:
                     continue  # another process applied this batch first
                 work = Batch(conn)
-                for _position, oid, version, topic, state, _hash, recorded_at in page:
+                for position, oid, version, topic, state, _hash, recorded_at in page:
                     event = cast(ev.LedgerEvent, decode(oid, version, topic, state))
                     if type(event) in AMENDING:  # rare: write what came before, then re-derive
                         work.settle()
                         work.flush()
-                        rederive(conn, _stream(conn, ledger, event), recorded_at)
+                        rederive(conn, *_stream(conn, ledger, event), recorded_at)
                         work = Batch(conn)
                     else:
-                        work.take(event, recorded_at)
+                        work.take(event, recorded_at, position)
                 del page
                 work.settle()
                 work.flush()
@@ -73,10 +73,11 @@ def catch_up(ledger: LedgerLike, tracking: LedgerTrackingRecorder, batch: int = 
             progress(last)
 
 
-def _stream(conn: Connection, ledger: LedgerLike, last: ev.LedgerEvent) -> list[ev.LedgerEvent]:
-    """The events of `last`'s record up to `last` itself, in version order (read in the batch's
-    transaction: the log is committed, so events of this batch are there, later ones are not
-    read)."""
+def _stream(conn: Connection, ledger: LedgerLike,
+            last: ev.LedgerEvent) -> tuple[list[ev.LedgerEvent], list[int]]:
+    """The events of `last`'s record up to `last` itself, in version order, and their positions
+    (read in the batch's transaction: the log is committed, so events of this batch are there,
+    later ones are not read)."""
     t, decode = ledger.store.table, cast(PydanticMapper, ledger.mapper).from_row
     rows = [tuple(row) for row in conn.execute(
         sa.select(t.c.position, t.c.originator_id, t.c.originator_version, t.c.topic, t.c.state)
@@ -84,8 +85,10 @@ def _stream(conn: Connection, ledger: LedgerLike, last: ev.LedgerEvent) -> list[
                t.c.originator_version <= last.originator_version)
         .order_by(t.c.originator_version))]
     # Personal values live beside the hashed payload (`ledger.store.personal`): read them back.
-    return [cast(ev.LedgerEvent, decode(oid, version, topic, state))
-            for _position, oid, version, topic, state in ledger.store.readable(conn, rows)]
+    readable = ledger.store.readable(conn, rows)
+    return ([cast(ev.LedgerEvent, decode(oid, version, topic, state))
+             for _position, oid, version, topic, state in readable],
+            [position for position, *_ in readable])
 
 
 def _locked_position(conn: Connection, tracking: LedgerTrackingRecorder) -> int:

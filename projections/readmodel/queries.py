@@ -18,6 +18,8 @@ from sqlalchemy.engine import Connection
 from ledger.domain import events as ev
 from ledger.domain.chain import Fingerprint
 from ledger.domain.values import FOREVER, micros
+from ledger.projections.governance import Policy
+from ledger.projections.readmodel import governed
 from ledger.projections.readmodel.protocol import EventLog
 from ledger.projections.readmodel.schema import (
     BEGINNING,
@@ -113,6 +115,8 @@ class _Statements(NamedTuple):
     attrs: Any
     recommendations: Any
     audits: Any
+    due_changes: Any
+    made: Any
 
     @classmethod
     def build(cls, audit: bool) -> _Statements:
@@ -133,6 +137,8 @@ class _Statements(NamedTuple):
             .where(action_recs.c.action_ref.in_(scope), _known(action_recs),
                    _known(recommendations)),
             audits=known_audits,
+            due_changes=governed.due_changes_of(scope),
+            made=governed.made(audit),
         )
 
 
@@ -195,6 +201,9 @@ class _Facts(NamedTuple):
     marks: dict[str, Mark]
     requests: list[Request]
     fingerprint: Fingerprint
+    due_changes: dict[str, governed.DueChanges]
+    policy: Policy
+    recommendations: dict[str, ev.RecommendationMade]
 
 
 class Queries:
@@ -247,7 +256,9 @@ class Queries:
             as_at, known, facts.fingerprint, _action_states(facts, as_at),
             {ref: facts.audits[ref] for ref in sorted(facts.audits, key=natural_key)},
             {m: (facts.marks[m].text, facts.marks[m].status) for m in sorted(facts.marks)},
-            tuple(facts.requests))
+            tuple(facts.requests), facts.policy,
+            {ref: facts.recommendations[ref]
+             for ref in sorted(facts.recommendations, key=natural_key)})
 
     def _facts(self, as_at: date, known: datetime, audit: str | None) -> _Facts:
         k = micros(known)
@@ -273,7 +284,10 @@ class Queries:
                         for r in conn.execute(q.audits, params).all()},
                 marks=_milestones(conn, sorted(deps), as_at, k),
                 requests=_requests(conn, as_at, k),
-                fingerprint=self.fingerprint_known_on(known, conn))
+                fingerprint=self.fingerprint_known_on(known, conn),
+                due_changes=governed.changes_by_action(conn, q.due_changes, params),
+                policy=governed.policy(conn, params, as_at),
+                recommendations=governed.recommendations_made(conn, q.made, params))
 
 
 def _action_states(facts: _Facts, as_at: date) -> tuple[ActionState, ...]:
@@ -296,6 +310,7 @@ def _action_states(facts: _Facts, as_at: date) -> tuple[ActionState, ...]:
         since = _day(status_since.get(ref, BEGINNING))
         recs = [r for r in linked if r in rec_audit]
         priorities = [rec_priority[r] for r in recs]
+        changes = facts.due_changes.get(ref)
         states.append(ActionState(
             ref=ref, text=row.text, status=status, owner=owner, due=due,
             original_due=row.original_due,
@@ -304,7 +319,9 @@ def _action_states(facts: _Facts, as_at: date) -> tuple[ActionState, ...]:
             else _blocked_by(depends_on, facts),
             recommendations=tuple(linked), audits=tuple(dict.fromkeys(rec_audit[r] for r in recs)),
             priority=min(priorities, key=RANK.__getitem__) if priorities else None,
-            added_on=row.added_on, status_on=since if since != BEGINNING else row.added_on))
+            added_on=row.added_on, status_on=since if since != BEGINNING else row.added_on,
+            revisions=len(changes.moved) if changes else 0,
+            pending=governed.pending(ref, changes, as_at)))
     return tuple(states)
 
 

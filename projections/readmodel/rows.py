@@ -46,6 +46,7 @@ class RecommendationRow(NamedTuple):
     priority: str
     made_on: Day
     recorded_at: int
+    event: str
     recorded_to: int
 
 
@@ -151,6 +152,67 @@ class AttrRow(NamedTuple):
     recorded_to: int
 
 
+class DueChangeRow(NamedTuple):
+    """An `rm_due_changes` row: an action's target date moved, or a new one asked for."""
+
+    action_ref: str
+    kind: str
+    effective: Day
+    version: int
+    due: Day
+    reason: str | None
+    recorded_from: int
+    recorded_to: int
+
+
+class PolicyRow(NamedTuple):
+    """An `rm_policies` row (`event`: the `TargetPolicySet`'s JSON)."""
+
+    ref: str
+    effective: Day
+    version: int
+    event: str
+    recorded_from: int
+    recorded_to: int
+
+
+class FindingRow(NamedTuple):
+    """An `rm_findings` row: a follow-up audit's finding on a recommendation or action."""
+
+    ref: str
+    by_audit: str
+    outcome: str
+    note: str | None
+    effective: Day
+    version: int
+    position: int
+    recorded_from: int
+    recorded_to: int
+
+
+class AssuranceRow(NamedTuple):
+    """An `rm_assurance` row: a follow-up audit's revised rating of one scope area."""
+
+    audit: str
+    area: str
+    rating: str
+    effective: Day
+    version: int
+    recorded_from: int
+    recorded_to: int
+
+
+class StatusLogRow(NamedTuple):
+    """An `rm_status_log` row: one status change of an action, with its position in the log."""
+
+    action_ref: str
+    effective: Day
+    position: int
+    status: str
+    recorded_from: int
+    recorded_to: int
+
+
 INSERT_ORDER: tuple[tuple[sa.Table, tuple[str, ...]], ...] = (
     (schema.audits, AuditRow._fields),
     (schema.recommendations, RecommendationRow._fields),
@@ -161,6 +223,11 @@ INSERT_ORDER: tuple[tuple[sa.Table, tuple[str, ...]], ...] = (
     (schema.achievements, AchievementRow._fields),
     (schema.actions, ActionRow._fields),
     (schema.action_recs, ActionRecRow._fields),
+    (schema.due_changes, DueChangeRow._fields),
+    (schema.policies, PolicyRow._fields),
+    (schema.findings, FindingRow._fields),
+    (schema.assurance, AssuranceRow._fields),
+    (schema.status_log, StatusLogRow._fields),
 )
 """The tables a batch inserts into before its `rm_attrs` rows, with the columns it names."""
 

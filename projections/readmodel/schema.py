@@ -98,6 +98,7 @@ recommendations = sa.Table(
     sa.Column("priority", sa.String(16), nullable=False),
     sa.Column("made_on", sa.Date(), nullable=False),
     sa.Column("recorded_at", sa.BigInteger(), primary_key=True),
+    sa.Column("event", sa.Text(), nullable=False),  # the whole event's JSON (its response)
     _recorded_to(),
 )
 audits = sa.Table(
@@ -153,12 +154,92 @@ received = sa.Table(
     sa.Index("rm_received_request", "meeting", "number"),
 )
 
+due_changes = sa.Table(
+    "rm_due_changes", metadata,
+    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+    sa.Column("action_ref", ref_type, nullable=False),
+    sa.Column("kind", sa.String(1), nullable=False),  # DueChange
+    sa.Column("effective", sa.Date(), nullable=False),
+    sa.Column("version", sa.Integer(), nullable=False),  # order in the action's stream
+    sa.Column("due", sa.Date(), nullable=False),
+    sa.Column("reason", sa.Text()),  # a request's (a move's is not read)
+    sa.Column("recorded_from", sa.BigInteger(), nullable=False),
+    _recorded_to(),
+    sa.Index("rm_due_changes_action", "action_ref", "recorded_to"),
+)
+"""Each reschedule of an action (moved) and each request for a new date awaiting approval
+(requested): the revisions and the pending request as at a date are counted from them."""
+policies = sa.Table(
+    "rm_policies", metadata,
+    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+    sa.Column("ref", ref_type, nullable=False),
+    sa.Column("effective", sa.Date(), nullable=False),
+    sa.Column("version", sa.Integer(), nullable=False),
+    sa.Column("event", sa.Text(), nullable=False),  # the `TargetPolicySet`'s JSON
+    sa.Column("recorded_from", sa.BigInteger(), nullable=False),
+    _recorded_to(),
+)
+"""The target-date policies set (the policy in force as at a date is the latest effective)."""
+
+
+findings = sa.Table(
+    "rm_findings", metadata,
+    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+    sa.Column("ref", ref_type, nullable=False),  # the recommendation or action assessed
+    sa.Column("by_audit", ref_type, nullable=False),
+    sa.Column("outcome", sa.String(24), nullable=False),
+    sa.Column("note", sa.Text()),
+    sa.Column("effective", sa.Date(), nullable=False),
+    sa.Column("version", sa.Integer(), nullable=False),
+    sa.Column("position", sa.BigInteger(), nullable=False),
+    sa.Column("recorded_from", sa.BigInteger(), nullable=False),
+    _recorded_to(),
+    sa.Index("rm_findings_by", "by_audit", "recorded_to"),
+)
+"""A follow-up audit's findings (`ImplementationAssessed`), with their place in the log."""
+assurance = sa.Table(
+    "rm_assurance", metadata,
+    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+    sa.Column("audit", ref_type, nullable=False),
+    sa.Column("area", sa.Text(), nullable=False),
+    sa.Column("rating", sa.String(24), nullable=False),
+    sa.Column("effective", sa.Date(), nullable=False),
+    sa.Column("version", sa.Integer(), nullable=False),
+    sa.Column("recorded_from", sa.BigInteger(), nullable=False),
+    _recorded_to(),
+)
+"""A follow-up audit's revised ratings (`AssuranceRevised`)."""
+status_log = sa.Table(
+    "rm_status_log", metadata,
+    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+    sa.Column("action_ref", ref_type, nullable=False),
+    sa.Column("effective", sa.Date(), nullable=False),
+    sa.Column("position", sa.BigInteger(), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("recorded_from", sa.BigInteger(), nullable=False),
+    _recorded_to(),
+    sa.Index("rm_status_log_action", "action_ref", "recorded_to"),
+)
+"""Each status change of an action with its position in the log: what the officers had reported
+before a finding was recorded (`rm_attrs` keeps the intervals, not the order of recording)."""
+
+
+class DueChange:
+    """The codes of `rm_due_changes.kind`."""
+
+    MOVED: Final = "m"
+    REQUESTED: Final = "r"
+
+
 RECORDED_FROM: Final = {
     actions: actions.c.added_at, action_recs: action_recs.c.recorded_from,
     attrs: attrs.c.recorded_from, recommendations: recommendations.c.recorded_at,
     audits: audits.c.recorded_at, milestones: milestones.c.recorded_at,
     achievements: achievements.c.recorded_at, meetings: meetings.c.recorded_at,
     resolutions: resolutions.c.recorded_at, received: received.c.recorded_at,
+    due_changes: due_changes.c.recorded_from, policies: policies.c.recorded_from,
+    findings: findings.c.recorded_from, assurance: assurance.c.recorded_from,
+    status_log: status_log.c.recorded_from,
 }
 """Each table's recorded-from column: a row holds as known on K when it is <= K and
 `recorded_to` > K."""
@@ -167,19 +248,34 @@ RECORD_KEY: Final = {
     recommendations: recommendations.c.ref, audits: audits.c.ref, milestones: milestones.c.ref,
     achievements: achievements.c.ref, meetings: meetings.c.ref,
     resolutions: resolutions.c.meeting, received: received.c.meeting,
+    due_changes: due_changes.c.action_ref, policies: policies.c.ref,
+    findings: findings.c.ref, assurance: assurance.c.audit, status_log: status_log.c.action_ref,
 }
 """Each table's column naming the record (the event stream) a row was derived from."""
 
 
 def is_from_earlier_version(engine: Engine) -> bool:
     """Whether the read model's tables were made by an earlier version: `rm_actions` (made with
-    the others) lacks a column this version has (`original_owner`: starting values were rows;
-    `recorded_to`: rows were never replaced, corrections unknown). False when it is missing."""
+    the others) exists but a table of this version is missing (`rm_due_changes`, `rm_policies`:
+    target dates were not governed; `rm_findings`, `rm_assurance`, `rm_status_log`: no follow-up
+    audits) or lacks a column this version has (`original_owner`:
+    starting values were rows; `recorded_to`: rows were never replaced, corrections unknown;
+    `rm_recommendations.event`: no management response). False when `rm_actions` is missing."""
+    inspector = sa.inspect(engine)
     try:
-        columns = {c["name"] for c in sa.inspect(engine).get_columns(actions.name)}
+        columns = {c["name"] for c in inspector.get_columns(actions.name)}
     except sa.exc.NoSuchTableError:
         return False
-    return bool({c.name for c in actions.columns} - columns)
+    if {c.name for c in actions.columns} - columns:
+        return True
+    for table in (recommendations, due_changes, policies, findings, assurance, status_log):
+        try:
+            found = {c["name"] for c in inspector.get_columns(table.name)}
+        except sa.exc.NoSuchTableError:
+            return True
+        if {c.name for c in table.columns} - found:
+            return True
+    return False
 
 
 def create(engine: Engine, write_engine: Engine, tracking: LedgerTrackingRecorder) -> None:
@@ -225,9 +321,17 @@ def privileges(conn: Connection) -> list[str]:
         "LEFT JOIN pg_roles r ON r.oid = a.grantee "
         "WHERE c.relnamespace = current_schema()::regnamespace AND c.relname = ANY(:names) "
         "AND a.grantee <> c.relowner"), {"names": names}).all()
+    found = [tuple(r) for r in rows]
+    existing = set(sa.inspect(conn).get_table_names())
+    for table in metadata.sorted_tables:  # new in this version: granted as `rm_attrs` is
+        if table.name not in existing:
+            for name, kind, privilege, grantee in rows:
+                if name == attrs.name or (name == f"{attrs.name}_id_seq" and "id" in table.c):
+                    found.append((name.replace(attrs.name, table.name), kind, privilege,
+                                  grantee))
     return [f"GRANT {privilege} ON {'SEQUENCE' if kind == 'S' else 'TABLE'} "
             f"{conn.dialect.identifier_preparer.quote(name)} TO {grantee}"
-            for name, kind, privilege, grantee in rows]
+            for name, kind, privilege, grantee in found]
 
 
 def empty(conn: Connection, tracking: LedgerTrackingRecorder) -> None:

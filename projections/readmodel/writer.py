@@ -25,7 +25,7 @@ from ledger.domain import events as ev
 from ledger.domain.values import FOREVER
 from ledger.projections.readmodel import schema
 from ledger.projections.readmodel.rows import INSERT_ORDER, AttrRow, Closed, change_ref_of, valid_from_of
-from ledger.projections.readmodel.schema import BEGINNING, END, Attr
+from ledger.projections.readmodel.schema import BEGINNING, END, Attr, DueChange
 
 IN_CHUNK: Final = 500
 """Refs per `IN (...)` list when loading open intervals (well under SQLite's bind limit)."""
@@ -109,20 +109,26 @@ class Batch:
         self.achieved: dict[str, date] = {}
 
     # -- events in ------------------------------------------------------------------------------
-    def take(self, e: ev.LedgerEvent, recorded_at: int) -> None:
-        """Fold one event in (`recorded_at`: its stored column, `micros(e.timestamp)`). Rows that
-        depend on nothing else are made now; changes to actions are queued for `settle`."""
+    def take(self, e: ev.LedgerEvent, recorded_at: int, position: int = 0) -> None:
+        """Fold one event in (`recorded_at`: its stored column, `micros(e.timestamp)`; `position`:
+        its place in the log). Rows that depend on nothing else are made now; changes to actions
+        are queued for `settle`."""
         kind = type(e)
         day = self.day
         if kind in CHANGED_ATTR:
             value: str | None
             if kind in STATUS_VALUE:
                 value = STATUS_VALUE[kind]
+                self.inserts[schema.status_log].append(
+                    (e.ref, day(e.effective), position, value, recorded_at, FOREVER))
             elif isinstance(e, ev.ActionAssigned):
                 value = e.owner
             else:
                 assert isinstance(e, ev.ActionRescheduled)
                 value = encode(e.due)
+                self.inserts[schema.due_changes].append((  # counted as a revision
+                    e.ref, DueChange.MOVED, day(e.effective), e.originator_version, day(e.due),
+                    None, recorded_at, FOREVER))
             self.changes.append((e.ref, CHANGED_ATTR[kind], value, e.effective, recorded_at))
             self.changed_refs.add(e.ref)
         elif isinstance(e, ev.ActionAdded):
@@ -136,7 +142,8 @@ class Batch:
                                                  for r in dict.fromkeys(e.recommendations)]
         elif isinstance(e, ev.RecommendationMade):
             self.inserts[schema.recommendations].append(
-                (e.ref, e.audit, e.priority.value, day(e.effective), recorded_at, FOREVER))
+                (e.ref, e.audit, e.priority.value, day(e.effective), recorded_at,
+                 e.model_dump_json(), FOREVER))
         elif isinstance(e, ev.AuditRecorded):
             self.inserts[schema.audits].append(
                 (e.ref, day(e.effective), recorded_at, e.model_dump_json(), FOREVER))
@@ -156,6 +163,22 @@ class Batch:
         elif isinstance(e, ev.ReportReceived):
             self.inserts[schema.received].append(
                 (e.ref, e.number, day(e.effective), recorded_at, FOREVER))
+        elif isinstance(e, ev.RescheduleRequested):
+            self.inserts[schema.due_changes].append((
+                e.ref, DueChange.REQUESTED, day(e.effective), e.originator_version, day(e.due),
+                e.reason, recorded_at, FOREVER))
+        elif isinstance(e, ev.ImplementationAssessed):
+            self.inserts[schema.findings].append((
+                e.ref, e.by, e.outcome.value, e.note, day(e.effective), e.originator_version,
+                position, recorded_at, FOREVER))
+        elif isinstance(e, ev.AssuranceRevised):
+            self.inserts[schema.assurance].append((
+                e.ref, e.area, e.rating.value, day(e.effective), e.originator_version,
+                recorded_at, FOREVER))
+        elif isinstance(e, ev.TargetPolicySet):
+            self.inserts[schema.policies].append((
+                e.ref, day(e.effective), e.originator_version, e.model_dump_json(), recorded_at,
+                FOREVER))
 
     def settle(self) -> None:
         """Load the open intervals the queued changes need, then apply them in log order."""

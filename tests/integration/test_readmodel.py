@@ -266,13 +266,17 @@ def test_reports_catch_up_so_they_are_never_stale() -> None:
 
 
 @pytest.mark.parametrize("table, column", [("rm_actions", "original_owner"),
-                                           ("rm_actions", "recorded_to")])
+                                           ("rm_actions", "recorded_to"),
+                                           ("rm_recommendations", "event"),
+                                           ("rm_due_changes", None), ("rm_policies", None),
+                                           ("rm_status_log", None)])
 def test_a_read_model_made_by_an_earlier_version_is_made_again_and_refilled(
-        tmp_path: object, table: str, column: str) -> None:
+        tmp_path: object, table: str, column: str | None) -> None:
     """Earlier versions stored every starting value as an rm_attrs row (no `original_owner`),
-    or kept no recorded-time end on their rows (no `recorded_to`: corrections unknown): opening
-    such a model drops and makes its tables again, empty, and the next catch-up refills it to
-    agree with the replay."""
+    kept no recorded-time end on their rows (no `recorded_to`: corrections unknown), kept no
+    management response (no `rm_recommendations.event`) or no reschedules and policies (no
+    `rm_due_changes`, `rm_policies`): opening such a model drops and makes its tables again,
+    empty, and the next catch-up refills it to agree with the replay."""
     import sqlalchemy as sa
 
     clock = Clock()
@@ -283,10 +287,14 @@ def test_a_read_model_made_by_an_earlier_version_is_made_again_and_refilled(
                        on=START, actor="o")
         app.add_action("A2", recommendations=["R1"], text="t", on=START, actor="o")
         app.start_action("A1", on=date(2016, 2, 1), actor="o")
+        app.set_target_policy(on=START, max_revisions=1, actor="o")
+        app.reschedule_action("A1", due=date(2016, 7, 1), on=date(2016, 2, 2), reason="r",
+                              actor="o")
         model = ReadModel(app)
         model.catch_up()
         with app.store.write_engine.begin() as conn:
-            conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
+            conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN {column}" if column
+                                 else f"DROP TABLE {table}")
             conn.exec_driver_sql(  # a starting-value row, as the first version wrote them
                 "INSERT INTO rm_attrs (action_ref, attr, value, valid_from, valid_to, "
                 "recorded_from, recorded_to) VALUES ('A2', 'o', 'Stale', '0001-01-01', "
@@ -303,3 +311,6 @@ def test_a_read_model_made_by_an_earlier_version_is_made_again_and_refilled(
         reports_agree(app, reopened, [START, date(2016, 3, 1)], [datetime.now(UTC)])
         assert build_report(reopened, date(2016, 3, 1)).totals.actions == 2
         assert build_report(reopened, START).actions[0].owner == "Bob"
+        refilled = reopened.position(date(2016, 3, 1), datetime.now(UTC))
+        assert (refilled.actions[0].revisions, refilled.policy.max_revisions) == (1, 1)
+        assert list(refilled.recommendations) == ["R1", "R2"]

@@ -47,8 +47,8 @@ def environment() -> dict[str, str]:
 
 
 def story(app: Ledger, clock: Clock) -> None:
-    """Every kind of record and change, two meetings, a report requested and received, each
-    recorded on its effective day."""
+    """Every kind of record and change, two meetings, a report requested and received, a
+    target-date policy and a request awaiting approval, each recorded on its effective day."""
     clock.set("2016-01-10")
     app.add_audit("ICO", title="ICO audit", kind="ico-audit", on="2015-10-30", actor="a")
     app.add_recommendation("R1", audit="ICO", text="t", priority="high", on="2015-12-01",
@@ -71,6 +71,9 @@ def story(app: Ledger, clock: Clock) -> None:
     app.reschedule_action("A2", due="2016-12-01", on="2016-02-20", reason="late", actor="a")
     clock.set("2016-03-20")
     app.add_resolution("M2", 1, text="Received", fulfils="M1/1", actor="c")
+    clock.set("2016-03-21")
+    app.set_target_policy(on="2016-03-21", max_revisions=2, approval_required=True, actor="a")
+    app.reschedule_action("A2", due="2017-01-15", on="2016-03-21", reason="later", actor="a")
 
 
 @pytest.fixture
@@ -105,6 +108,11 @@ EDITS = {
     "rm_meetings": "UPDATE rm_meetings SET held_on = '2016-02-16' WHERE ref = 'M1'",
     "rm_resolutions": "UPDATE rm_resolutions SET kind = 'noted'",
     "rm_received": "DELETE FROM rm_received",
+    "rm_recommendations (response)": "UPDATE rm_recommendations SET event = "
+                                     "replace(event, 'accepted', 'not-accepted')",
+    "rm_due_changes (moved)": "DELETE FROM rm_due_changes WHERE kind = 'm'",
+    "rm_due_changes (requested)": "UPDATE rm_due_changes SET due = '2017-02-01' WHERE kind = 'r'",
+    "rm_policies": "DELETE FROM rm_policies",
 }
 
 

@@ -1,6 +1,7 @@
-"""The follow-up report, a pure function of the log: counts by outcome, the latest finding as at
-D as known on K, disagreements judged on what the officers had reported when the auditor found,
-assurance before and after, the minutes paragraph and the JSON keys."""
+"""The follow-up report, a pure function of the log (the SQL read model gives the same): counts
+by outcome, the latest finding as at D as known on K, disagreements judged on what the officers
+had reported when the auditor found, assurance before and after, the minutes paragraph and the
+JSON keys."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from ledger.domain import events as ev
 from ledger.domain.errors import RuleViolation, UnknownRef
 from ledger.projections.followup import follow_up_report
 from ledger.projections.followup_render import minutes, render_follow_up, to_json
+from ledger.projections.readmodel import ReadModel
 from ledger.projections.recommendations import RecommendationState, recommendation_state
 from ledger.projections.replay import end_of_day
 
@@ -46,7 +48,13 @@ def story(app: Ledger, clock: Any) -> Ledger:
 
 
 def report(app: Ledger, as_at: str = "2017-12-31", known: datetime = NOW) -> Any:
-    return follow_up_report(app.stream(), "FU", date.fromisoformat(as_at), known)
+    """The report from the SQL read model, which must equal the one from the replay."""
+    from_log = follow_up_report(app.stream(), "FU", date.fromisoformat(as_at), known)
+    model = ReadModel(app)
+    model.catch_up()
+    from_sql = follow_up_report(model, "FU", date.fromisoformat(as_at), known)
+    assert from_sql == from_log
+    return from_sql
 
 
 def test_recommendation_state_rule() -> None:

@@ -18,6 +18,7 @@ from ledger.domain.records import Action
 from ledger.projections.legality import problems
 from ledger.projections.rag import Policy, bucket, rag, targets_report
 from ledger.projections.rag_render import to_json
+from ledger.projections.readmodel import ReadModel
 from ledger.projections.replay import ActionState
 from tests.unit.test_rules import refused
 
@@ -81,7 +82,13 @@ def plan(app: Ledger, clock: Any) -> Ledger:
 
 
 def report(app: Ledger, as_at: str) -> Any:
-    return targets_report(app.stream(), date.fromisoformat(as_at), NOW)
+    """The report from the SQL read model, which must equal the one from the replay."""
+    from_log = targets_report(app.stream, date.fromisoformat(as_at), NOW)
+    model = ReadModel(app)
+    model.catch_up()
+    from_sql = targets_report(model, date.fromisoformat(as_at), NOW)
+    assert from_sql == from_log
+    return from_sql
 
 
 def test_without_a_policy_a_reschedule_applies_at_once(plan: Ledger) -> None:
