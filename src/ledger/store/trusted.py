@@ -2,13 +2,13 @@
 
 Every stored payload was written by the mapper from an event pydantic had validated, and the hash
 chain proves it unchanged since (`verify`). The rebuild of the read model leans on that: it parses
-each payload as JSON (`msgspec`'s decoder, no schema) and sets the event's fields directly, converting only what JSON
-cannot carry (dates, the recorded time, enums, tuples, the stream id) and doing what decoding
-with validation does to a stored value (texts stripped, names' spaces squeezed); the checks that
-can only refuse (a ref's pattern, a number's bounds) are not repeated. Anything unexpected (a
-personal value erased, a field of the wrong type, a class whose field types this module does not
-know) goes to the validated decode, which gives the same event or the error. A unit test proves
-both decodes equal for every event type.
+each payload as JSON (`msgspec`, no schema) and sets the event's fields directly, converting only
+what JSON cannot carry (dates, the recorded time, enums, tuples, the stream id) and doing what
+decoding with validation does to a stored value (texts stripped, names' spaces squeezed); the
+checks that can only refuse (a ref's pattern, a number's bounds) are not repeated. Anything
+unexpected (a personal value erased, a field of the wrong type, a class whose field types this
+module does not know) goes to the validated decode, which gives the same event or the error. A
+unit test proves both decodes equal for every event type.
 """
 
 from __future__ import annotations
