@@ -43,12 +43,12 @@ def open_read_model(app: Ledger, progress: Progress | None = None) -> ReadModel:
 
 def bring_read_model_along(app: Ledger, progress: Progress | None = None) -> bool:
     """Catch the read model up right after a large write (an import), so the next report does
-    not pay for it; False, and nothing said, when this role may not write it (the next report
-    says so, and answers from the log)."""
+    not pay for it; False, and nothing said, when it cannot be (this role may not write it, or
+    it is inconsistent with the log): the write stands, and the next report says why."""
     try:
         with database_errors():
             open_read_model(app, progress)
-    except StoreError:
+    except LedgerError:
         return False
     return True
 
