@@ -273,7 +273,8 @@ def progress_bar(label: str, total: int) -> Iterator[Callable[[int], None]]:
         yield lambda done: bar.update(task, completed=done)
 
 
-def _catch_up_bar(total: int) -> AbstractContextManager[Callable[[int], None]]:
+def catch_up_bar(total: int) -> AbstractContextManager[Callable[[int], None]]:
+    """A progress bar for catching the read model up with `total` events."""
     return progress_bar("catching up the read model", total)
 
 
@@ -287,4 +288,4 @@ def report_source(app: Ledger) -> Source:
     from ledger.application import reporting
 
     return reporting.report_source(app, warn=_warn,
-                                   progress=_catch_up_bar if sys.stderr.isatty() else None)
+                                   progress=catch_up_bar if sys.stderr.isatty() else None)

@@ -19,12 +19,14 @@ from ledger.application.plan_headings import KNOWN, HeadingRules
 from ledger.application.plan_profile import Profile, read_profile
 from ledger.application.plan_reading import load_plan
 from ledger.application.plan_words import parse_status_map
+from ledger.application.reporting import bring_read_model_along
 from ledger.application.update_sheets import update_sheets
 from ledger.cli.common import (
     DATE,
     BadValueError,
     RefusedError,
     Session,
+    catch_up_bar,
     echo_recorded,
     pass_session,
     report_source,
@@ -133,6 +135,9 @@ def command(session: Session, path: str, audit: str | None, sheet: str | None,
         click.echo(f"nothing to record: the ledger already matches {plan.name} "
                    f"({len(plan.rows)} rows)")
     echo_recorded(outcome.recorded, app)
+    # Right after the commit: the read model takes the import in now, so the next report
+    # does not (a role that may not write it leaves it to the next report, which says why).
+    bring_read_model_along(app, catch_up_bar if console.is_terminal else None)
 
 
 def _show_mapping(plan: Plan, readings: list[str]) -> None:

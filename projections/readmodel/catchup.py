@@ -17,6 +17,7 @@ from ledger.projections.readmodel.protocol import LedgerLike
 from ledger.projections.readmodel.schema import NAME
 from ledger.projections.readmodel.writer import Batch
 from ledger.store import LedgerTrackingRecorder, PydanticMapper
+from ledger.store.trusted import TrustedDecoder
 
 BATCH: Final = 20_000
 """Events per batch (and per transaction) by default."""
@@ -34,7 +35,8 @@ def catch_up(ledger: LedgerLike, tracking: LedgerTrackingRecorder, batch: int = 
     Another process catching up at the same time is normal: each batch first locks the tracking
     row and re-reads the position, and a batch that lost the race to a first tracking row (a
     duplicate key) is rolled back; either way the loop goes on from the position now tracked."""
-    decode = cast(PydanticMapper, ledger.mapper).from_row
+    # The log's rows are trusted (the chain proves them as written): `store.trusted` says why.
+    decode = TrustedDecoder(cast(PydanticMapper, ledger.mapper).from_row).from_row
     write_engine = ledger.store.write_engine
     done = 0
     while True:

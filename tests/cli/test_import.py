@@ -481,3 +481,36 @@ def test_a_large_file_imports_in_one_go(db: Path, tmp_path: Path) -> None:
     assert totals(db) == {"actions": 350, "not_started": 117, "in_progress": 117,
                           "completed": 116, "withdrawn": 0, "superseded": 0}
     assert recorded_lines(run_import(db, str(path), "--audit", AUDIT)) == []
+
+
+# -- the read model comes along ----------------------------------------------------------------
+
+def test_the_import_brings_the_read_model_along(db: Path) -> None:
+    """Right after `ledger import` the read model holds every event, so the next report has
+    nothing to catch up (issue 17: that report costs what any other does)."""
+    from ledger.projections.readmodel import ReadModel
+
+    result = run_import(db, str(EXAMPLES / "plan.csv"), "--audit", AUDIT, "--on", "2016-03-01")
+    assert result.exit_code == 0, result.stderr
+    app = Ledger(f"sqlite:///{db}", create=False)
+    try:
+        status = ReadModel(app).status()
+        assert status.head > 20
+        assert status.lag == 0
+    finally:
+        app.close()
+    assert totals(db)["actions"] == 8
+
+
+def test_a_dry_run_leaves_the_read_model_as_it_was(db: Path) -> None:
+    from ledger.projections.readmodel import ReadModel
+
+    app = Ledger(f"sqlite:///{db}", create=False)
+    try:
+        ReadModel(app).catch_up()
+        before = ReadModel(app).status()
+        result = run_import(db, str(EXAMPLES / "plan.csv"), "--audit", AUDIT, "--dry-run")
+        assert result.exit_code == 0, result.stderr
+        assert ReadModel(app).status() == before
+    finally:
+        app.close()

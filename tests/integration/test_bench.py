@@ -73,7 +73,8 @@ def test_every_step_ran_on_all_the_events(results: dict[str, object]) -> None:
     assert steps["verify"]["head"] == steps["append"]["head"]
     assert steps["rebuild"]["events"] == 2000
     assert steps["decode"]["events"] == 2000  # the rebuild's ceilings, over the same log
-    assert all(results[key] > 0 for key in ("read_eps", "parse_eps", "decode_eps"))  # type: ignore[operator]
+    assert all(results[key] > 0 for key in ("read_eps", "parse_eps", "decode_eps",  # type: ignore[operator]
+                                            "trusted_eps", "rebuild_ratio_vs_parse"))
     # ~400-byte events, as the baseline's: ~300 bytes of JSON, and each personal value's salted
     # commitment in its place (about 80 bytes: most events have one, the actor).
     assert 250 < steps["append"]["avg_state_bytes"] < 500

@@ -41,6 +41,18 @@ def open_read_model(app: Ledger, progress: Progress | None = None) -> ReadModel:
     return model
 
 
+def bring_read_model_along(app: Ledger, progress: Progress | None = None) -> bool:
+    """Catch the read model up right after a large write (an import), so the next report does
+    not pay for it; False, and nothing said, when it cannot be (this role may not write it, or
+    it is inconsistent with the log): the write stands, and the next report says why."""
+    try:
+        with database_errors():
+            open_read_model(app, progress)
+    except LedgerError:
+        return False
+    return True
+
+
 def report_source(app: Ledger, *, warn: Callable[[str], None],
                   progress: Progress | None = None) -> Source:
     """The read model, caught up; if this database role may not write it and it is behind, the

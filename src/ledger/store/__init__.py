@@ -2,7 +2,8 @@
 
 One module per concept: `engine` (connecting), `backend`, `sqlite` and `postgresql` (what differs
 per database), `schema` (the tables), `recorder` (append and read), `append` (a batch chained),
-`verify` (the chain checked), `tracking`, `mapper`, `codecs`, `errors`, `factory` and `roles`.
+`verify` (the chain checked), `tracking`, `mapper`, `trusted` (the rebuild's decode), `codecs`,
+`errors`, `factory` and `roles`.
 """
 
 from ledger.store.codecs import export_record

@@ -262,7 +262,9 @@ class Vault:
         """The personal values (clear fragments) of the events from `first` to `last`."""
         p = self.side
         q = sa.select(p.c.position, p.c.plain).where(p.c.position.between(first, last))
-        return {int(position): str(clear) for position, clear in conn.execute(q)}
+        # Fetched in one go (iterating the result fetches a row at a time): a page of the log
+        # can have a side row for every event.
+        return dict(conn.execute(q).tuples().all())
 
     def clears_for(self, positions: Sequence[int]) -> dict[int, str]:
         """The personal values of the events at `positions` (one query)."""
