@@ -45,10 +45,11 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def copy_rows(conn: Connection, table: str, columns: Sequence[str], types: Sequence[str],
+def copy_rows(conn: Connection, table: str, columns: Sequence[str], types: Sequence[str] | None,
               rows: Iterable[Sequence[Any]]) -> None:
-    """Binary `COPY` of `rows` into `table` (a name, quoted here unless it is `pg_temp.`-
-    qualified) in `conn`'s transaction; a driver error comes back as SQLAlchemy's."""
+    """`COPY` of `rows` into `table` (a name, quoted here unless it is `pg_temp.`-qualified) in
+    `conn`'s transaction: binary with the column `types` given, else text (the server converts
+    each value); a driver error comes back as SQLAlchemy's."""
     import psycopg  # here, not at the top: a SQLite ledger's commands never load it
 
     raw = conn.connection.driver_connection
@@ -56,15 +57,32 @@ def copy_rows(conn: Connection, table: str, columns: Sequence[str], types: Seque
         raise TypeError("binary COPY needs a psycopg 3 connection")
     target = (f"pg_temp.{_q(table.removeprefix('pg_temp.'))}" if table.startswith("pg_temp.")
               else _q(table))
-    statement = f"COPY {target} ({', '.join(map(_q, columns))}) FROM STDIN (FORMAT BINARY)"
+    statement = (f"COPY {target} ({', '.join(map(_q, columns))}) FROM STDIN"
+                 + (" (FORMAT BINARY)" if types is not None else ""))
     try:
         with raw.cursor() as cur, cur.copy(statement) as copy:
-            copy.set_types(list(types))
+            if types is not None:
+                copy.set_types(list(types))
             write = copy.write_row
             for row in rows:
                 write(row)
     except psycopg.Error as e:
         raise sa.exc.DBAPIError.instance(statement, None, e, psycopg.Error) from e
+
+
+def fetch_all(conn: Connection, statement: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """The rows of `statement` (`%s` placeholders) as psycopg returns them, fetched at once
+    through the driver (no per-row work by SQLAlchemy), in `conn`'s transaction."""
+    import psycopg
+
+    raw = conn.connection.driver_connection
+    if not isinstance(raw, psycopg.Connection):
+        raise TypeError("fetch_all needs a psycopg 3 connection")
+    try:
+        with raw.cursor() as cur:
+            return cur.execute(statement, params).fetchall()
+    except psycopg.Error as e:
+        raise sa.exc.DBAPIError.instance(statement, params, e, psycopg.Error) from e
 
 
 def staged_ddl(s: str, events: str, definer: str, topics: frozenset[str] | None,
@@ -119,8 +137,8 @@ END
 """
 
 # The checks of `postgresql._APPEND_BODY`, in one pass over the staged rows in position order
-# (a gap or a repeated position is refused), then one INSERT. Over 60 lines of SQL as one unit: with the array function, the one place the
-# database writes the log.
+# (a gap or a repeated position is refused), then one INSERT. Over 60 lines of SQL as one unit:
+# with the array function, the one place the database writes the log.
 _APPEND_STAGED_BODY = """
 DECLARE
   nul constant bytea := '\\x00'::bytea;

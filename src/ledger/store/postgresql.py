@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -29,6 +30,7 @@ from ledger.store.pgcopy import (
     STAGED_FROM,
     STAGED_TYPES,
     copy_rows,
+    fetch_all,
     stage_function,
     staged_append_function,
     staged_ddl,
@@ -119,6 +121,10 @@ class PostgreSQLBackend(Backend):
         self._append_staged = sa.text(f"SELECT {_q(name + '_append_staged')}()")
         self._last = (sa.select(table.c.position, table.c.hash, table.c.recorded_at)
                       .order_by(table.c.position.desc()).limit(1))
+        page = (f"SELECT {', '.join(_q(c.name) for c in table.columns)} FROM {_q(name)} "
+                "WHERE position > %s")
+        self._page_sql = f"{page} ORDER BY position LIMIT %s"
+        self._page_upto_sql = f"{page} AND position <= %s ORDER BY position LIMIT %s"
 
     def lock(self, conn: Connection) -> None:
         """Lock the head row until the transaction ends (only a caller of the function can)."""
@@ -168,6 +174,13 @@ class PostgreSQLBackend(Backend):
         if end != rows.positions[-1]:
             raise StoreError(f"the database appended up to {end}, not {rows.positions[-1]}")
         return list(rows.positions)
+
+    def read_page(self, conn: Connection, after: int, stop: int | None,
+                  limit: int) -> list[tuple[Any, ...]]:
+        """The rows as psycopg returns them (the id a UUID, the state bytes), fetched at once."""
+        if stop is None:
+            return fetch_all(conn, self._page_sql, (after, limit))
+        return fetch_all(conn, self._page_upto_sql, (after, stop, limit))
 
     def installed(self, engine: Engine) -> bool:
         """True if the append function (of this version: it knows the ledger's event types) and
