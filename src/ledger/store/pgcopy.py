@@ -3,7 +3,7 @@
 A large batch is chained in Python under the append lock (`append.chain_batch`, SQLite's code:
 `chain.link`), copied into a session temporary table that the ledger's owner made (by the
 definer function `<events>_stage()`), then moved into the log by the definer function
-`<events>_append_staged()`, which checks it set-wise before inserting a row: positions follow
+`<events>_append_staged()`, which checks every row before inserting any (one INSERT): positions follow
 the log's last, every hash is `chain.link` of the hash before it (the first of the log's own
 head), topics are the ledger's, recorded times never go back and, for a caller who is not the
 owner, are each event's own and near the database's clock. Officers still hold no INSERT on the

@@ -2,7 +2,7 @@
 ledger's owner are the only way to write the log: `<events>_lock()` locks the head row, and
 `<events>_append(...)` chains and inserts a batch (the hash computed in SQL by `chain.link`'s
 formula), checking recorded times; a large batch is chained in Python under the lock, copied
-into a staging table, then checked and moved set-wise by two more (`pgcopy.py`). Officers get
+into a staging table, then checked and moved in one INSERT by two more (`pgcopy.py`). Officers get
 EXECUTE on them, never INSERT or UPDATE on the tables; an append-only trigger (which also
 refuses TRUNCATE) guards the events. The append functions also note, in `<events>_appenders`
 (append-only too, outside the hash), the role the database authenticated (`session_user`) and
@@ -102,7 +102,7 @@ class PostgreSQLBackend(Backend):
 
     records_appenders = True
     staged_from = STAGED_FROM
-    """Batches of at least this many events are copied and appended set-wise (`pgcopy.py`)."""
+    """Batches of at least this many events are copied, then checked and inserted in one statement (`pgcopy.py`)."""
 
     def __init__(self, table: sa.Table, topics: frozenset[str] | None = None) -> None:
         super().__init__(table, topics)
