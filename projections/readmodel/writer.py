@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection
 from ledger.domain import events as ev
 from ledger.domain.values import FOREVER
 from ledger.projections.readmodel import schema
+from ledger.projections.readmodel.bulk import insert_rows
 from ledger.projections.readmodel.rows import INSERT_ORDER, AttrRow, Closed, change_ref_of, valid_from_of
 from ledger.projections.readmodel.schema import BEGINNING, END, Attr, DueChange
 
@@ -322,12 +323,7 @@ class Batch:
 
     def _insert(self, table: sa.Table, columns: tuple[str, ...],
                 rows: list[tuple[Any, ...]]) -> None:
-        if self.sqlite:
-            self.conn.exec_driver_sql(
-                f"INSERT INTO {table.name} ({', '.join(columns)}) "
-                f"VALUES ({', '.join('?' * len(columns))})", rows)
-        else:
-            self.conn.execute(table.insert(), [dict(zip(columns, r, strict=True)) for r in rows])
+        insert_rows(self.conn, table, columns, rows)  # COPY on PostgreSQL (`bulk.py`)
 
     def _run(self, statement: Any, keys: tuple[str, ...],
              params: Sequence[tuple[Any, ...]]) -> None:

@@ -302,7 +302,8 @@ def test_grant_says_what_each_role_holds(setup: Setup) -> None:
     said = [line for line in result.stdout.splitlines() if line.startswith("granted ")]
     assert len(said) == 2, result.stdout
     assert said[0].startswith(f"granted {setup.officer}: SELECT on ")
-    assert f"EXECUTE on {EVENTS}_append, {EVENTS}_lock" in said[0]
+    assert (f"EXECUTE on {EVENTS}_append, {EVENTS}_append_staged, {EVENTS}_lock, {EVENTS}_stage"
+            in said[0])
     assert said[1].startswith(f"granted {setup.auditor}: SELECT on ") and "EXECUTE" not in said[1]
 
 

@@ -30,6 +30,7 @@ from ledger.domain.personal import (
     personal_fields,
     possible_fields,
 )
+from ledger.store.pgcopy import STAGED_FROM, copy_rows, fetch_all
 
 Sealed = tuple[str, str]
 """A side row's values: the clear fragment and the salts (JSON)."""
@@ -253,14 +254,22 @@ class Vault:
         self.events = events
 
     def keep(self, conn: Connection, rows: Iterable[tuple[int, Sealed | None]]) -> None:
-        """Insert the side rows of the events at these positions (in the append's transaction)."""
-        values = [{"position": p, "plain": s[0], "salts": s[1]} for p, s in rows if s is not None]
-        if values:
-            conn.execute(self.side.insert(), values)
+        """Insert the side rows of the events at these positions (in the append's transaction):
+        on PostgreSQL, many of them by binary COPY."""
+        kept = [(p, s[0], s[1]) for p, s in rows if s is not None]
+        if len(kept) >= STAGED_FROM and conn.dialect.name == "postgresql":
+            copy_rows(conn, self.side.name, ("position", "plain", "salts"),
+                      ("int8", "text", "text"), kept)
+        elif kept:
+            conn.execute(self.side.insert(),
+                         [{"position": p, "plain": c, "salts": s} for p, c, s in kept])
 
     def clears(self, conn: Connection, first: int, last: int) -> dict[int, str]:
         """The personal values (clear fragments) of the events from `first` to `last`."""
         p = self.side
+        if conn.dialect.name == "postgresql":  # a page of them: fetched at once by the driver
+            return dict(fetch_all(conn, f'SELECT position, plain FROM "{p.name}" '
+                                        "WHERE position BETWEEN %s AND %s", (first, last)))
         q = sa.select(p.c.position, p.c.plain).where(p.c.position.between(first, last))
         # Fetched in one go (iterating the result fetches a row at a time): a page of the log
         # can have a side row for every event.

@@ -1,25 +1,41 @@
-"""PostgreSQL: appends go through the database. Two `SECURITY DEFINER` functions owned by the
+"""PostgreSQL: appends go through the database. `SECURITY DEFINER` functions owned by the
 ledger's owner are the only way to write the log: `<events>_lock()` locks the head row, and
 `<events>_append(...)` chains and inserts a batch (the hash computed in SQL by `chain.link`'s
-formula), checking recorded times. Officers get EXECUTE on them, never INSERT or UPDATE on the
-tables; an append-only trigger (which also refuses TRUNCATE) guards the events. The append
-function also notes, in `<events>_appenders` (append-only too, outside the hash), the role the
-database authenticated (`session_user`) and its clock for each position it appends.
+formula), checking recorded times; a large batch is chained in Python under the lock, copied
+into a staging table, then checked and moved in one INSERT by two more (`pgcopy.py`). Officers get
+EXECUTE on them, never INSERT or UPDATE on the tables; an append-only trigger (which also
+refuses TRUNCATE) guards the events. The append functions also note, in `<events>_appenders`
+(append-only too, outside the hash), the role the database authenticated (`session_user`) and
+its clock for each position they append.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from ledger.domain.chain import GENESIS_HASH
 from ledger.domain.errors import RecordedTimeBehind, StoreError
 from ledger.domain.values import from_micros
+from ledger.store.append import chain_batch
 from ledger.store.backend import Backend
 from ledger.store.errors import one_line
 from ledger.store.mapper import EncodedBatch
+from ledger.store.pgcopy import (
+    STAGED_COLUMNS,
+    STAGED_FROM,
+    STAGED_TYPES,
+    copy_rows,
+    fetch_all,
+    stage_function,
+    staged_append_function,
+    staged_ddl,
+    staged_name,
+)
 from ledger.store.schema import head_name
 
 AHEAD_MINUTES = 5
@@ -40,7 +56,7 @@ def function_tag(topics: frozenset[str] | None) -> str:
     function is older, or knows other types, gets it replaced by the owner's next open."""
     known = "any" if topics is None else hashlib.sha256(
         "\n".join(sorted(topics)).encode()).hexdigest()[:16]
-    return f"ledger append v2 {known}"
+    return f"ledger append v3 {known}"
 
 
 def _topic_check(topics: frozenset[str] | None) -> str:
@@ -66,6 +82,12 @@ def lock_function(events: str) -> str:
     return f"{events}_lock()"
 
 
+def append_functions(events: str) -> list[str]:
+    """The signatures of every definer function an officer calls to append to `events`."""
+    return [append_function(events), lock_function(events), stage_function(events),
+            staged_append_function(events)]
+
+
 def appenders_name(events: str) -> str:
     """The side table of the events table `events` naming who appended each position."""
     return f"{events}_appenders"
@@ -79,6 +101,8 @@ class PostgreSQLBackend(Backend):
     """Appends and their lock through the ledger's definer functions; the append-only trigger."""
 
     records_appenders = True
+    staged_from = STAGED_FROM
+    """Batches of at least this many events are copied, then checked and inserted in one statement (`pgcopy.py`)."""
 
     def __init__(self, table: sa.Table, topics: frozenset[str] | None = None) -> None:
         super().__init__(table, topics)
@@ -93,6 +117,14 @@ class PostgreSQLBackend(Backend):
         self._appenders = sa.text(
             f"SELECT position, role FROM {_q(appenders_name(name))} "
             "WHERE position = ANY(CAST(:positions AS bigint[]))")
+        self._stage = sa.text(f"SELECT {_q(name + '_stage')}()")
+        self._append_staged = sa.text(f"SELECT {_q(name + '_append_staged')}()")
+        self._last = (sa.select(table.c.position, table.c.hash, table.c.recorded_at)
+                      .order_by(table.c.position.desc()).limit(1))
+        page = (f"SELECT {', '.join(_q(c.name) for c in table.columns)} FROM {_q(name)} "
+                "WHERE position > %s")
+        self._page_sql = f"{page} ORDER BY position LIMIT %s"
+        self._page_upto_sql = f"{page} AND position <= %s ORDER BY position LIMIT %s"
 
     def lock(self, conn: Connection) -> None:
         """Lock the head row until the transaction ends (only a caller of the function can)."""
@@ -109,6 +141,8 @@ class PostgreSQLBackend(Backend):
             raise ValueError("an encoded batch needs one value of each field per event")
         if not count:
             return []
+        if count >= self.staged_from:
+            return self._append_copied(conn, batch)
         try:
             last = conn.execute(self._append, {
                 "ids": batch.originator_ids, "versions": batch.originator_versions,
@@ -118,6 +152,35 @@ class PostgreSQLBackend(Backend):
             _translate(e)
             raise
         return list(range(last - count + 1, last + 1))
+
+    def _append_copied(self, conn: Connection, batch: EncodedBatch) -> list[int]:
+        """The staged append: chain the batch here under the lock, COPY it into the session's
+        staging table, and let the definer function check it and move it into the log."""
+        conn.execute(self._lock)
+        last = conn.execute(self._last).first()
+        rows = (chain_batch(batch, last.position, last.hash, last.recorded_at) if last
+                else chain_batch(batch, 0, GENESIS_HASH, None))
+        if rows is None:
+            return []
+        try:
+            conn.execute(self._stage)
+            copy_rows(conn, "pg_temp." + staged_name(self.table.name), STAGED_COLUMNS,
+                      STAGED_TYPES, zip(rows.positions, rows.uuids, rows.versions, rows.topics,
+                                        rows.states, rows.hashes, rows.recorded_at, strict=True))
+            end = conn.execute(self._append_staged).scalar_one()
+        except sa.exc.DBAPIError as e:
+            _translate(e)
+            raise
+        if end != rows.positions[-1]:
+            raise StoreError(f"the database appended up to {end}, not {rows.positions[-1]}")
+        return list(rows.positions)
+
+    def read_page(self, conn: Connection, after: int, stop: int | None,
+                  limit: int) -> list[tuple[Any, ...]]:
+        """The rows as psycopg returns them (the id a UUID, the state bytes), fetched at once."""
+        if stop is None:
+            return fetch_all(conn, self._page_sql, (after, limit))
+        return fetch_all(conn, self._page_upto_sql, (after, stop, limit))
 
     def installed(self, engine: Engine) -> bool:
         """True if the append function (of this version: it knows the ledger's event types) and
@@ -210,8 +273,12 @@ def _functions_ddl(schema: str, events: str, topics: frozenset[str] | None) -> l
                               behind=BEHIND_MINUTES, behind_code=_BEHIND, refused=_REFUSED,
                               topic_check=_topic_check(topics))
         + "$fn$",
-        f"COMMENT ON FUNCTION {append}({APPEND_ARGS}) IS '{function_tag(topics)}'",
         f"REVOKE ALL ON FUNCTION {lock}(), {append}({APPEND_ARGS}) FROM PUBLIC",
+        *staged_ddl(s, events, definer, topics, {
+            "refused": _REFUSED, "behind": _BEHIND, "ahead": AHEAD_MINUTES,
+            "behind_minutes": BEHIND_MINUTES}),
+        # Last: the tag says every function of this version is there (`installed`).
+        f"COMMENT ON FUNCTION {append}({APPEND_ARGS}) IS '{function_tag(topics)}'",
     ]
 
 

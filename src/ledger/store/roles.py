@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from ledger.domain.errors import InvalidInput, StoreError
 from ledger.store.personal import personal_name
-from ledger.store.postgresql import append_function, appenders_name, lock_function
+from ledger.store.postgresql import append_functions, appenders_name
 
 TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")
 _MODEL_WRITES = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE"})
@@ -37,7 +37,7 @@ def grant(engine: Engine, *, officer: str, auditor: str, writer: str | None,
         raise InvalidInput("roles and grants need PostgreSQL; a SQLite file has no users")
     q = engine.dialect.identifier_preparer.quote
     roles = [r for r in (officer, auditor, writer, erasure) if r]
-    functions = [f for t in event_tables for f in (append_function(t), lock_function(t))]
+    functions = [f for t in event_tables for f in append_functions(t)]
     try:
         with engine.begin() as conn:
             known = {r for (r,) in conn.execute(sa.text("SELECT rolname FROM pg_roles"))}
