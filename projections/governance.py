@@ -19,6 +19,7 @@ has passed. A request is pending from its effective date until a reschedule afte
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -117,6 +118,18 @@ def govern(a: ActionState, as_at: date, policy: Policy) -> Governed:
                                   and a.original_due < as_at),
         rag=colour, days_overdue=days, pending=a.pending,
         flagged=policy.max_revisions is not None and a.revisions > policy.max_revisions)
+
+
+def rag_counts(governed: Iterable[Governed]) -> dict[str, int]:
+    """Actions by RAG status, every status named (in `RAGS` order)."""
+    counts = Counter(g.rag for g in governed)
+    return {r: counts[r] for r in RAGS}
+
+
+def ageing_counts(governed: Iterable[Governed]) -> dict[str, int]:
+    """Overdue actions by age bucket, every bucket named (in `BUCKETS` order)."""
+    counts = Counter(g.ageing for g in governed if g.ageing)
+    return {b: counts[b] for b in BUCKETS}
 
 
 # -- from one record's events, as amended, with their positions (replay and read model alike) --

@@ -3,12 +3,10 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from ledger.domain import events as ev
 from ledger.domain.chain import Fingerprint
 from ledger.domain.values import Logged
 from ledger.projections.governance import (
@@ -18,11 +16,17 @@ from ledger.projections.governance import (
     Governed,
     Pending,
     Policy,
+    ageing_counts,
     bucket,
     govern,
     rag,
+    rag_counts,
 )
-from ledger.projections.recommendations import RecommendationState, recommendation_state
+from ledger.projections.recommendations import (
+    RecommendationState,
+    recommendation_states,
+    state_counts,
+)
 from ledger.projections.replay import Timeline, Totals
 
 __all__ = ["AMBER_DAYS", "BUCKETS", "RAGS", "Governed", "Pending", "Policy", "TargetsReport",
@@ -42,18 +46,15 @@ class TargetsReport:
 
     def rag_counts(self) -> dict[str, int]:
         """Actions by RAG status."""
-        counts = Counter(g.rag for g in self.actions)
-        return {r: counts[r] for r in RAGS}
+        return rag_counts(self.actions)
 
     def ageing(self) -> dict[str, int]:
         """Overdue actions by age bucket."""
-        counts = Counter(g.ageing for g in self.actions if g.ageing)
-        return {b: counts[b] for b in BUCKETS}
+        return ageing_counts(self.actions)
 
     def by_recommendation(self) -> dict[str, int]:
         """Recommendations by their derived state (beside `totals`, which counts actions)."""
-        counts = Counter(self.recommendations.values())
-        return {s.value: counts[s] for s in RecommendationState}
+        return state_counts(self.recommendations.values())
 
     def totals(self) -> Totals:
         """Actions by status."""
@@ -71,11 +72,8 @@ def targets_report(log: Iterable[Logged], as_at: date, as_known_on: datetime,
     position = timeline.position(as_at)
     policy = position.policy
     actions = [govern(a, as_at, policy) for a in position.for_audit(audit)]
-    statuses: dict[str, list[ev.Status]] = {}
-    for a in position.for_audit(audit):
-        for rec in a.recommendations:
-            statuses.setdefault(rec, []).append(a.status)
-    recs = {ref: recommendation_state(statuses.get(ref, ()))
-            for ref, made in timeline.recommendations.items()
-            if made.effective <= as_at and (audit is None or made.audit == audit)}
+    recs = recommendation_states(
+        [ref for ref, made in timeline.recommendations.items()
+         if made.effective <= as_at and (audit is None or made.audit == audit)],
+        position.for_audit(audit))
     return TargetsReport(as_at, as_known_on, timeline.fingerprint, policy, tuple(actions), recs)
