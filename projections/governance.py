@@ -85,6 +85,23 @@ class Governed:
             return None
         return bucket(self.days_overdue)
 
+    def as_dict(self) -> dict[str, object]:
+        """The JSON shape: the action's dates, revisions, RAG status and pending request."""
+        a, p = self.action, self.pending
+        return {"ref": a.ref, "status": a.status.value, "owner": a.owner,
+                "original_due": _iso(a.original_due), "due": _iso(a.due),
+                "revisions": self.revisions, "overdue": a.overdue,
+                "overdue_against_original": self.overdue_against_original, "rag": self.rag,
+                "days_overdue": self.days_overdue, "ageing": self.ageing,
+                "flagged": self.flagged,
+                "pending_reschedule": None if p is None else {
+                    "due": p.due.isoformat(), "reason": p.reason,
+                    "requested_on": p.requested_on.isoformat()}}
+
+
+def _iso(d: date | None) -> str | None:
+    return d.isoformat() if d is not None else None
+
 
 def bucket(days: int) -> str:
     """`0-30`, `31-90` or `over 90`."""

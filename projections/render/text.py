@@ -10,6 +10,7 @@ from typing import NamedTuple
 from rich.console import Console
 from rich.table import Table
 
+from ledger.projections.render.governed import governance_tables
 from ledger.projections.render.safe import one_line, printable
 from ledger.projections.replay import Request, Totals
 from ledger.projections.report import STATUS_WORDS, Report
@@ -69,6 +70,7 @@ def sections(report: Report) -> list[Section]:
            "yes" if r.overdue else "no"] for r in report.requests],
          "No committee request was outstanding."),
     ]
+    tables += [Section(*t) for t in governance_tables(report)]
     if report.meeting is not None and report.meeting.resolutions:
         tables.insert(0, Section(
             "Resolutions of this meeting", ["No.", "Minute", "Kind", "Resolution"],
