@@ -109,17 +109,31 @@ def _policy_words(p: Policy) -> list[str]:
             "yes" if p.approval_required else "no", str(p.since or "(default)")]
 
 
+def _due_words(g: Governed) -> str:
+    """`2016-06-30`, or `2016-06-30 (moved 2 times, first 2016-03-31; too many)`."""
+    a = g.action
+    if not g.revisions:
+        return str(a.due or "")
+    times = "once" if g.revisions == 1 else f"{g.revisions} times"
+    first = f", first {a.original_due}" if a.original_due and a.original_due != a.due else ""
+    return f"{a.due or 'none'} (moved {times}{first}{'; too many' if g.flagged else ''})"
+
+
+def _rag_words(g: Governed) -> str:
+    """`red, 116 days overdue`, or the RAG status alone."""
+    if g.days_overdue is None:
+        return g.rag
+    return f"{g.rag}, {g.days_overdue} day{'' if g.days_overdue == 1 else 's'} overdue"
+
+
 def _action_row(g: Governed, recs: Iterable[str]) -> list[str]:
     a = g.action
-    first = a.original_due if a.original_due is not None and a.original_due != a.due else None
-    return [", ".join(recs), a.ref, a.owner or "", STATUS_WORDS[a.status], str(a.due or ""),
-            str(first or ""), str(g.revisions) + (" (too many)" if g.flagged else ""), g.rag,
-            "" if g.days_overdue is None else str(g.days_overdue), a.text]
+    return [", ".join(recs), a.ref, a.owner or "", STATUS_WORDS[a.status], _due_words(g),
+            _rag_words(g), a.text]
 
 
-ACTION_COLUMNS = ["Rec.", "Action", "Owner", "Status", "Due", "First due", "Moved", "RAG",
-                  "Days overdue", "Action text"]
-"""The full list's columns (`First due` only when the date has moved; `Moved`: revisions)."""
+ACTION_COLUMNS = ["Rec.", "Action", "Owner", "Status", "Due", "RAG", "Action text"]
+"""The full list's columns (`Due` says how often the date moved, and the first one)."""
 
 
 def action_tables(report: Report) -> list[Table]:

@@ -40,7 +40,7 @@ def test_meeting_paper_lists_every_action(db: Path, fmt: str) -> None:
     out = ok(db, "meeting", "report", "M1", "--format", fmt).stdout
     assert "RAG status of the actions" in out and "All actions: Records audit (X)" in out
     if fmt == "markdown":
-        assert "| R1 | A2 |  | not started | 2016-08-10 |  | 0 | amber |  | Train staff |" in out
+        assert "| R1 | A2 |  | not started | 2016-08-10 | amber | Train staff |" in out
 
 
 def test_csv_report_ends_with_the_rag_columns(db: Path) -> None:
