@@ -57,6 +57,9 @@ def test_risk_accepted_by_is_recorded_and_shown(db: Path) -> None:
     assert "risk accepted by Director of Resources" in out
     shown = json.loads(ok(db, "show", "R2", "--format", "json").stdout)
     assert shown["state"]["risk_accepted_by"] == "Director of Resources"
+    ok(db, "erase", "Director of Resources", "--reason", "request", actor="DPO")
+    shown = json.loads(ok(db, "show", "R2", "--format", "json").stdout)
+    assert shown["state"]["risk_accepted_by"] == "[erased]"
     refused = invoke(db, "recommendation", "add", "R3", "--audit", "X", "--text", "t",
                      "--priority", "low", "--risk-accepted-by", "Someone", "--on", "2016-01-01")
     assert refused.exit_code == 1 and "an accepted recommendation has no risk accepted" in (
