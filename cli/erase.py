@@ -13,9 +13,9 @@ from ledger.cli.common import Session, pass_session
 @click.option("--reason", required=True, help="Why (e.g. the erasure request's reference).")
 @pass_session
 def command(session: Session, subject: str, reason: str) -> None:
-    """Put every personal value about SUBJECT beyond use: where SUBJECT is the actor or an
-    owner, and every note, evidence, reason or resolution wording (kept apart from the chain)
-    that names SUBJECT. Records who erased, when, why and how many values (never the values);
+    """Put every personal value about SUBJECT beyond use: where SUBJECT is the actor, an owner
+    or who accepted a risk, and every note, evidence, reason or resolution wording (kept apart
+    from the chain) that names SUBJECT. Records who erased, when, why and how many values (never the values);
     the chain still verifies, and reports and history show "[erased]" in their place.
 
     \b

@@ -44,8 +44,9 @@ COMMANDS: dict[str, Entry] = {
                   "2016 story and print the committee's two meeting reports, computed from the "
                   "events alone."),
     "erase": Entry("erase", "command", "Put every personal value about SUBJECT beyond use: "
-                   "where SUBJECT is the actor or an owner, and every note, evidence, reason or "
-                   "resolution wording (kept apart from the chain) that names SUBJECT."),
+                   "where SUBJECT is the actor, an owner or who accepted a risk, and every note, "
+                   "evidence, reason or resolution wording (kept apart from the chain) that "
+                   "names SUBJECT."),
     "export": Entry("backup", "export", "Write every stored event in order, with its position "
                     "and hash, one JSON object per line (streamed), each with its personal values "
                     "beside the hashed payload."),

@@ -29,18 +29,25 @@ def command() -> None:
 @click.option("--area", metavar="NAME", help="The audit's scope area it falls under.")
 @click.option("--response", type=click.Choice([r.value for r in Response]), default="accepted",
               show_default=True, help="Management's response.")
+@click.option("--risk-accepted-by", metavar="NAME",
+              help="Who accepted the risk (a response not or partially accepted).")
 @on_option
 @pass_session
 def add(session: Session, ref: str, audit: str, text: str, priority: str, area: str | None,
-        response: str, on: date) -> None:
+        response: str, risk_accepted_by: str | None, on: date) -> None:
     """Record recommendation REF of an audit.
 
     \b
     Example:
       ledger --actor "J Smith" recommendation add ICO-A1 --audit ICO-2015 \\
         --text "Appoint a Records Manager" --priority high --area governance --on 2015-12-01
+      ledger --actor "J Smith" recommendation add ICO-A9 --audit ICO-2015 \\
+        --text "Encrypt all laptops" --priority medium --response not-accepted \\
+        --risk-accepted-by "Director of Resources" --on 2015-12-01
     """
     actor = session.who()
     app = session.ledger(write=True)
     echo_recorded(app.add_recommendation(ref, audit=audit, text=text, priority=Priority(priority),
-                                         area=area, response=Response(response), on=on, actor=actor), app)
+                                         area=area, response=Response(response),
+                                         risk_accepted_by=risk_accepted_by, on=on, actor=actor),
+                  app)

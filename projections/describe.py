@@ -52,7 +52,8 @@ def summary(event: ev.LedgerEvent, was: dict[str, Any] | None = None) -> str:
             follows = f" following up {e.follows}" if e.follows else ""
             return f"{e.kind.value} {e.title!r}{follows}" + (f" [{areas}]" if areas else "")
         case ev.RecommendationMade():
-            return f"{e.priority.value} recommendation of {e.audit} ({e.response.value})"
+            risk = f", risk accepted by {e.risk_accepted_by}" if e.risk_accepted_by else ""
+            return f"{e.priority.value} recommendation of {e.audit} ({e.response.value}{risk})"
         case ev.ActionAdded():
             extra = [f"for {', '.join(e.recommendations)}"]
             if e.owner:

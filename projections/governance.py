@@ -19,6 +19,7 @@ has passed. A request is pending from its effective date until a reschedule afte
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -84,6 +85,23 @@ class Governed:
             return None
         return bucket(self.days_overdue)
 
+    def as_dict(self) -> dict[str, object]:
+        """The JSON shape: the action's dates, revisions, RAG status and pending request."""
+        a, p = self.action, self.pending
+        return {"ref": a.ref, "status": a.status.value, "owner": a.owner,
+                "original_due": _iso(a.original_due), "due": _iso(a.due),
+                "revisions": self.revisions, "overdue": a.overdue,
+                "overdue_against_original": self.overdue_against_original, "rag": self.rag,
+                "days_overdue": self.days_overdue, "ageing": self.ageing,
+                "flagged": self.flagged,
+                "pending_reschedule": None if p is None else {
+                    "due": p.due.isoformat(), "reason": p.reason,
+                    "requested_on": p.requested_on.isoformat()}}
+
+
+def _iso(d: date | None) -> str | None:
+    return d.isoformat() if d is not None else None
+
 
 def bucket(days: int) -> str:
     """`0-30`, `31-90` or `over 90`."""
@@ -117,6 +135,18 @@ def govern(a: ActionState, as_at: date, policy: Policy) -> Governed:
                                   and a.original_due < as_at),
         rag=colour, days_overdue=days, pending=a.pending,
         flagged=policy.max_revisions is not None and a.revisions > policy.max_revisions)
+
+
+def rag_counts(governed: Iterable[Governed]) -> dict[str, int]:
+    """Actions by RAG status, every status named (in `RAGS` order)."""
+    counts = Counter(g.rag for g in governed)
+    return {r: counts[r] for r in RAGS}
+
+
+def ageing_counts(governed: Iterable[Governed]) -> dict[str, int]:
+    """Overdue actions by age bucket, every bucket named (in `BUCKETS` order)."""
+    counts = Counter(g.ageing for g in governed if g.ageing)
+    return {b: counts[b] for b in BUCKETS}
 
 
 # -- from one record's events, as amended, with their positions (replay and read model alike) --

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from datetime import date, datetime
 
 from ledger.projections.followup import FollowUpReport, follow_up_report
@@ -21,6 +22,7 @@ def presentation(report: Report, fmt: str) -> dict[str, str | None]:
         "since": report.since.as_at.isoformat() if report.since and not report.meeting else None,
         "audit": report.audit,
         "format": fmt,
+        "edition": str(report.edition),
     }
 
 
@@ -46,7 +48,8 @@ def reproduce(log: LogSource, parameters: dict[str, str | None], fmt: str | None
                               as_known_on=known,
                               since=date.fromisoformat(since) if since else None,
                               audit=parameters.get("audit"))
-    return render(report, out_format)
+    # A paper presented before editions were recorded is edition 1.
+    return render(replace(report, edition=int(parameters.get("edition") or 1)), out_format)
 
 
 def digest(text: str) -> str:

@@ -3,11 +3,9 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from ledger.domain import events as ev
 from ledger.domain.chain import Fingerprint
 from ledger.projections.governance import (
     AMBER_DAYS,
@@ -16,11 +14,17 @@ from ledger.projections.governance import (
     Governed,
     Pending,
     Policy,
+    ageing_counts,
     bucket,
     govern,
     rag,
+    rag_counts,
 )
-from ledger.projections.recommendations import RecommendationState, recommendation_state
+from ledger.projections.recommendations import (
+    RecommendationState,
+    recommendation_states,
+    state_counts,
+)
 from ledger.projections.replay import Totals
 from ledger.projections.report import LogSource, Source, as_source
 
@@ -41,18 +45,15 @@ class TargetsReport:
 
     def rag_counts(self) -> dict[str, int]:
         """Actions by RAG status."""
-        counts = Counter(g.rag for g in self.actions)
-        return {r: counts[r] for r in RAGS}
+        return rag_counts(self.actions)
 
     def ageing(self) -> dict[str, int]:
         """Overdue actions by age bucket."""
-        counts = Counter(g.ageing for g in self.actions if g.ageing)
-        return {b: counts[b] for b in BUCKETS}
+        return ageing_counts(self.actions)
 
     def by_recommendation(self) -> dict[str, int]:
         """Recommendations by their derived state (beside `totals`, which counts actions)."""
-        counts = Counter(self.recommendations.values())
-        return {s.value: counts[s] for s in RecommendationState}
+        return state_counts(self.recommendations.values())
 
     def totals(self) -> Totals:
         """Actions by status."""
@@ -70,11 +71,6 @@ def targets_report(source: Source | LogSource, as_at: date, as_known_on: datetim
     position = as_source(source).position(as_at, as_known_on, audit)
     in_scope = position.for_audit(audit)
     actions = [govern(a, as_at, position.policy) for a in in_scope]
-    statuses: dict[str, list[ev.Status]] = {}
-    for a in in_scope:
-        for rec in a.recommendations:
-            statuses.setdefault(rec, []).append(a.status)
-    recs = {ref: recommendation_state(statuses.get(ref, ()))
-            for ref in position.recommendations_for(audit)}
+    recs = recommendation_states(position.recommendations_for(audit), in_scope)
     return TargetsReport(as_at, as_known_on, position.fingerprint, position.policy,
                          tuple(actions), recs)

@@ -18,15 +18,7 @@ def _iso(d: Any) -> str | None:
 
 def action_json(g: Governed) -> dict[str, Any]:
     """One action's dates, revisions and RAG status."""
-    a = g.action
-    return {"ref": a.ref, "status": a.status.value, "owner": a.owner,
-            "original_due": _iso(a.original_due), "due": _iso(a.due),
-            "revisions": g.revisions, "overdue": a.overdue,
-            "overdue_against_original": g.overdue_against_original, "rag": g.rag,
-            "days_overdue": g.days_overdue, "ageing": g.ageing, "flagged": g.flagged,
-            "pending_reschedule": None if g.pending is None else {
-                "due": g.pending.due.isoformat(), "reason": g.pending.reason,
-                "requested_on": g.pending.requested_on.isoformat()}}
+    return g.as_dict()
 
 
 def to_json(report: TargetsReport) -> str:

@@ -12,8 +12,10 @@ them. Follow-up audits and information-management reports count recommendations 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from enum import StrEnum
+from typing import Protocol
 
 from ledger.domain import events as ev
 
@@ -41,3 +43,28 @@ def recommendation_state(statuses: Iterable[ev.Status]) -> RecommendationState:
     if all(s is ev.Status.NOT_STARTED for s in live):
         return RecommendationState.NOT_STARTED
     return RecommendationState.IN_PROGRESS
+
+
+class _Serving(Protocol):
+    """An action as this rule reads it: the recommendations it serves and its status."""
+
+    @property
+    def recommendations(self) -> tuple[str, ...]: ...
+    @property
+    def status(self) -> ev.Status: ...
+
+
+def recommendation_states(refs: Iterable[str],
+                          actions: Iterable[_Serving]) -> dict[str, RecommendationState]:
+    """Each recommendation's state from the actions given (those in scope), in `refs` order."""
+    statuses: dict[str, list[ev.Status]] = {}
+    for a in actions:
+        for rec in a.recommendations:
+            statuses.setdefault(rec, []).append(a.status)
+    return {ref: recommendation_state(statuses.get(ref, ())) for ref in refs}
+
+
+def state_counts(states: Iterable[RecommendationState]) -> dict[str, int]:
+    """Recommendations by state, every state named."""
+    counts = Counter(states)
+    return {s.value: counts[s] for s in RecommendationState}

@@ -34,6 +34,10 @@ STATUS_WORDS = {ev.Status.NOT_STARTED: "not started", ev.Status.IN_PROGRESS: "in
                 ev.Status.SUPERSEDED: "superseded"}
 
 
+EDITION = 2
+"""The current layout of the as-at and meeting papers (see `Report.edition`)."""
+
+
 def iso_utc(t: datetime) -> str:
     """2016-07-25T23:59:59Z (microseconds kept only when present)."""
     return t.astimezone(UTC).isoformat().replace("+00:00", "Z")
@@ -51,6 +55,9 @@ class Report:
     note: str | None = None
     """Why the horizon is not the one the reader would expect (a meeting report shown as known
     later because nothing had been recorded by the end of its day)."""
+    edition: int = EDITION
+    """The paper's layout: 1 before target-date governance (no RAG, recommendations or full
+    action list), 2 since. A paper presented earlier is reproduced in its own edition."""
 
     # -- figures --------------------------------------------------------------------------
     @property

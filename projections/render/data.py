@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from ledger.domain import events as ev
+from ledger.projections.governance import Governed
+from ledger.projections.render.governed import governance_json
 from ledger.projections.render.safe import csv_cell
 from ledger.projections.replay import ActionState, Request
 from ledger.projections.report import Report, iso_utc
@@ -78,26 +80,44 @@ def to_json(report: Report) -> str:
                           "note": report.note}
         doc["resolutions"] = [resolution_json(r) for r in report.meeting.resolutions]
     doc["minutes"] = report.paragraphs()
-    doc["actions"] = [action_json(a) for a in report.actions]
+    if report.edition < 2:
+        doc["actions"] = [action_json(a) for a in report.actions]
+    else:
+        doc["actions"] = [{**action_json(g.action), **g.as_dict()}
+                          for g in report.governed()]
+        doc.update(governance_json(report))
     doc["requests"] = requests_json(report.requests)
     return json.dumps(doc, indent=2) + "\n"
 
 
 CSV_COLUMNS = ["ref", "status", "owner", "due", "original_due", "overdue", "blocked_by",
                "priority", "audits", "recommendations", "status_on", "text"]
+GOVERNED_COLUMNS = ["revisions", "overdue_against_original", "rag", "days_overdue", "ageing",
+                    "pending_due"]
+"""Edition 2 on: each action's target-date governance, after `CSV_COLUMNS`."""
+
+
+def governed_cells(g: Governed) -> list[str]:
+    """An action's `GOVERNED_COLUMNS` as CSV cells."""
+    return [str(g.revisions), "yes" if g.overdue_against_original else "no", g.rag,
+            "" if g.days_overdue is None else str(g.days_overdue), g.ageing or "",
+            g.pending.due.isoformat() if g.pending else ""]
 
 
 def to_csv(report: Report) -> str:
     """The action list as CSV, one row per action, with a header; a cell a spreadsheet would
-    run as a formula (an owner or text starting with `=`, `+`, `-`, `@`) gets a leading `'`."""
+    run as a formula (an owner or text starting with `=`, `+`, `-`, `@`) gets a leading `'`.
+    From edition 2 each row ends with the action's RAG status and dates (`GOVERNED_COLUMNS`)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for a in report.actions:
+    governed = report.edition >= 2
+    writer.writerow(CSV_COLUMNS + (GOVERNED_COLUMNS if governed else []))
+    for g in report.governed():
+        a = g.action
         j = action_json(a)
         writer.writerow([csv_cell(cell) for cell in (
             j["ref"], j["status"], j["owner"] or "", j["due"] or "", j["original_due"] or "",
             "yes" if a.overdue else "no", ";".join(a.blocked_by), j["priority"] or "",
             ";".join(a.audits), ";".join(a.recommendations), j["status_on"], a.text,
-        )])
+        )] + (governed_cells(g) if governed else []))
     return out.getvalue()

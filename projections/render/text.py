@@ -10,6 +10,7 @@ from typing import NamedTuple
 from rich.console import Console
 from rich.table import Table
 
+from ledger.projections.render.governed import governance_tables
 from ledger.projections.render.safe import one_line, printable
 from ledger.projections.replay import Request, Totals
 from ledger.projections.report import STATUS_WORDS, Report
@@ -69,6 +70,7 @@ def sections(report: Report) -> list[Section]:
            "yes" if r.overdue else "no"] for r in report.requests],
          "No committee request was outstanding."),
     ]
+    tables += [Section(*t) for t in governance_tables(report)]
     if report.meeting is not None and report.meeting.resolutions:
         tables.insert(0, Section(
             "Resolutions of this meeting", ["No.", "Minute", "Kind", "Resolution"],
@@ -131,15 +133,33 @@ def to_text(report: Report, width: int = 100) -> str:
             console.print(f"{heading}: {empty}")
             console.print()
             continue
-        table = Table(title=heading, title_justify="left")
-        for c in columns:
-            table.add_column(c, overflow="fold")
-        for row in rows:
-            table.add_row(*row)
-        console.print(table)
+        console.print(_table(heading, columns, rows, fit=report.edition >= 2))
         console.print()
     console.print(report.fingerprint_words())
     return out.getvalue()
+
+
+SHORT = 12
+"""A column whose every cell is at most this long holds refs, dates, words or numbers."""
+
+
+def _least_width(cells: Sequence[str]) -> int | None:
+    """The longest word of a column of short cells (None for a column of longer text)."""
+    if any(len(c) > SHORT for c in cells):
+        return None
+    return max((len(w) for c in cells for w in c.split()), default=None)
+
+
+def _table(heading: str, columns: list[str], rows: list[list[str]], *, fit: bool) -> Table:
+    """A rich table; with `fit` (edition 2 on) a column of short cells is never narrower than
+    its longest word (refs and dates stay whole; longer text wraps)."""
+    table = Table(title=heading, title_justify="left")
+    for i, c in enumerate(columns):
+        least = _least_width([row[i] for row in rows]) if fit else None
+        table.add_column(c, overflow="fold", min_width=least)
+    for row in rows:
+        table.add_row(*row)
+    return table
 
 
 def requests_text(requests: Sequence[Request], as_at: date) -> str:

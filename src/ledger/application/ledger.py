@@ -73,8 +73,9 @@ class Ledger(Amending, Assessing, Governing):
     def add_recommendation(self, ref: ev.Ref, *, audit: ev.Ref, text: ev.Text,
                            priority: ev.Priority, on: date, actor: ev.Name,
                            area: ev.Name | None = None,
-                           response: ev.Response = ev.Response.ACCEPTED) -> list[Logged]:
-        """Record a recommendation made by an audit."""
+                           response: ev.Response = ev.Response.ACCEPTED,
+                           risk_accepted_by: ev.Name | None = None) -> list[Logged]:
+        """Record a recommendation made by an audit (and who accepted the risk, if anyone)."""
         now, today = self._now()
         source = self.get(audit, Audit)
         self._check_new(ref)
@@ -89,8 +90,12 @@ class Ledger(Amending, Assessing, Governing):
                 f"{ref}: area {area!r} is not a scope area of {audit} "
                 f"({', '.join(source.areas)})"
             )
+        if risk_accepted_by is not None and response is ev.Response.ACCEPTED:
+            raise RuleViolation(f"{ref}: an accepted recommendation has no risk accepted "
+                                "(--risk-accepted-by goes with a response not or partially accepted)")
         rec = Recommendation.create(ref, effective=on, actor=actor, timestamp=now, audit=audit,
-                                    text=text, priority=priority, area=area, response=response)
+                                    text=text, priority=priority, area=area, response=response,
+                                    risk_accepted_by=risk_accepted_by)
         return self._save(rec)
 
     @command

@@ -101,6 +101,17 @@ class RecommendationMade(LedgerEvent):
     priority: Priority
     area: Name | None = None
     response: Response = Response.ACCEPTED
+    risk_accepted_by: Name | None = None
+    """Who accepted the risk of a recommendation not (or only partly) accepted."""
+
+    @model_serializer(mode="wrap")
+    def _without_risk(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Stored without `risk_accepted_by` when none is named: the bytes (and so the hash
+        chain) of every recommendation recorded before the field existed are what they were."""
+        data: dict[str, Any] = handler(self)
+        if "risk_accepted_by" in data and data["risk_accepted_by"] is None:
+            del data["risk_accepted_by"]
+        return data
 
 
 class ActionAdded(LedgerEvent):

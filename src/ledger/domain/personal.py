@@ -41,6 +41,7 @@ _OWNER = PersonalFields(("actor", "owner"))
 _REASON = PersonalFields(texts=("reason",))
 PERSONAL: dict[type[ev.LedgerEvent], PersonalFields] = {
     ev.ActionAdded: _OWNER,
+    ev.RecommendationMade: PersonalFields(("actor", "risk_accepted_by")),
     ev.ActionAssigned: PersonalFields(("actor", "owner", "previous"), ("reason",)),
     ev.ActionStarted: PersonalFields(texts=("note",)),
     ev.ActionCompleted: PersonalFields(texts=("evidence",)),

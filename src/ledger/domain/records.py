@@ -59,6 +59,7 @@ class Recommendation(Assessable, Record):
         self.priority = e.priority
         self.area = e.area
         self.response = e.response
+        self.risk_accepted_by = e.risk_accepted_by
 
 
 class Action(Assessable, Rescheduling, Record):
