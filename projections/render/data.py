@@ -10,6 +10,7 @@ from typing import Any
 
 from ledger.domain import events as ev
 from ledger.projections.render.safe import csv_cell
+from ledger.projections.render.tracker import tracker_json
 from ledger.projections.replay import ActionState, Request
 from ledger.projections.report import Report, iso_utc
 
@@ -77,6 +78,7 @@ def to_json(report: Report) -> str:
                           if report.previous_meeting else None,
                           "note": report.note}
         doc["resolutions"] = [resolution_json(r) for r in report.meeting.resolutions]
+        doc["tracker"] = tracker_json(report)
     doc["minutes"] = report.paragraphs()
     doc["actions"] = [action_json(a) for a in report.actions]
     doc["requests"] = requests_json(report.requests)
