@@ -137,3 +137,15 @@ def test_a_paper_for_another_meeting_is_refused(story: Path, tmp_path: Path) -> 
     assert "is the report for meeting 2016-07-25, not 2016-10-24" in result.stderr
     bad = invoke(story, "meeting", "report", "2016-10-24", "--paper", str(paper))
     assert bad.exit_code == 2 and "--paper needs --present" in bad.stderr
+
+
+def test_an_as_at_html_paper_is_presented_too(story: Path, tmp_path: Path) -> None:
+    paper = tmp_path / "position.html"
+    result = invoke(story, "report", "as-at", "2016-10-24", "--format", "html", "-o", str(paper),
+                    "--present-at", "2016-10-24")
+    assert result.exit_code == 0 and "report 1 presented" in result.stderr, result.stderr
+    assert "Tracker:" not in paper.read_text(encoding="utf-8")  # meeting reports only
+    again = invoke(story, "report", "as-presented", "2016-10-24", "-o", str(tmp_path / "a.html"))
+    assert again.exit_code == 0 and (tmp_path / "a.html").read_bytes() == paper.read_bytes()
+    # An as-at paper made earlier is accepted by --paper too (no meeting to mismatch).
+    ok(story, "meeting", "report", "2016-10-24", "--present", "--paper", str(paper))
