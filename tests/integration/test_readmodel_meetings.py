@@ -21,28 +21,22 @@ from ledger.domain.amend import amended_log
 from ledger.domain.errors import LedgerError, UnknownRef
 from ledger.domain.values import Logged
 from ledger.projections.readmodel import ReadModel
-from ledger.projections.render import to_json, to_markdown
+from ledger.projections.render import to_json
 from ledger.projections.replay import end_of_day
-from ledger.projections.report import ReplaySource, Report, build_meeting_report
+from ledger.projections.report import ReplaySource, build_meeting_report
 from tests.conftest import Clock as SettableClock
-from tests.integration.test_readmodel import START, Clock, Step, run, seed, step
+from tests.integration.test_readmodel import (
+    START,
+    Clock,
+    Step,
+    run,
+    seed,
+    step,
+    untracked_json,
+    untracked_markdown,
+)
 
 MEETINGS = ("MT1", "MT2", "MT3", "OTHER")
-
-
-# The committee tracker needs each action's revisions and pending request, which the SQL read
-# model does not fill yet (the CLI's meeting reports read the replay meanwhile): the two are
-# compared without it until it does; tests/unit/test_tracker.py tests it on the replay.
-def untracked_json(report: Report) -> dict[str, Any]:
-    """The meeting report's JSON without its `tracker`."""
-    doc: dict[str, Any] = json.loads(to_json(report))
-    doc.pop("tracker", None)
-    return doc
-
-
-def untracked_markdown(report: Report) -> str:
-    """The meeting report's Markdown without its tracker tables."""
-    return re.sub(r"## Tracker: .*?(?=## Fingerprint)", "", to_markdown(report), flags=re.S)
 
 
 def add_late_meetings(app: Ledger, held: int) -> None:
