@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 import click
 
+from ledger.application.presenting import present_file
 from ledger.cli.common import (
     DATE,
     DATETIME,
@@ -17,7 +18,7 @@ from ledger.cli.common import (
     pass_session,
     report_source,
 )
-from ledger.cli.output import OUTPUT, deliver, write_html
+from ledger.cli.output import OUTPUT, deliver
 from ledger.projections.render import FORMATS
 from ledger.projections.report import build_meeting_report
 
@@ -74,9 +75,13 @@ def add(session: Session, ref: str, committee: str, on: date) -> None:
               help="Record that this report was presented to MEETING (needs --actor).")
 @click.option("--fulfils", metavar="MEETING/NUMBER",
               help="With --present: the committee request this report answers.")
+@click.option("--paper", type=click.Path(dir_okay=False),
+              help="With --present: record this HTML paper, made earlier with --format html and "
+                   "circulated as it is, instead of rendering one now; it must reproduce "
+                   "byte-identical from the trail up to the fingerprint it carries.")
 @pass_session
 def report(session: Session, meeting: str, known: datetime | None, fmt: str,
-           output: str | None, present: bool, fulfils: str | None) -> None:
+           output: str | None, present: bool, fulfils: str | None, paper: str | None) -> None:
     """The report for MEETING: the position as at its date, and the change since the previous
     meeting of the same committee.
 
@@ -86,16 +91,40 @@ def report(session: Session, meeting: str, known: datetime | None, fmt: str,
       ledger meeting report 2016-07-25 --as-known-on now --format json
       ledger --actor Clerk meeting report 2017-02-20 --format markdown --present
       ledger meeting report 2016-10-24 --format html -o october.html
+      ledger --actor Clerk meeting report 2016-10-24 --format html -o october.html --present
+      ledger --actor Clerk meeting report 2016-10-24 --present --paper october.html \\
+        --fulfils 2016-07-25/1
+
+    With a previous meeting of the same committee, the committee tracker's tables read since
+    it (live actions, completed since, extensions approved and requested, overdue with age,
+    withdrawn or superseded); `tracker` in the JSON.
     """
     if fulfils and not present:
         raise BadValueError("--fulfils needs --present")
+    if paper is not None:
+        if not present or known is not None or output is not None:
+            raise BadValueError("--paper needs --present, and takes its clocks and format from "
+                                "the paper (no --as-known-on, no -o)")
+        _present_paper(session, meeting, paper, fulfils)
+        return
     actor = session.who() if present else None
     app = session.ledger(write=present)
-    built = build_meeting_report(report_source(app), meeting, as_known_on=known)
-    if fmt == "html":
-        if present:
-            raise BadValueError("--present records text, markdown, json or csv papers")
-        write_html(app, built, output)
-        return
+    # The committee tracker needs each action's revisions and pending request, which the SQL
+    # read model does not hold yet: a meeting report reads the replay (the reference its papers
+    # are reproduced from) until it does.
+    built = build_meeting_report(report_source(app, replay=True), meeting, as_known_on=known)
     deliver(app, built, fmt, output, present_to=meeting if present else None, actor=actor,
             fulfils=fulfils)
+
+
+def _present_paper(session: Session, meeting: str, path: str, fulfils: str | None) -> None:
+    """Record the HTML paper at `path` as presented to `meeting` (refused unless it reproduces)."""
+    actor = session.who()
+    try:
+        with open(path, encoding="utf-8", newline="") as fh:
+            text = fh.read()
+    except (OSError, UnicodeDecodeError) as e:
+        raise BadValueError(f"cannot read {path}: {getattr(e, 'strerror', None) or e}") from None
+    app = session.ledger(write=True)
+    presented = present_file(app, meeting, text, path, actor=actor, fulfils=fulfils)
+    echo_recorded(presented.recorded, app)

@@ -20,9 +20,8 @@ import click
 
 from ledger.application import Ledger
 from ledger.application.presenting import present
-from ledger.application.reporting import report_burnup
 from ledger.cli.common import BadValueError, RefusedError, Session, echo_recorded
-from ledger.projections.render import render
+from ledger.projections.papers import render_paper
 from ledger.projections.report import Report
 from ledger.store import sqlite_path
 
@@ -155,12 +154,7 @@ def write_bytes(data: bytes, output: str, ledger_url: str | None) -> None:
 
 def write_html(app: Ledger, report: Report, output: str | None) -> None:
     """Render `report` as one self-contained HTML file with its burn-up; needs -o FILE."""
-    if output is None:
-        raise BadValueError("--format html writes a file: give -o FILE.html")
-    from ledger.projections.render.html import to_html
-
-    burnup = report_burnup(app, report)
-    write_output(to_html(report, burnup.points, burnup.meetings), output, app.url)
+    deliver(app, report, "html", output)
 
 
 def write_xlsx(app: Ledger, report: Report, output: str | None) -> None:
@@ -176,11 +170,14 @@ def deliver(app: Ledger, report: Report, fmt: str, output: str | None, *,
             present_to: str | None = None, actor: str | None = None,
             fulfils: str | None = None) -> None:
     """Render `report` to stdout or -o FILE; with `present_to` (and `actor`), first record it as
-    presented to that meeting, saying what was recorded on stderr."""
+    presented to that meeting, saying what was recorded on stderr. The HTML paper (with its
+    burn-up) needs -o FILE."""
+    if fmt == "html" and output is None:
+        raise BadValueError("--format html writes a file: give -o FILE.html")
     if present_to is not None and actor is not None:
         paper = present(app, present_to, report, fmt, actor=actor, fulfils=fulfils)
         echo_recorded(paper.recorded, app, err=True)
         text = paper.text
     else:
-        text = render(report, fmt)
+        text = render_paper(app.stream, report, fmt)
     write_output(text, output, app.url)

@@ -19,7 +19,8 @@ from ledger.cli.common import (
     pass_session,
     report_source,
 )
-from ledger.cli.output import OUTPUT, deliver, write_html, write_output, write_xlsx
+from ledger.cli.output import OUTPUT, deliver, write_output, write_xlsx
+from ledger.projections.papers import PAPER_FORMATS
 from ledger.projections.render import FORMATS
 from ledger.projections.report import build_report
 
@@ -59,6 +60,7 @@ def as_at(session: Session, as_at: date, known: datetime | None, since: date | N
       ledger report as-at 2016-07-25                               # as known now
       ledger report as-at 2016-10-24 --since 2016-07-25 --audit ICO-2015 --format markdown
       ledger --actor Clerk report as-at 2016-10-24 --format markdown --present-at 2016-10-24
+      ledger --actor Clerk report as-at 2016-10-24 --format html -o p.html --present-at 2016-10-24
       ledger report as-at 2016-10-24 --since 2016-07-25 --format html -o position.html
       ledger report as-at 2016-10-24 --format xlsx -o actions.xlsx
     """
@@ -69,13 +71,10 @@ def as_at(session: Session, as_at: date, known: datetime | None, since: date | N
     horizon = known or datetime.now(UTC)
     check_as_at(as_at, since, datetime.now(UTC).date())
     report = build_report(report_source(app), as_at, as_known_on=horizon, since=since, audit=audit)
-    if fmt in ("html", "xlsx"):
+    if fmt == "xlsx":
         if present_at:
-            raise BadValueError("--present-at records text, markdown, json or csv papers")
-        if fmt == "html":
-            write_html(app, report, output)
-        else:
-            write_xlsx(app, report, output)
+            raise BadValueError("--present-at records text, markdown, json, csv or html papers")
+        write_xlsx(app, report, output)
         return
     deliver(app, report, fmt, output, present_to=present_at, actor=actor, fulfils=fulfils)
 
@@ -84,7 +83,7 @@ def as_at(session: Session, as_at: date, known: datetime | None, since: date | N
 @click.argument("meeting")
 @click.option("--number", type=Number(1), help="Which report presented to MEETING "
               "(default: the last).")
-@click.option("--format", "fmt", type=click.Choice(FORMATS),
+@click.option("--format", "fmt", type=click.Choice(PAPER_FORMATS),
               help="Render in another format (the digest is checked in the original one).")
 @click.option("-o", "--output", type=OUTPUT, help="Write to FILE instead of stdout.")
 @pass_session

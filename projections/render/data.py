@@ -12,6 +12,7 @@ from ledger.domain import events as ev
 from ledger.projections.governance import Governed
 from ledger.projections.render.governed import governance_json
 from ledger.projections.render.safe import csv_cell
+from ledger.projections.render.tracker import tracker_json
 from ledger.projections.replay import ActionState, Request
 from ledger.projections.report import Report, iso_utc
 
@@ -79,6 +80,7 @@ def to_json(report: Report) -> str:
                           if report.previous_meeting else None,
                           "note": report.note}
         doc["resolutions"] = [resolution_json(r) for r in report.meeting.resolutions]
+        doc["tracker"] = tracker_json(report)
     doc["minutes"] = report.paragraphs()
     if report.edition < 2:
         doc["actions"] = [action_json(a) for a in report.actions]

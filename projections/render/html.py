@@ -13,6 +13,7 @@ from datetime import date
 from html import escape
 
 from ledger.projections.burnup import Point
+from ledger.projections.papers import paper_meta
 from ledger.projections.render.chart import draw
 from ledger.projections.render.text import CLOSED_COUNTS, LIVE_COUNTS, sections, words
 from ledger.projections.replay import Totals
@@ -130,6 +131,7 @@ def to_html(report: Report, burnup: list[Point] | None,
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f'<meta name="ledger-fingerprint" content="{fp}">',
+        paper_meta(report),
         f"<title>{escape(title)}</title>",
         f"<style>{CSS}</style>",
         "</head>",

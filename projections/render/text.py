@@ -12,6 +12,7 @@ from rich.table import Table
 
 from ledger.projections.render.governed import governance_tables
 from ledger.projections.render.safe import one_line, printable
+from ledger.projections.render.tracker import tracker_tables
 from ledger.projections.replay import Request, Totals
 from ledger.projections.report import STATUS_WORDS, Report
 
@@ -78,6 +79,8 @@ def sections(report: Report) -> list[Section]:
                                                   if r.further_to else ""),
               r.kind.value, r.text] for r in report.meeting.resolutions],
             "No resolutions recorded yet."))
+    if report.meeting is not None:  # the committee tracker (issue 15): meeting reports only
+        tables += [Section(*table) for table in tracker_tables(report)]
     return [Section(t.heading, t.columns, [[printable(c) for c in row] for row in t.rows], t.empty)
             for t in tables]
 

@@ -11,8 +11,7 @@ from ledger.domain.chain import Fingerprint
 from ledger.domain.errors import RuleViolation, UnknownRef
 from ledger.domain.records import Meeting
 from ledger.domain.values import Logged
-from ledger.projections.papers import digest, presentation, reproduce
-from ledger.projections.render import render
+from ledger.projections.papers import digest, presentation, read_paper, render_paper, reproduce
 from ledger.projections.report import Report
 
 
@@ -28,11 +27,35 @@ def present(app: Ledger, meeting: str, report: Report, fmt: str, *, actor: str,
             fulfils: str | None = None, text: str | None = None) -> Paper:
     """Render `report` (unless `text` is given) and record it as presented to `meeting`, with
     the fingerprint it was computed from and the SHA-256 of its bytes."""
-    rendered = render(report, fmt) if text is None else text
+    rendered = render_paper(app.stream, report, fmt) if text is None else text
     logged = app.present_report(meeting, parameters=presentation(report, fmt),
                                 fingerprint=report.position.fingerprint, sha256=digest(rendered),
                                 fulfils=fulfils, actor=actor)
     return Paper(rendered, logged)
+
+
+def present_file(app: Ledger, meeting: str, text: str, name: str, *, actor: str,
+                 fulfils: str | None = None) -> Paper:
+    """Record an HTML paper made earlier (file `name`, as circulated) as presented to `meeting`:
+    its embedded parameters and fingerprint are read, the fingerprint checked in the chain, and
+    the paper re-rendered from the trail up to it; anything but the same bytes is refused."""
+    parameters, fingerprint = read_paper(text, name)
+    if parameters.get("kind") == "meeting" and parameters.get("meeting") != meeting:
+        raise RuleViolation(f"{name} is the report for meeting {parameters.get('meeting')}, "
+                            f"not {meeting}")
+    app.verify(expect=fingerprint)
+
+    def trail() -> Iterator[Logged]:
+        return app.stream(upto=fingerprint.position)
+
+    again = digest(reproduce(trail, parameters))
+    if again != digest(text):
+        raise RuleViolation(
+            f"{name} does not reproduce from the trail up to {fingerprint.position}: sha256 "
+            f"{digest(text)}, re-rendered {again}; it was changed after it was made")
+    logged = app.present_report(meeting, parameters=parameters, fingerprint=fingerprint,
+                                sha256=again, fulfils=fulfils, actor=actor)
+    return Paper(text, logged)
 
 
 @dataclass(frozen=True)

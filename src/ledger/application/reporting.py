@@ -7,14 +7,15 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from ledger.application.ledger import Ledger
 from ledger.application.store_errors import database_errors
 from ledger.domain import events as ev
 from ledger.domain.chain import Fingerprint
 from ledger.domain.errors import InvalidInput, LedgerError, StoreError, UnknownRef
-from ledger.projections.burnup import Point, burnup
+from ledger.projections.burnup import Burnup, span
+from ledger.projections.burnup import report_burnup as burnup_of_report
 from ledger.projections.readmodel import ReadModel
 from ledger.projections.render.data import action_json
 from ledger.projections.replay import ActionState, Position, Timeline, Totals, natural_key
@@ -85,32 +86,10 @@ def check_as_at(as_at: date, since: date | None, today: date) -> None:
                            "measured from an earlier date")
 
 
-def meeting_label(held_on: date) -> str:
-    """How a meeting is marked on a chart: `25 Jul 2016`."""
-    return f"{held_on.day} {held_on:%b %Y}"
-
-
-class Burnup(NamedTuple):
-    """A burn-up: counts by status per day, and the meetings in its span."""
-
-    points: list[Point]
-    meetings: list[tuple[date, str]]
-
-
-def _burnup(timeline: Timeline, start: date, end: date, audit: str | None) -> Burnup:
-    meetings = [(m.held_on, meeting_label(m.held_on)) for m in timeline.meeting_list()
-                if start <= m.held_on <= end]
-    return Burnup(burnup(timeline, start, end, audit), meetings)
-
-
 def report_burnup(app: Ledger, report: Report) -> Burnup:
     """The burn-up behind a report: from its first action's date to its as-at date, on its
     horizon (empty when it has no actions)."""
-    timeline = Timeline.build(app.stream(), report.position.as_known_on)
-    added = [a.added_on for a in report.actions]
-    if not added:
-        return Burnup([], [])
-    return _burnup(timeline, min(added), report.position.as_at, report.audit)
+    return burnup_of_report(app.stream, report)
 
 
 def burnup_chart(app: Ledger, *, start: date | None, end: date | None, audit: str | None,
@@ -128,7 +107,7 @@ def burnup_chart(app: Ledger, *, start: date | None, end: date | None, audit: st
         start = min(added)
     if last < start:
         raise InvalidInput(f"--to {last} is before --from {start}")
-    return _burnup(timeline, start, last, audit)
+    return span(timeline, start, last, audit)
 
 
 
