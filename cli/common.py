@@ -282,15 +282,10 @@ def _warn(message: str) -> None:
     click.echo(message, err=True)
 
 
-def report_source(app: Ledger, *, replay: bool = False) -> Source:
+def report_source(app: Ledger) -> Source:
     """Where reports come from (`ledger.application.reporting.report_source`), with a progress
-    bar on a terminal and notes on stderr; with `replay`, the pure replay of the log."""
+    bar on a terminal and notes on stderr."""
     from ledger.application import reporting
-
-    if replay:
-        from ledger.projections.report import ReplaySource
-
-        return ReplaySource(app.stream)
 
     return reporting.report_source(app, warn=_warn,
                                    progress=catch_up_bar if sys.stderr.isatty() else None)

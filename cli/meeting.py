@@ -109,10 +109,7 @@ def report(session: Session, meeting: str, known: datetime | None, fmt: str,
         return
     actor = session.who() if present else None
     app = session.ledger(write=present)
-    # The committee tracker needs each action's revisions and pending request, which the SQL
-    # read model does not hold yet: a meeting report reads the replay (the reference its papers
-    # are reproduced from) until it does.
-    built = build_meeting_report(report_source(app, replay=True), meeting, as_known_on=known)
+    built = build_meeting_report(report_source(app), meeting, as_known_on=known)
     deliver(app, built, fmt, output, present_to=meeting if present else None, actor=actor,
             fulfils=fulfils)
 

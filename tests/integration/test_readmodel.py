@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -16,8 +15,8 @@ from ledger.application import Ledger
 from ledger.domain import events as ev
 from ledger.domain.errors import LedgerError, UnknownRef
 from ledger.projections.readmodel import ReadModel
-from ledger.projections.render import to_json, to_markdown
-from ledger.projections.report import Report, build_meeting_report, build_report
+from ledger.projections.render import to_json
+from ledger.projections.report import build_meeting_report, build_report
 
 START = date(2016, 1, 1)
 
@@ -175,24 +174,9 @@ def _report(source: object, as_at: date, known: datetime, audit: str | None) -> 
         return str(e)
 
 
-# The committee tracker needs each action's revisions and pending request, which the SQL read
-# model does not fill yet (the CLI's meeting reports read the replay meanwhile): the two are
-# compared without it until it does; tests/unit/test_tracker.py tests it on the replay.
-def untracked_json(report: Report) -> dict[str, Any]:
-    """The meeting report's JSON without its `tracker`."""
-    doc: dict[str, Any] = json.loads(to_json(report))
-    doc.pop("tracker", None)
-    return doc
-
-
-def untracked_markdown(report: Report) -> str:
-    """The meeting report's Markdown without its tracker tables."""
-    return re.sub(r"## Tracker: .*?(?=## Fingerprint)", "", to_markdown(report), flags=re.S)
-
-
-def _meeting(source: object, meeting: str, known: datetime) -> object:
+def _meeting(source: object, meeting: str, known: datetime) -> str:
     try:
-        return untracked_json(build_meeting_report(source, meeting, as_known_on=known))  # type: ignore[arg-type]
+        return to_json(build_meeting_report(source, meeting, as_known_on=known))  # type: ignore[arg-type]
     except UnknownRef as e:  # the meeting was retracted: both must say so
         return str(e)
 

@@ -21,20 +21,11 @@ from ledger.domain.amend import amended_log
 from ledger.domain.errors import LedgerError, UnknownRef
 from ledger.domain.values import Logged
 from ledger.projections.readmodel import ReadModel
-from ledger.projections.render import to_json
+from ledger.projections.render import to_json, to_markdown
 from ledger.projections.replay import end_of_day
 from ledger.projections.report import ReplaySource, build_meeting_report
 from tests.conftest import Clock as SettableClock
-from tests.integration.test_readmodel import (
-    START,
-    Clock,
-    Step,
-    run,
-    seed,
-    step,
-    untracked_json,
-    untracked_markdown,
-)
+from tests.integration.test_readmodel import START, Clock, Step, run, seed, step
 
 MEETINGS = ("MT1", "MT2", "MT3", "OTHER")
 
@@ -104,8 +95,8 @@ def meetings_agree(app: Ledger, model: ReadModel, horizons: list[datetime | None
                     build_meeting_report(model, meeting, as_known_on=known, now=now)
                 continue
             sql = build_meeting_report(model, meeting, as_known_on=known, now=now)
-            assert untracked_json(sql) == untracked_json(replay), (meeting, known)
-            assert untracked_markdown(sql) == untracked_markdown(replay), (meeting, known)
+            assert to_json(sql) == to_json(replay), (meeting, known)
+            assert to_markdown(sql) == to_markdown(replay), (meeting, known)
             doc = json.loads(to_json(replay))
             horizon = datetime.fromisoformat(doc["as_known_on"].replace("Z", "+00:00"))
             expected = oracle(log, meeting, horizon)
