@@ -14,17 +14,19 @@ import contextlib
 import os
 import secrets
 from collections.abc import Iterator
-from typing import IO, Any, BinaryIO, Literal, TextIO, overload
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, Literal, TextIO, overload
 
 import click
 
-from ledger.application import Ledger
-from ledger.application.presenting import present
-from ledger.application.reporting import report_burnup
 from ledger.cli.common import BadValueError, RefusedError, Session, echo_recorded
-from ledger.projections.render import render
-from ledger.projections.report import Report
 from ledger.store import sqlite_path
+
+if TYPE_CHECKING:
+    from ledger.application import Ledger
+    from ledger.projections.report import Report
+
+# The use cases that present and chart reports (the read model, the renderers, rich) are imported
+# where they are used: `action approve-reschedule` loads this module, and a write needs none.
 
 LEDGER_SUFFIXES = ("", "-wal", "-shm", "-journal")
 """The files SQLite keeps for a database: none of them may be an output."""
@@ -157,6 +159,7 @@ def write_html(app: Ledger, report: Report, output: str | None) -> None:
     """Render `report` as one self-contained HTML file with its burn-up; needs -o FILE."""
     if output is None:
         raise BadValueError("--format html writes a file: give -o FILE.html")
+    from ledger.application.reporting import report_burnup
     from ledger.projections.render.html import to_html
 
     burnup = report_burnup(app, report)
@@ -178,9 +181,13 @@ def deliver(app: Ledger, report: Report, fmt: str, output: str | None, *,
     """Render `report` to stdout or -o FILE; with `present_to` (and `actor`), first record it as
     presented to that meeting, saying what was recorded on stderr."""
     if present_to is not None and actor is not None:
+        from ledger.application.presenting import present
+
         paper = present(app, present_to, report, fmt, actor=actor, fulfils=fulfils)
         echo_recorded(paper.recorded, app, err=True)
         text = paper.text
     else:
+        from ledger.projections.render import render
+
         text = render(report, fmt)
     write_output(text, output, app.url)

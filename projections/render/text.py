@@ -7,9 +7,6 @@ from collections.abc import Sequence
 from datetime import date
 from typing import NamedTuple
 
-from rich.console import Console
-from rich.table import Table
-
 from ledger.projections.render.safe import one_line, printable
 from ledger.projections.replay import Request, Totals
 from ledger.projections.report import STATUS_WORDS, Report
@@ -113,6 +110,11 @@ def to_markdown(report: Report) -> str:
 
 def to_text(report: Report, width: int = 100) -> str:
     """The same paper for a terminal, tables drawn by rich."""
+    # rich is imported here, not above: a write command imports this package (trail, its safe
+    # text) but never draws a table, and an officer waits for every import (bench/cli.py).
+    from rich.console import Console
+    from rich.table import Table
+
     out = io.StringIO()
     # markup=False: user text such as "[/bold]" is words, not rich markup (which could raise).
     console = Console(file=out, width=width, color_system=None, force_terminal=False,
