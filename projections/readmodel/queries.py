@@ -281,7 +281,7 @@ class Queries:
 def _lists(found: dict[str, Any]) -> dict[str, tuple[list[str], list[str]]]:
     """Each action's lists (depends_on, recommendations), all parsed by one `json.loads`: each
     stored list is a JSON array, so the arrays joined by commas inside brackets are one."""
-    texts = []
+    texts: list[str] = []
     for row in found.values():
         texts += (row.depends_on, row.recommendations)
     parsed = json.loads(f"[{','.join(texts)}]")
