@@ -14,16 +14,19 @@ import contextlib
 import os
 import secrets
 from collections.abc import Iterator
-from typing import IO, Any, BinaryIO, Literal, TextIO, overload
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, Literal, TextIO, overload
 
 import click
 
-from ledger.application import Ledger
-from ledger.application.presenting import present
 from ledger.cli.common import BadValueError, RefusedError, Session, echo_recorded
-from ledger.projections.papers import render_paper
-from ledger.projections.report import Report
 from ledger.store import sqlite_path
+
+if TYPE_CHECKING:
+    from ledger.application import Ledger
+    from ledger.projections.report import Report
+
+# The use cases that present and chart reports (the read model, the renderers, rich) are imported
+# where they are used: `action approve-reschedule` loads this module, and a write needs none.
 
 LEDGER_SUFFIXES = ("", "-wal", "-shm", "-journal")
 """The files SQLite keeps for a database: none of them may be an output."""
@@ -175,9 +178,13 @@ def deliver(app: Ledger, report: Report, fmt: str, output: str | None, *,
     if fmt == "html" and output is None:
         raise BadValueError("--format html writes a file: give -o FILE.html")
     if present_to is not None and actor is not None:
+        from ledger.application.presenting import present
+
         paper = present(app, present_to, report, fmt, actor=actor, fulfils=fulfils)
         echo_recorded(paper.recorded, app, err=True)
         text = paper.text
     else:
+        from ledger.projections.papers import render_paper
+
         text = render_paper(app.stream, report, fmt)
     write_output(text, output, app.url)

@@ -266,12 +266,14 @@ class Queries:
         params = {"as_at": as_at, "k": k, "audit": audit}
         with self.log.engine.connect() as conn:
             found = {r.ref: r for r in conn.execute(q.actions, params).all()}
-            # Each action's lists, parsed once.
-            lists = {ref: (json.loads(r.depends_on), json.loads(r.recommendations))
-                     for ref, r in found.items()}
+            lists = _lists(found)
             attrs_at = _attrs_at(conn, q.attrs, params)
             deps = {d for depends_on, _ in lists.values() for d in depends_on}
-            dep_status = _dep_status(conn, sorted(d for d in deps if d not in found), as_at, k)
+            marks = _milestones(conn, sorted(deps), as_at, k)
+            # Only an action outside the scope needs its status read (`_blocked_by` looks for a
+            # dependency among the milestones, then the actions in scope, then these).
+            dep_status = _dep_status(
+                conn, sorted(d for d in deps if d not in found and d not in marks), as_at, k)
             rec_audit: dict[str, str] = {}
             rec_priority: dict[str, ev.Priority] = {}
             for _action, rec, rec_of, priority in conn.execute(q.recommendations, params).all():
@@ -282,12 +284,24 @@ class Queries:
                 rec_audit=rec_audit, rec_priority=rec_priority,
                 audits={r.ref: ev.AuditRecorded.model_validate_json(r.event)
                         for r in conn.execute(q.audits, params).all()},
-                marks=_milestones(conn, sorted(deps), as_at, k),
+                marks=marks,
                 requests=_requests(conn, as_at, k),
                 fingerprint=self.fingerprint_known_on(known, conn),
                 due_changes=governed.changes_by_action(conn, q.due_changes, params),
                 policy=governed.policy(conn, params, as_at),
                 recommendations=governed.recommendations_made(conn, q.made, params))
+
+
+def _lists(found: dict[str, Any]) -> dict[str, tuple[list[str], list[str]]]:
+    """Each action's lists (depends_on, recommendations), all parsed by one `json.loads`: each
+    stored list is a JSON array, so the arrays joined by commas inside brackets are one."""
+    texts: list[str] = []
+    for row in found.values():
+        texts += (row.depends_on, row.recommendations)
+    parsed = json.loads(f"[{','.join(texts)}]")
+    # strict: a stored list that is not one JSON array would put the count out, and raises.
+    return {ref: (parsed[i], parsed[i + 1])
+            for i, ref in zip(range(0, len(parsed), 2), found, strict=True)}
 
 
 def _action_states(facts: _Facts, as_at: date) -> tuple[ActionState, ...]:
@@ -296,30 +310,31 @@ def _action_states(facts: _Facts, as_at: date) -> tuple[ActionState, ...]:
     rec_audit, rec_priority = facts.rec_audit, facts.rec_priority
     states = []
     for ref in sorted(found, key=natural_key):
-        row = found[ref]
+        _, text, added_on, original_due, _, _, original_owner = found[ref]
         depends_on, linked = lists[ref]
         # An attribute with no row known on the horizon has its starting value (see `schema`).
-        status_value = values.get((ref, Attr.STATUS), NOT_STARTED)
-        status = STATUSES.get(str(status_value)) or ev.Status(str(status_value))
-        owner = values.get((ref, Attr.OWNER), row.original_owner)
+        status_value = str(values.get((ref, Attr.STATUS), NOT_STARTED))
+        status = STATUSES.get(status_value) or ev.Status(status_value)
+        finished = status_value in FINISHED
+        owner = values.get((ref, Attr.OWNER), original_owner)
         if (ref, Attr.DUE) in values:
             due_text = values[(ref, Attr.DUE)]
             due = date.fromisoformat(due_text) if due_text else None
         else:
-            due = row.original_due
+            due = original_due
         since = _day(status_since.get(ref, BEGINNING))
         recs = [r for r in linked if r in rec_audit]
         priorities = [rec_priority[r] for r in recs]
         changes = facts.due_changes.get(ref)
         states.append(ActionState(
-            ref=ref, text=row.text, status=status, owner=owner, due=due,
-            original_due=row.original_due,
-            overdue=not status.finished and due is not None and due < as_at,
-            blocked_by=() if status.finished or not depends_on
-            else _blocked_by(depends_on, facts),
+            ref=ref, text=text, status=status, owner=owner, due=due,
+            original_due=original_due,
+            overdue=not finished and due is not None and due < as_at,
+            blocked_by=() if finished or not depends_on else _blocked_by(depends_on, facts),
             recommendations=tuple(linked), audits=tuple(dict.fromkeys(rec_audit[r] for r in recs)),
-            priority=min(priorities, key=RANK.__getitem__) if priorities else None,
-            added_on=row.added_on, status_on=since if since != BEGINNING else row.added_on,
+            priority=(priorities[0] if len(priorities) == 1
+                      else min(priorities, key=RANK.__getitem__) if priorities else None),
+            added_on=added_on, status_on=since if since != BEGINNING else added_on,
             revisions=len(changes.moved) if changes else 0,
             pending=governed.pending(ref, changes, as_at)))
     return tuple(states)
@@ -356,8 +371,11 @@ def _milestones(conn: Connection, refs: list[str], as_at: date, k: int) -> dict[
     out: dict[str, Mark] = {}
     for i in range(0, len(refs), IN_CHUNK):
         params = {"refs": refs[i:i + IN_CHUNK], "as_at": as_at, "k": k}
+        found = conn.execute(_MILESTONES, params).all()
+        if not found:  # none of these refs is a milestone set by the date: nothing achieved
+            continue
         done = {r.ref for r in conn.execute(_ACHIEVED, params)}
-        for m in conn.execute(_MILESTONES, params):
+        for m in found:
             out[m.ref] = Mark(m.text, ev.MilestoneStatus.ACHIEVED if m.ref in done
                               else ev.MilestoneStatus.PENDING)
     return out

@@ -5,16 +5,16 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from datetime import date
-from typing import NamedTuple
-
-from rich.console import Console
-from rich.table import Table
+from typing import TYPE_CHECKING, NamedTuple
 
 from ledger.projections.render.governed import governance_tables
 from ledger.projections.render.safe import one_line, printable
 from ledger.projections.render.tracker import tracker_tables
 from ledger.projections.replay import Request, Totals
 from ledger.projections.report import STATUS_WORDS, Report
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 
 class Section(NamedTuple):
@@ -118,6 +118,10 @@ def to_markdown(report: Report) -> str:
 
 def to_text(report: Report, width: int = 100) -> str:
     """The same paper for a terminal, tables drawn by rich."""
+    # rich is imported here, not above: a write command imports this package (trail, its safe
+    # text) but never draws a table, and an officer waits for every import (bench/cli.py).
+    from rich.console import Console
+
     out = io.StringIO()
     # markup=False: user text such as "[/bold]" is words, not rich markup (which could raise).
     console = Console(file=out, width=width, color_system=None, force_terminal=False,
@@ -156,6 +160,8 @@ def _least_width(cells: Sequence[str]) -> int | None:
 def _table(heading: str, columns: list[str], rows: list[list[str]], *, fit: bool) -> Table:
     """A rich table; with `fit` (edition 2 on) a column of short cells is never narrower than
     its longest word (refs and dates stay whole; longer text wraps)."""
+    from rich.table import Table
+
     table = Table(title=heading, title_justify="left")
     for i, c in enumerate(columns):
         least = _least_width([row[i] for row in rows]) if fit else None

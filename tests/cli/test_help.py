@@ -6,7 +6,9 @@ added without an example makes this fail.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
+from pathlib import Path
 
 import click
 import pytest
@@ -88,3 +90,46 @@ def test_help_imports_no_command_and_no_heavy_library() -> None:
                          check=True).stdout.split()
     assert set(out) <= {"ledger.cli", "ledger.cli.group", "ledger.domain",
                         "ledger.domain.errors"}, out
+
+
+def test_a_write_command_imports_no_renderer_read_model_or_rich() -> None:
+    """`action note` (the write bench/cli.py times) loads neither the read model, nor the
+    reporting and presenting use cases, nor rich, matplotlib or openpyxl: its officer waits for
+    every import."""
+    import subprocess
+    import sys
+
+    probe = ("import sys\nfrom ledger.cli.group import load\nload('action')\n"
+             "print(' '.join(sorted(m for m in sys.modules if m.startswith(("
+             "'ledger.projections.readmodel', 'ledger.application.reporting', "
+             "'ledger.application.presenting', 'ledger.projections.render.html', "
+             "'matplotlib', 'openpyxl', 'rich')))))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == [], out
+
+
+def test_the_command_line_loads_its_command_with_the_collector_paused_then_frozen(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run as a process (`main()` on its own command line), the command's modules are loaded
+    with the cyclic collector paused, then frozen (`gc.freeze`), and the collector is on again
+    for the command; under a `CliRunner` (a test's process), nothing is frozen."""
+    import subprocess
+    import sys
+
+    probe = ("import gc, sys\nimport ledger.cli.group as g\nfrom ledger.cli import main\n"
+             "seen = []\nload = g.load\n"
+             "def spy(name):\n    seen.append(gc.isenabled())\n    return load(name)\n"
+             "g.load = spy\n"
+             "sys.argv = ['ledger', '--db', sys.argv[1], 'verify', '--format', 'json']\n"
+             "try:\n    main()\nexcept SystemExit:\n    pass\n"
+             "print(seen, gc.get_freeze_count() > 0, gc.isenabled())")
+    out = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "none.db")],
+                         capture_output=True, text=True, check=True).stdout.split("\n")[-2]
+    assert out == "[False] True True", out
+    monkeypatch.delitem(main.commands, "verify", raising=False)  # so that it loads again
+    before = gc.get_freeze_count()
+    result = CliRunner().invoke(main, ["--db", str(tmp_path / "none.db"), "verify"])
+    assert "no ledger at" in result.output
+    assert "verify" in main.commands
+    assert gc.get_freeze_count() == before

@@ -8,6 +8,7 @@ cyclic collector has nothing to scan.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import cast
 from uuid import UUID
 
@@ -66,7 +67,11 @@ def _check_recorded_times(latest: int | None, stamps: list[int | None]) -> None:
             latest = stamp
 
 
-_UUID_LIST = TypeAdapter(list[UUID])
+@cache
+def _uuid_list() -> TypeAdapter[list[UUID]]:
+    """The adapter that writes a list of UUIDs as JSON, built when first used (building its
+    schema costs a command line's start about 5 ms)."""
+    return TypeAdapter(list[UUID])
 
 
 def _encode_ids(ids: list[UUID | str]) -> tuple[list[UUID], list[bytes], list[str]]:
@@ -76,7 +81,7 @@ def _encode_ids(ids: list[UUID | str]) -> tuple[list[UUID], list[bytes], list[st
              else [as_uuid(oid) for oid in ids])
     # All at once: pydantic writes a list of UUIDs as JSON from their 128-bit values,
     # `["8-4-4-4-12",...]`.
-    listed = _UUID_LIST.dump_json(uuids)[2:-2]
+    listed = _uuid_list().dump_json(uuids)[2:-2]
     texts = listed.split(b'","')
     hexes = listed.replace(b"-", b"").decode().split('","')
     if not len(texts) == len(hexes) == len(ids):
