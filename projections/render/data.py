@@ -80,7 +80,8 @@ def to_json(report: Report) -> str:
                           if report.previous_meeting else None,
                           "note": report.note}
         doc["resolutions"] = [resolution_json(r) for r in report.meeting.resolutions]
-        doc["tracker"] = tracker_json(report)
+        if report.edition >= 2:  # the committee tracker: papers of edition 2 on
+            doc["tracker"] = tracker_json(report)
     doc["minutes"] = report.paragraphs()
     if report.edition < 2:
         doc["actions"] = [action_json(a) for a in report.actions]

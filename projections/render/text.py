@@ -79,7 +79,7 @@ def sections(report: Report) -> list[Section]:
                                                   if r.further_to else ""),
               r.kind.value, r.text] for r in report.meeting.resolutions],
             "No resolutions recorded yet."))
-    if report.meeting is not None:  # the committee tracker (issue 15): meeting reports only
+    if report.meeting is not None and report.edition >= 2:  # the committee tracker (issue 15)
         tables += [Section(*table) for table in tracker_tables(report)]
     return [Section(t.heading, t.columns, [[printable(c) for c in row] for row in t.rows], t.empty)
             for t in tables]

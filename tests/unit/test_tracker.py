@@ -136,3 +136,13 @@ def test_an_as_at_report_has_no_tracker(plan: Ledger) -> None:
     report = build_report(plan.stream, date(2016, 10, 1), as_known_on=NOW)
     assert "tracker" not in json.loads(render(report, "json"))
     assert "Tracker:" not in render(report, "markdown")
+
+
+def test_a_meeting_paper_of_edition_one_has_no_tracker(plan: Ledger) -> None:
+    """Papers presented before the tracker existed (edition 1) are reproduced without it."""
+    from dataclasses import replace
+
+    report = replace(meeting(plan, "M2"), edition=1)
+    assert "tracker" not in json.loads(render(report, "json"))
+    for fmt in ("markdown", "text"):
+        assert "Tracker:" not in render(report, fmt)
