@@ -13,44 +13,32 @@ from sqlalchemy.engine import Connection
 
 from ledger.domain import events as ev
 from ledger.projections.followup import Assessed, FollowUpFacts
+from ledger.projections.readmodel.params import AS_AT, AUDIT, REFS, known
 from ledger.projections.readmodel.schema import (
-    RECORDED_FROM,
     action_recs,
     actions,
     assurance,
     audits,
     findings,
-    ref_type,
     status_log,
 )
 from ledger.projections.recommendations import recommendation_state
 
-_AS_AT = sa.bindparam("as_at", type_=sa.Date())
-_K = sa.bindparam("k", type_=sa.BigInteger())
-_AUDIT = sa.bindparam("audit", type_=ref_type)
-_REFS = sa.bindparam("refs", expanding=True, type_=ref_type)
-
-
-def _known(table: sa.Table) -> Any:
-    """A table's rows as known on the horizon: recorded by it, not yet replaced by it."""
-    return sa.and_(RECORDED_FROM[table] <= _K, table.c.recorded_to > _K)
-
-
 _FINDINGS = sa.select(findings.c.ref, findings.c.outcome, findings.c.note, findings.c.effective,
                       findings.c.version, findings.c.position).where(
-    findings.c.by_audit == _AUDIT, findings.c.effective <= _AS_AT, _known(findings))
+    findings.c.by_audit == AUDIT, findings.c.effective <= AS_AT, known(findings))
 _REVISED = sa.select(assurance.c.area, assurance.c.rating).where(
-    assurance.c.audit == _AUDIT, assurance.c.effective <= _AS_AT, _known(assurance)).order_by(
+    assurance.c.audit == AUDIT, assurance.c.effective <= AS_AT, known(assurance)).order_by(
     assurance.c.effective, assurance.c.version)
-_AUDIT_EVENT = sa.select(audits.c.event).where(audits.c.ref == _AUDIT, _known(audits))
+_AUDIT_EVENT = sa.select(audits.c.event).where(audits.c.ref == AUDIT, known(audits))
 # The actions assessed, or serving a recommendation assessed, as known on the horizon.
 _LINKED = sa.select(action_recs.c.action_ref, action_recs.c.rec_ref).where(
-    action_recs.c.rec_ref.in_(_REFS), _known(action_recs))
-_ADDED = sa.select(actions.c.ref, actions.c.added_on).where(actions.c.ref.in_(_REFS),
-                                                              _known(actions))
+    action_recs.c.rec_ref.in_(REFS), known(action_recs))
+_ADDED = sa.select(actions.c.ref, actions.c.added_on).where(actions.c.ref.in_(REFS),
+                                                              known(actions))
 _STATUS_LOG = sa.select(status_log.c.action_ref, status_log.c.effective, status_log.c.position,
-                        status_log.c.status).where(status_log.c.action_ref.in_(_REFS),
-                                                   _known(status_log))
+                        status_log.c.status).where(status_log.c.action_ref.in_(REFS),
+                                                   known(status_log))
 
 
 def follow_up_facts(conn: Connection, audit: str, follows: str, as_at: date,

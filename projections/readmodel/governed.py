@@ -13,23 +13,13 @@ from sqlalchemy.engine import Connection
 
 from ledger.domain import events as ev
 from ledger.projections.governance import Pending, Policy, pending_from, policy_from
+from ledger.projections.readmodel.params import AS_AT, AUDIT, known
 from ledger.projections.readmodel.schema import (
-    RECORDED_FROM,
     DueChange,
     due_changes,
     policies,
     recommendations,
-    ref_type,
 )
-
-_AS_AT = sa.bindparam("as_at", type_=sa.Date())
-_K = sa.bindparam("k", type_=sa.BigInteger())
-_AUDIT = sa.bindparam("audit", type_=ref_type)
-
-
-def _known(table: sa.Table) -> Any:
-    """A table's rows as known on the horizon: recorded by it, not yet replaced by it."""
-    return sa.and_(RECORDED_FROM[table] <= _K, table.c.recorded_to > _K)
 
 
 class Asked(NamedTuple):
@@ -54,20 +44,20 @@ def due_changes_of(scope: Any) -> Any:
     date, known on the horizon."""
     t = due_changes
     return sa.select(t.c.action_ref, t.c.kind, t.c.effective, t.c.version, t.c.due,
-                     t.c.reason).where(t.c.action_ref.in_(scope), t.c.effective <= _AS_AT,
-                                       _known(t))
+                     t.c.reason).where(t.c.action_ref.in_(scope), t.c.effective <= AS_AT,
+                                       known(t))
 
 
 def made(audit: bool) -> Any:
     """The statement: the recommendations made as at the date, known on the horizon (of one
     audit when `audit`)."""
-    found = sa.select(recommendations.c.event).where(recommendations.c.made_on <= _AS_AT,
-                                                     _known(recommendations))
-    return found.where(recommendations.c.audit == _AUDIT) if audit else found
+    found = sa.select(recommendations.c.event).where(recommendations.c.made_on <= AS_AT,
+                                                     known(recommendations))
+    return found.where(recommendations.c.audit == AUDIT) if audit else found
 
 
 _POLICIES = sa.select(policies.c.event, policies.c.version).where(
-    policies.c.effective <= _AS_AT, _known(policies))
+    policies.c.effective <= AS_AT, known(policies))
 
 
 def changes_by_action(conn: Connection, statement: Any, params: dict[str, Any]) -> dict[str, DueChanges]:

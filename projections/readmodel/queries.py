@@ -20,11 +20,11 @@ from ledger.domain.chain import Fingerprint
 from ledger.domain.values import FOREVER, micros
 from ledger.projections.governance import Policy
 from ledger.projections.readmodel import governed
+from ledger.projections.readmodel.params import AS_AT, AUDIT, REFS, K, known
 from ledger.projections.readmodel.protocol import EventLog
 from ledger.projections.readmodel.schema import (
     BEGINNING,
     NAME,
-    RECORDED_FROM,
     Attr,
     achievements,
     action_recs,
@@ -35,7 +35,6 @@ from ledger.projections.readmodel.schema import (
     milestones,
     received,
     recommendations,
-    ref_type,
     resolutions,
 )
 from ledger.projections.replay import ActionState, MeetingInfo, Position, Request, natural_key
@@ -75,27 +74,15 @@ def _day(value: Any) -> date:
     """A date column's value as read without type processing (ISO text on SQLite)."""
     return value if isinstance(value, date) else date.fromisoformat(value)
 
-
-_AS_AT = sa.bindparam("as_at", type_=sa.Date())
-_K = sa.bindparam("k", type_=sa.BigInteger())
-_AUDIT = sa.bindparam("audit", type_=ref_type)
-_REFS = sa.bindparam("refs", expanding=True, type_=ref_type)
-
-
-def _known(table: sa.Table) -> Any:
-    """A table's rows as known on the horizon: recorded by it, not yet replaced by it."""
-    return sa.and_(RECORDED_FROM[table] <= _K, table.c.recorded_to > _K)
-
-
 def _scope(audit: bool) -> Any:
     """The refs of the actions that exist as at the date on the horizon (of one audit)."""
-    scope = sa.select(actions.c.ref).where(actions.c.added_on <= _AS_AT, _known(actions))
+    scope = sa.select(actions.c.ref).where(actions.c.added_on <= AS_AT, known(actions))
     if audit:
         scope = scope.where(actions.c.ref.in_(
             sa.select(action_recs.c.action_ref).join(
                 recommendations, recommendations.c.ref == action_recs.c.rec_ref)
-            .where(recommendations.c.audit == _AUDIT, _known(recommendations),
-                   _known(action_recs))))
+            .where(recommendations.c.audit == AUDIT, known(recommendations),
+                   known(action_recs))))
     return scope.scalar_subquery()
 
 
@@ -104,8 +91,8 @@ def _attrs_of(scope: Any) -> Any:
     # valid_from as the driver gives it (text on SQLite): only the status row's is ever parsed.
     valid_from = sa.type_coerce(attrs.c.valid_from, sa.String()).label("valid_from")
     return sa.select(attrs.c.action_ref, attrs.c.attr, attrs.c.value, valid_from).where(
-        attrs.c.action_ref.in_(scope), attrs.c.recorded_from <= _K, attrs.c.recorded_to > _K,
-        attrs.c.valid_from <= _AS_AT, attrs.c.valid_to > _AS_AT)
+        attrs.c.action_ref.in_(scope), attrs.c.recorded_from <= K, attrs.c.recorded_to > K,
+        attrs.c.valid_from <= AS_AT, attrs.c.valid_to > AS_AT)
 
 
 class _Statements(NamedTuple):
@@ -122,20 +109,20 @@ class _Statements(NamedTuple):
     def build(cls, audit: bool) -> _Statements:
         """The statements for one audit's actions (`audit`) or for all."""
         scope = _scope(audit)
-        known_audits = sa.select(audits).where(audits.c.audit_date <= _AS_AT, _known(audits))
+        known_audits = sa.select(audits).where(audits.c.audit_date <= AS_AT, known(audits))
         if audit:  # the report needs only that audit (its actions are the scope)
-            known_audits = known_audits.where(audits.c.ref == _AUDIT)
+            known_audits = known_audits.where(audits.c.ref == AUDIT)
         return cls(
             actions=sa.select(actions.c.ref, actions.c.text, actions.c.added_on,
                               actions.c.original_due, actions.c.recommendations,
                               actions.c.depends_on, actions.c.original_owner)
-            .where(actions.c.ref.in_(scope), _known(actions)),
+            .where(actions.c.ref.in_(scope), known(actions)),
             attrs=_attrs_of(scope),
             recommendations=sa.select(action_recs.c.action_ref, recommendations.c.ref,
                                       recommendations.c.audit, recommendations.c.priority)
             .join(recommendations, recommendations.c.ref == action_recs.c.rec_ref)
-            .where(action_recs.c.action_ref.in_(scope), _known(action_recs),
-                   _known(recommendations)),
+            .where(action_recs.c.action_ref.in_(scope), known(action_recs),
+                   known(recommendations)),
             audits=known_audits,
             due_changes=governed.due_changes_of(scope),
             made=governed.made(audit),
@@ -144,13 +131,13 @@ class _Statements(NamedTuple):
 
 _FOR_ALL, _FOR_AUDIT = _Statements.build(audit=False), _Statements.build(audit=True)
 _DEP_ATTRS = _attrs_of(sa.select(actions.c.ref).where(
-    actions.c.ref.in_(_REFS), actions.c.added_on <= _AS_AT, _known(actions))
+    actions.c.ref.in_(REFS), actions.c.added_on <= AS_AT, known(actions))
     .scalar_subquery())
 _ACHIEVED = sa.select(achievements.c.ref).where(
-    achievements.c.ref.in_(_REFS), achievements.c.effective <= _AS_AT,
-    _known(achievements))
+    achievements.c.ref.in_(REFS), achievements.c.effective <= AS_AT,
+    known(achievements))
 _MILESTONES = sa.select(milestones).where(
-    milestones.c.ref.in_(_REFS), milestones.c.set_on <= _AS_AT, _known(milestones))
+    milestones.c.ref.in_(REFS), milestones.c.set_on <= AS_AT, known(milestones))
 # Only the outstanding requests are read (and their JSON parsed): a requested report, known on
 # the horizon, of a meeting held by the date and known on the horizon, with no receipt effective
 # by the date and known on the horizon.
@@ -158,15 +145,15 @@ _OUTSTANDING = (
     sa.select(resolutions.c.event, meetings.c.ref, meetings.c.committee, meetings.c.held_on)
     .join(meetings, meetings.c.ref == resolutions.c.meeting)
     .where(resolutions.c.kind == ev.ResolutionKind.REPORT_REQUESTED.value,
-           _known(resolutions), _known(meetings),
-           meetings.c.held_on <= _AS_AT,
+           known(resolutions), known(meetings),
+           meetings.c.held_on <= AS_AT,
            ~sa.exists().where(received.c.meeting == resolutions.c.meeting,
                               received.c.number == resolutions.c.number,
-                              received.c.effective <= _AS_AT, _known(received))))
-_HELD = sa.select(meetings.c.ref, meetings.c.held_on).where(meetings.c.ref.in_(_REFS),
-                                                            _known(meetings))
-_MEETINGS = sa.select(meetings).where(_known(meetings))
-_RESOLUTIONS = sa.select(resolutions.c.event).where(_known(resolutions))
+                              received.c.effective <= AS_AT, known(received))))
+_HELD = sa.select(meetings.c.ref, meetings.c.held_on).where(meetings.c.ref.in_(REFS),
+                                                            known(meetings))
+_MEETINGS = sa.select(meetings).where(known(meetings))
+_RESOLUTIONS = sa.select(resolutions.c.event).where(known(resolutions))
 
 
 class AttrsAt(NamedTuple):
