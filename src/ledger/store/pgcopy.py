@@ -85,6 +85,23 @@ def fetch_all(conn: Connection, statement: str, params: Sequence[Any]) -> list[t
         raise sa.exc.DBAPIError.instance(statement, params, e, psycopg.Error) from e
 
 
+LOCKED_HEAD = """\
+  PERFORM 1 FROM {s}.{h} WHERE id = 1 FOR UPDATE;
+  IF NOT FOUND THEN RAISE EXCEPTION '{events}: the head row is missing'; END IF;
+  SELECT t.position, decode(t.hash, 'hex'), t.recorded_at INTO pos, prev, latest
+    FROM {s}.{e} t ORDER BY t.position DESC LIMIT 1;
+  IF NOT FOUND THEN
+    pos := 0;
+    prev := decode(repeat('0', 64), 'hex');
+  END IF;
+  first := pos + 1;
+  trusted := pg_has_role(session_user, current_user, 'USAGE');
+  now_us := (extract(epoch FROM clock_timestamp()) * 1000000)::bigint;"""
+"""The start of both append functions (`postgresql.py`'s array one and the staged one): lock
+the head row, read the chain's last position, hash and recorded time, and who is appending
+(format it with `s`, `e`, `h` and `events` before its body is formatted)."""
+
+
 def staged_ddl(s: str, events: str, definer: str, topics: frozenset[str] | None,
                codes: dict[str, str | int]) -> list[str]:
     """The two definer functions of the staged append, in schema `s` (quoted), for the events
@@ -95,6 +112,7 @@ def staged_ddl(s: str, events: str, definer: str, topics: frozenset[str] | None,
              "x": "pg_temp." + _q(staged_name(events)), "name": staged_name(events),
              "table": _q(staged_name(events)), "events": events, "stage": stage,
              "topic_check": _topic_check(topics, str(codes["refused"])), **codes}
+    names["locked_head"] = LOCKED_HEAD.format(**names)
     return [
         f"CREATE OR REPLACE FUNCTION {stage}() RETURNS void {definer} AS $fn$"
         + _STAGE_BODY.format(**names) + "$fn$",
@@ -151,17 +169,7 @@ DECLARE
   trusted boolean;
 BEGIN
   PERFORM {stage}();
-  PERFORM 1 FROM {s}.{h} WHERE id = 1 FOR UPDATE;
-  IF NOT FOUND THEN RAISE EXCEPTION '{events}: the head row is missing'; END IF;
-  SELECT t.position, decode(t.hash, 'hex'), t.recorded_at INTO pos, prev, latest
-    FROM {s}.{e} t ORDER BY t.position DESC LIMIT 1;
-  IF NOT FOUND THEN
-    pos := 0;
-    prev := decode(repeat('0', 64), 'hex');
-  END IF;
-  first := pos + 1;
-  trusted := pg_has_role(session_user, current_user, 'USAGE');
-  now_us := (extract(epoch FROM clock_timestamp()) * 1000000)::bigint;
+{locked_head}
   FOR r IN SELECT x.position, x.originator_id, x.originator_version, x.topic, x.state, x.hash,
                   x.recorded_at FROM {x} x ORDER BY x.position LOOP
     IF r.position IS DISTINCT FROM pos + 1 THEN

@@ -26,6 +26,7 @@ from ledger.store.backend import Backend
 from ledger.store.errors import one_line
 from ledger.store.mapper import EncodedBatch
 from ledger.store.pgcopy import (
+    LOCKED_HEAD,
     STAGED_COLUMNS,
     STAGED_FROM,
     STAGED_TYPES,
@@ -271,7 +272,8 @@ def _functions_ddl(schema: str, events: str, topics: frozenset[str] | None) -> l
         f"states bytea[], stamps bigint[]) RETURNS bigint {definer} AS $fn$"
         + _APPEND_BODY.format(s=s, e=e, h=h, a=a, events=events, ahead=AHEAD_MINUTES,
                               behind=BEHIND_MINUTES, behind_code=_BEHIND, refused=_REFUSED,
-                              topic_check=_topic_check(topics))
+                              topic_check=_topic_check(topics),
+                              locked_head=LOCKED_HEAD.format(s=s, e=e, h=h, events=events))
         + "$fn$",
         f"REVOKE ALL ON FUNCTION {lock}(), {append}({APPEND_ARGS}) FROM PUBLIC",
         *staged_ddl(s, events, definer, topics, {
@@ -307,17 +309,7 @@ BEGIN
   THEN
     RAISE EXCEPTION 'an append needs one value of each field per event' USING ERRCODE = '22023';
   END IF;
-  PERFORM 1 FROM {s}.{h} WHERE id = 1 FOR UPDATE;
-  IF NOT FOUND THEN RAISE EXCEPTION '{events}: the head row is missing'; END IF;
-  SELECT t.position, decode(t.hash, 'hex'), t.recorded_at INTO pos, prev, latest
-    FROM {s}.{e} t ORDER BY t.position DESC LIMIT 1;
-  IF NOT FOUND THEN
-    pos := 0;
-    prev := decode(repeat('0', 64), 'hex');
-  END IF;
-  first := pos + 1;
-  trusted := pg_has_role(session_user, current_user, 'USAGE');
-  now_us := (extract(epoch FROM clock_timestamp()) * 1000000)::bigint;
+{locked_head}
   FOR i IN 1 .. n LOOP{topic_check}
     stamp := stamps[i];
     IF stamp IS NOT NULL THEN
