@@ -15,7 +15,8 @@ from ledger.projections.readmodel import schema
 from ledger.projections.readmodel.amendments import rederive
 from ledger.projections.readmodel.protocol import LedgerLike
 from ledger.projections.readmodel.schema import NAME
-from ledger.projections.readmodel.writer import Batch
+from ledger.projections.readmodel.light import LightDecoder
+from ledger.projections.readmodel.writer import IGNORED, Batch
 from ledger.store import LedgerTrackingRecorder, PydanticMapper
 from ledger.store.trusted import TrustedDecoder
 
@@ -36,12 +37,14 @@ def catch_up(ledger: LedgerLike, tracking: LedgerTrackingRecorder, batch: int = 
     row and re-reads the position, and a batch that lost the race to a first tracking row (a
     duplicate key) is rolled back; either way the loop goes on from the position now tracked."""
     # The log's rows are trusted (the chain proves them as written): `store.trusted` says why.
-    decode = TrustedDecoder(cast(PydanticMapper, ledger.mapper).from_row).from_row
+    full = TrustedDecoder(cast(PydanticMapper, ledger.mapper).from_row).from_row
+    decode = LightDecoder(full, IGNORED).from_row
     write_engine = ledger.store.write_engine
     done = 0
     while True:
         start = (tracking.max_tracking_id(NAME) or 0) + 1
-        page = next(ledger.store.iter_pages(start=start, stop=start + batch - 1, batch=batch), None)
+        page, clears = next(ledger.store.iter_pages_apart(start, start + batch - 1, batch),
+                            ([], {}))
         if not page:
             if done >= analyze_after:
                 analyze(write_engine)
@@ -54,15 +57,18 @@ def catch_up(ledger: LedgerLike, tracking: LedgerTrackingRecorder, batch: int = 
                     continue  # another process applied this batch first
                 work = Batch(conn)
                 for position, oid, version, topic, state, _hash, recorded_at in page:
-                    event = cast(ev.LedgerEvent, decode(oid, version, topic, state))
-                    if type(event) in AMENDING:  # rare: write what came before, then re-derive
+                    decoded = decode(oid, version, topic, state, clears.get(position))
+                    if decoded is None:
+                        continue  # an event no row shows
+                    kind, event = decoded
+                    if kind in AMENDING:  # rare: write what came before, then re-derive
                         work.settle()
                         work.flush()
                         rederive(conn, *_stream(conn, ledger, event), recorded_at)
                         work = Batch(conn)
                     else:
-                        work.take(event, recorded_at, position)
-                del page
+                        work.take(event, recorded_at, position, kind)
+                del page, clears
                 work.settle()
                 work.flush()
                 tracking.insert_tracking(Tracking(NAME, last), conn=conn)

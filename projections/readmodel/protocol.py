@@ -46,6 +46,11 @@ class EventLog(Protocol):
         """Stored rows in position order, a page of plain tuples at a time."""
         ...
 
+    def iter_pages_apart(self, start: int = 1, stop: int | None = None, batch: int = 5000,
+                         ) -> Iterator[tuple[list[tuple[Any, ...]], dict[int, str]]]:
+        """The same pages, personal values left apart: (rows, position → clear fragment)."""
+        ...
+
     def fingerprint_known_on(self, known: datetime, conn: Connection | None = None) -> Fingerprint:
         """The fingerprint of the log's prefix recorded at or before `known`."""
         ...

@@ -36,6 +36,16 @@ CHANGED_ATTR: dict[type[ev.LedgerEvent], str] = {
     ev.ActionAssigned: Attr.OWNER, ev.ActionRescheduled: Attr.DUE,
 }
 """The attribute each kind of change to an action changes."""
+TAKEN: Final = frozenset({
+    *CHANGED_ATTR, ev.ActionAdded, ev.RecommendationMade, ev.AuditRecorded, ev.MilestoneSet,
+    ev.MilestoneAchieved, ev.MeetingScheduled, ev.ResolutionPassed, ev.ReportReceived,
+    ev.RescheduleRequested, ev.ImplementationAssessed, ev.AssuranceRevised, ev.TargetPolicySet})
+"""The classes `Batch.take` folds into rows."""
+IGNORED: Final = frozenset({
+    ev.ActionNoted, ev.ReportPresented, ev.PersonalDataErased, ev.RetentionScheduled})
+"""The classes no row of the read model shows (a note, a paper, an erasure that the stored
+values show already, a retention period): not even decoded by a rebuild. Every other class is
+taken, or is an amendment (`catchup`); a unit test holds the three sets to `ALL_EVENTS`."""
 STATUS_VALUE: dict[type[ev.LedgerEvent], str] = {k: v.value for k, v in ev.STATUS_AFTER.items()}
 NOT_STARTED: Final = ev.Status.NOT_STARTED.value
 STARTING_COLUMN: dict[str, sa.Column[Any]] = {
@@ -110,11 +120,13 @@ class Batch:
         self.achieved: dict[str, date] = {}
 
     # -- events in ------------------------------------------------------------------------------
-    def take(self, e: ev.LedgerEvent, recorded_at: int, position: int = 0) -> None:
-        """Fold one event in (`recorded_at`: its stored column, `micros(e.timestamp)`; `position`:
-        its place in the log). Rows that depend on nothing else are made now; changes to actions
-        are queued for `settle`."""
-        kind = type(e)
+    def take(self, e: Any, recorded_at: int, position: int = 0,
+             kind: type[ev.LedgerEvent] | None = None) -> None:
+        """Fold one event in: `e` an event, or its light form (`light.py`: the same fields, of
+        class `kind`); `recorded_at` its stored column, `micros(e.timestamp)`; `position` its
+        place in the log. Rows that depend on nothing else are made now; changes to actions are
+        queued for `settle`."""
+        kind = kind or type(e)
         day = self.day
         if kind in CHANGED_ATTR:
             value: str | None
@@ -122,17 +134,16 @@ class Batch:
                 value = STATUS_VALUE[kind]
                 self.inserts[schema.status_log].append(
                     (e.ref, day(e.effective), position, value, recorded_at, FOREVER))
-            elif isinstance(e, ev.ActionAssigned):
+            elif kind is ev.ActionAssigned:
                 value = e.owner
-            else:
-                assert isinstance(e, ev.ActionRescheduled)
+            else:  # ActionRescheduled
                 value = encode(e.due)
                 self.inserts[schema.due_changes].append((  # counted as a revision
                     e.ref, DueChange.MOVED, day(e.effective), e.originator_version, day(e.due),
                     None, recorded_at, FOREVER))
             self.changes.append((e.ref, CHANGED_ATTR[kind], value, e.effective, recorded_at))
             self.changed_refs.add(e.ref)
-        elif isinstance(e, ev.ActionAdded):
+        elif kind is ev.ActionAdded:
             if e.ref in self.changed_refs:  # changed before it was added: nothing to show for it
                 self.changes = [c for c in self.changes if change_ref_of(c) != e.ref]
             self.added[e.ref] = len(self.added_rows)
@@ -141,42 +152,42 @@ class Batch:
                 refs_json(e.recommendations), refs_json(e.depends_on)))
             self.inserts[schema.action_recs] += [(e.ref, r, recorded_at, FOREVER)
                                                  for r in dict.fromkeys(e.recommendations)]
-        elif isinstance(e, ev.RecommendationMade):
+        elif kind is ev.RecommendationMade:
             self.inserts[schema.recommendations].append(
                 (e.ref, e.audit, e.priority.value, day(e.effective), recorded_at,
                  e.model_dump_json(), FOREVER))
-        elif isinstance(e, ev.AuditRecorded):
+        elif kind is ev.AuditRecorded:
             self.inserts[schema.audits].append(
                 (e.ref, day(e.effective), recorded_at, e.model_dump_json(), FOREVER))
-        elif isinstance(e, ev.MilestoneSet):
+        elif kind is ev.MilestoneSet:
             self.inserts[schema.milestones].append(
                 (e.ref, e.text, day(e.effective), recorded_at, None, FOREVER))
-        elif isinstance(e, ev.MilestoneAchieved):
+        elif kind is ev.MilestoneAchieved:
             self.inserts[schema.achievements].append(
                 (e.ref, day(e.effective), recorded_at, FOREVER))
             self.achieved[e.ref] = e.effective
-        elif isinstance(e, ev.MeetingScheduled):
+        elif kind is ev.MeetingScheduled:
             self.inserts[schema.meetings].append(
                 (e.ref, e.committee, day(e.held_on), recorded_at, FOREVER))
-        elif isinstance(e, ev.ResolutionPassed):
+        elif kind is ev.ResolutionPassed:
             self.inserts[schema.resolutions].append(
                 (e.ref, e.number, e.kind.value, recorded_at, e.model_dump_json(), FOREVER))
-        elif isinstance(e, ev.ReportReceived):
+        elif kind is ev.ReportReceived:
             self.inserts[schema.received].append(
                 (e.ref, e.number, day(e.effective), recorded_at, FOREVER))
-        elif isinstance(e, ev.RescheduleRequested):
+        elif kind is ev.RescheduleRequested:
             self.inserts[schema.due_changes].append((
                 e.ref, DueChange.REQUESTED, day(e.effective), e.originator_version, day(e.due),
                 e.reason, recorded_at, FOREVER))
-        elif isinstance(e, ev.ImplementationAssessed):
+        elif kind is ev.ImplementationAssessed:
             self.inserts[schema.findings].append((
                 e.ref, e.by, e.outcome.value, e.note, day(e.effective), e.originator_version,
                 position, recorded_at, FOREVER))
-        elif isinstance(e, ev.AssuranceRevised):
+        elif kind is ev.AssuranceRevised:
             self.inserts[schema.assurance].append((
                 e.ref, e.area, e.rating.value, day(e.effective), e.originator_version,
                 recorded_at, FOREVER))
-        elif isinstance(e, ev.TargetPolicySet):
+        elif kind is ev.TargetPolicySet:
             self.inserts[schema.policies].append((
                 e.ref, day(e.effective), e.originator_version, e.model_dump_json(), recorded_at,
                 FOREVER))

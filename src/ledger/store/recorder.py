@@ -338,6 +338,22 @@ class LedgerRecorder(ApplicationRecorder):
             if len(rows) < batch:
                 return
 
+    def iter_pages_apart(self, start: int = 1, stop: int | None = None, batch: int = 5000,
+                         ) -> Iterator[tuple[list[tuple[Any, ...]], dict[int, str]]]:
+        """As `iter_pages(personal=False)`, each page with its events' personal values apart
+        (position → clear fragment; `personal.readable` reads one into its state)."""
+        after = start - 1
+        while True:
+            with self._reading() as conn:
+                rows = self.backend.read_page(conn, after, stop, batch)
+                clears = self.vault.clears(conn, rows[0][0], rows[-1][0]) if rows else {}
+            if not rows:
+                return
+            yield rows, clears
+            after = rows[-1][0]
+            if len(rows) < batch:
+                return
+
     def readable(self, conn: Connection, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         """Rows (position, originator_id, version, topic, state, …) with their personal values
         read back into the state, in `conn`'s transaction."""
