@@ -13,9 +13,9 @@ from sqlalchemy.engine import Connection, Engine
 from ledger.domain import events as ev
 from ledger.projections.readmodel import schema
 from ledger.projections.readmodel.amendments import rederive
+from ledger.projections.readmodel.light import LightDecoder
 from ledger.projections.readmodel.protocol import LedgerLike
 from ledger.projections.readmodel.schema import NAME
-from ledger.projections.readmodel.light import LightDecoder
 from ledger.projections.readmodel.writer import IGNORED, Batch
 from ledger.store import LedgerTrackingRecorder, PydanticMapper
 from ledger.store.trusted import TrustedDecoder

@@ -16,7 +16,7 @@ import types
 from collections.abc import Callable
 from datetime import date
 from enum import Enum
-from typing import Annotated, Any, Final, Union, get_args, get_origin
+from typing import Annotated, Any, Final, Union, cast, get_args, get_origin
 
 import msgspec
 from pydantic.functional_validators import AfterValidator
@@ -106,7 +106,7 @@ def light_class(cls: type[ev.LedgerEvent], reads: tuple[str, ...]) -> tuple[type
                              forbid_unknown_fields=True, gc=False)
     source = "def fix(e):\n" + "\n".join(fixes or ["    pass"]) + "\n    return e\n"
     exec(compile(source, f"<light fix of {cls.__name__}>", "exec"), scope)
-    return made, scope["fix"]
+    return cast(type[Light], made), scope["fix"]
 
 
 class LightDecoder:

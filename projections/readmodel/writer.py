@@ -36,12 +36,12 @@ CHANGED_ATTR: dict[type[ev.LedgerEvent], str] = {
     ev.ActionAssigned: Attr.OWNER, ev.ActionRescheduled: Attr.DUE,
 }
 """The attribute each kind of change to an action changes."""
-TAKEN: Final = frozenset({
+TAKEN: Final[frozenset[type[ev.LedgerEvent]]] = frozenset({
     *CHANGED_ATTR, ev.ActionAdded, ev.RecommendationMade, ev.AuditRecorded, ev.MilestoneSet,
     ev.MilestoneAchieved, ev.MeetingScheduled, ev.ResolutionPassed, ev.ReportReceived,
     ev.RescheduleRequested, ev.ImplementationAssessed, ev.AssuranceRevised, ev.TargetPolicySet})
 """The classes `Batch.take` folds into rows."""
-IGNORED: Final = frozenset({
+IGNORED: Final[frozenset[type[ev.LedgerEvent]]] = frozenset({
     ev.ActionNoted, ev.ReportPresented, ev.PersonalDataErased, ev.RetentionScheduled})
 """The classes no row of the read model shows (a note, a paper, an erasure that the stored
 values show already, a retention period): not even decoded by a rebuild. Every other class is
