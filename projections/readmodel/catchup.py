@@ -4,7 +4,7 @@ processes catch up at once, and fresh planner statistics after a large catch-up.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Final, cast
+from typing import Any, Final, cast
 
 import sqlalchemy as sa
 from eventsourcing.persistence import IntegrityError, Tracking
@@ -41,6 +41,7 @@ def catch_up(ledger: LedgerLike, tracking: LedgerTrackingRecorder, batch: int = 
     decode = LightDecoder(full, IGNORED).from_row
     write_engine = ledger.store.write_engine
     done = 0
+    carried: dict[tuple[str, str], tuple[tuple[Any, ...], ...]] = {}  # as committed (`Batch`)
     while True:
         start = (tracking.max_tracking_id(NAME) or 0) + 1
         page, clears = next(ledger.store.iter_pages_apart(start, start + batch - 1, batch),
@@ -54,8 +55,9 @@ def catch_up(ledger: LedgerLike, tracking: LedgerTrackingRecorder, batch: int = 
         try:
             with write_engine.begin() as conn:
                 if _locked_position(conn, tracking) != start - 1:
-                    continue  # another process applied this batch first
-                work = Batch(conn)
+                    carried.clear()  # another process applied this batch first
+                    continue
+                work = Batch(conn, carried)
                 for position, oid, version, topic, state, _hash, recorded_at in page:
                     decoded = decode(oid, version, topic, state, clears.get(position))
                     if decoded is None:
@@ -65,7 +67,8 @@ def catch_up(ledger: LedgerLike, tracking: LedgerTrackingRecorder, batch: int = 
                         work.settle()
                         work.flush()
                         rederive(conn, *_stream(conn, ledger, event), recorded_at)
-                        work = Batch(conn)
+                        carried.clear()  # the record's rows are derived again
+                        work = Batch(conn, carried)
                     else:
                         work.take(event, recorded_at, position, kind)
                 del page, clears
@@ -73,6 +76,7 @@ def catch_up(ledger: LedgerLike, tracking: LedgerTrackingRecorder, batch: int = 
                 work.flush()
                 tracking.insert_tracking(Tracking(NAME, last), conn=conn)
         except (sa.exc.IntegrityError, IntegrityError):
+            carried.clear()  # rolled back: the batch's changes to it never committed
             if (tracking.max_tracking_id(NAME) or 0) < start:
                 raise  # not a race lost: the position did not move
             continue

@@ -28,6 +28,9 @@ from ledger.projections.readmodel.bulk import insert_rows
 from ledger.projections.readmodel.rows import INSERT_ORDER, AttrRow, Closed, change_ref_of, valid_from_of
 from ledger.projections.readmodel.schema import BEGINNING, END, Attr, DueChange
 
+CARRIED: Final = 100_000
+"""Most (action, attribute) pairs whose open intervals a catch-up keeps between its batches
+(the most recently changed; about 30 MB), so that a batch loads only those of the others."""
 IN_CHUNK: Final = 500
 """Refs per `IN (...)` list when loading open intervals (well under SQLite's bind limit)."""
 
@@ -99,10 +102,13 @@ class Batch:
     `take` each event in log order, then `settle` (changes to actions wait until the open
     intervals they need are loaded, in one query per attribute) and `flush`. Rows are plain
     tuples in the shapes of `rows` (see there why). On SQLite they go to the driver through one
-    prepared statement per table; elsewhere through Core.
+    prepared statement per table; elsewhere through Core. `carried`: the open intervals an
+    earlier batch of the same catch-up left, exactly as committed (`rows.Interval`, stored ids
+    only), kept up to date by this one; the caller empties it when that no longer holds.
     """
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection,
+                 carried: dict[tuple[str, str], tuple[tuple[Any, ...], ...]] | None = None) -> None:
         self.conn = conn
         self.sqlite = conn.dialect.name == "sqlite"
         self.day: Callable[[date | None], Any] = _IsoDays().__getitem__ if self.sqlite else _same
@@ -111,7 +117,8 @@ class Batch:
         self.added: dict[str, int] = {}  # action ref -> its row in added_rows
         self.changes: list[tuple[Any, ...]] = []  # Change, in log order
         self.changed_refs: set[str] = set()
-        self.open: dict[tuple[str, str], tuple[tuple[Any, ...], ...]] = {}  # Interval
+        self.open = {} if carried is None else carried  # (ref, attr) -> Interval, oldest first
+        self.touched: set[tuple[str, str]] = set()
         self.new_rows: dict[int, tuple[Any, ...]] = {}  # AttrRow, by Interval.pending
         self.pending_keys = itertools.count()
         self.closed: list[tuple[int, int]] = []  # Closed
@@ -235,7 +242,8 @@ class Batch:
                     loaded[ref].append(  # Interval
                         (parse(valid_from), parse(valid_to), value, recorded_from, row_id, None))
                 for ref, intervals in loaded.items():
-                    self.open[(ref, attr)] = tuple(intervals)
+                    if intervals:  # none: an action not there yet (it may come later)
+                        self.open[(ref, attr)] = tuple(intervals)
                 self._load_starting(attr, [ref for ref in chunk if not loaded[ref]])
 
     def _load_starting(self, attr: str, refs: list[str]) -> None:
@@ -290,7 +298,9 @@ class Batch:
         if valid_from < effective:
             replacement.append(self._open_interval(ref, attr, old_value, valid_from, effective, at))
         replacement.append(self._open_interval(ref, attr, value, effective, valid_to, at))
+        self.open.pop(key, None)  # put back last: the most recently changed are kept longest
         self.open[key] = (*intervals[:i], *replacement, *intervals[i + 1:])
+        self.touched.add(key)
         if valid_to == END:
             self.current.setdefault(ref, {})[attr] = value
 
@@ -363,7 +373,10 @@ class Batch:
             self._run(t.update().where(t.c.id == sa.bindparam("row_id"))
                       .values(recorded_to=sa.bindparam("closed_at")), Closed._fields, self.closed)
         if self.new_rows:
-            self._insert(t, AttrRow._fields, list(self.new_rows.values()))
+            ids = self._numbered()
+            self._insert(t, ("id", *AttrRow._fields),
+                         [(ids[key], *row) for key, row in self.new_rows.items()])
+            self._stored(ids)
         self._update_current()
         if self.achieved:
             m = schema.milestones
@@ -371,6 +384,28 @@ class Batch:
                                        m.c.recorded_to == CURRENT)
                       .values(achieved_on=sa.bindparam("day")), ("row_ref", "day"),
                       [(ref, self.day(day)) for ref, day in self.achieved.items()])
+
+    def _numbered(self) -> dict[int, int]:
+        """An `rm_attrs` id for each row to insert (by its pending key), so that the intervals
+        carried to the next batch know where their rows are."""
+        if self.sqlite:  # the batch holds the database's write lock
+            last = self.conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM rm_attrs").scalar()
+            return {key: i for i, key in enumerate(self.new_rows, start=int(last or 0) + 1)}
+        ids = self.conn.execute(sa.text(
+            "SELECT nextval(pg_get_serial_sequence('rm_attrs', 'id')) "
+            "FROM generate_series(1, :n)"), {"n": len(self.new_rows)}).scalars().all()
+        return dict(zip(self.new_rows, ids, strict=True))
+
+    def _stored(self, ids: dict[int, int]) -> None:
+        """The intervals changed in this batch, their new rows now stored; the oldest dropped
+        beyond `CARRIED`."""
+        for key in self.touched:
+            if (intervals := self.open.get(key)) is not None:
+                self.open[key] = tuple(
+                    (f, to, v, at, ids[pending], None) if pending is not None else interval
+                    for interval in intervals for f, to, v, at, _, pending in (interval,))
+        for key in list(itertools.islice(self.open, max(0, len(self.open) - CARRIED))):
+            del self.open[key]
 
     def _update_current(self) -> None:
         """The current values of actions added before this batch: one executemany per set of

@@ -150,6 +150,29 @@ def test_the_read_model_agrees_with_the_replay_on_every_horizon(app: Ledger,
                 build_meeting_report(app.stream, meeting, as_known_on=known)), (meeting, known)
 
 
+@pytest.mark.parametrize("batch", [1, 2, 3, 5])
+def test_changes_after_a_correction_agree_with_the_replay_whatever_the_batches(
+        app: Ledger, clock: Clock, batch: int) -> None:
+    """A batch keeps the open intervals the one before left; a correction between them derives
+    its record's rows again, and the changes after it must close those rows, not the old ones."""
+    story(app, clock)
+    clock.set("2016-07-02")
+    app.reopen_action("A1", on=date(2016, 7, 1), reason="not done", actor="d")
+    app.assign_action("A1", owner="Flo", on=date(2016, 6, 30), actor="a")
+    app.reschedule_action("A1", due=date(2016, 9, 30), on=date(2016, 7, 1), reason="later",
+                          actor="a")
+    app.start_action("A2", on=date(2016, 6, 30), actor="b")
+    app.assign_action("A2", owner="Gus", on=date(2016, 7, 1), actor="a")
+    model = ReadModel(app)
+    model.rebuild(batch=batch)
+    in_batches = dump(app)
+    for known in ("2016-06-23T12:00:00", "2016-06-25T12:00:00", "2016-07-03T00:00:00"):
+        for as_at in ("2016-06-15", "2016-06-30", "2016-07-08"):
+            assert report(model, as_at, known) == report(app.stream, as_at, known), (as_at, known)
+    model.rebuild(batch=1000)
+    assert in_batches == dump(app)
+
+
 def dump(app: Ledger) -> dict[str, list[tuple[Any, ...]]]:
     out = {}
     with app.store.engine.connect() as conn:
