@@ -372,11 +372,11 @@ class Batch:
         if self.closed:
             self._run(t.update().where(t.c.id == sa.bindparam("row_id"))
                       .values(recorded_to=sa.bindparam("closed_at")), Closed._fields, self.closed)
-        if self.new_rows:
-            ids = self._numbered()
+        ids = self._numbered() if self.new_rows else {}
+        if ids:
             self._insert(t, ("id", *AttrRow._fields),
                          [(ids[key], *row) for key, row in self.new_rows.items()])
-            self._stored(ids)
+        self._carry(ids)
         self._update_current()
         if self.achieved:
             m = schema.milestones
@@ -396,16 +396,20 @@ class Batch:
             "FROM generate_series(1, :n)"), {"n": len(self.new_rows)}).scalars().all()
         return dict(zip(self.new_rows, ids, strict=True))
 
-    def _stored(self, ids: dict[int, int]) -> None:
-        """The intervals changed in this batch, their new rows now stored; the oldest dropped
-        beyond `CARRIED`."""
+    def _carry(self, ids: dict[int, int]) -> None:
+        """Leave the open intervals as committed for the next batch: those changed in this one
+        with their new rows' ids, the starting status of actions added in it, and no more than
+        `CARRIED` pairs (the oldest dropped)."""
+        carried = self.open
         for key in self.touched:
-            if (intervals := self.open.get(key)) is not None:
-                self.open[key] = tuple(
-                    (f, to, v, at, ids[pending], None) if pending is not None else interval
-                    for interval in intervals for f, to, v, at, _, pending in (interval,))
-        for key in list(itertools.islice(self.open, max(0, len(self.open) - CARRIED))):
-            del self.open[key]
+            if (intervals := carried.get(key)) is not None:
+                carried[key] = tuple([(i[0], i[1], i[2], i[3], ids[i[5]], None)
+                                      if i[5] is not None else i for i in intervals])
+        for ref, _, added_at, *_ in self.added_rows:
+            carried.setdefault((ref, Attr.STATUS), ((BEGINNING, END, NOT_STARTED, added_at,
+                                                     None, None),))
+        for key in list(itertools.islice(carried, max(0, len(carried) - CARRIED))):
+            del carried[key]
 
     def _update_current(self) -> None:
         """The current values of actions added before this batch: one executemany per set of
