@@ -23,14 +23,9 @@ from ledger.domain import events as ev
 from ledger.domain.amend import amended
 from ledger.domain.values import FOREVER
 from ledger.projections.readmodel import schema
+from ledger.projections.readmodel.intervals import NOT_STARTED, encode
 from ledger.projections.readmodel.schema import BEGINNING, END, Attr, DueChange
-from ledger.projections.readmodel.writer import (
-    CHANGED_ATTR,
-    NOT_STARTED,
-    STATUS_VALUE,
-    encode,
-    refs_json,
-)
+from ledger.projections.readmodel.writer import CHANGED_ATTR, STATUS_VALUE, refs_json
 
 Rows = dict[sa.Table, list[dict[str, Any]]]
 

@@ -4,7 +4,7 @@ processes catch up at once, and fresh planner statistics after a large catch-up.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Final, cast
+from typing import Final, cast
 
 import sqlalchemy as sa
 from eventsourcing.persistence import IntegrityError, Tracking
@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 from ledger.domain import events as ev
 from ledger.projections.readmodel import schema
 from ledger.projections.readmodel.amendments import rederive
+from ledger.projections.readmodel.intervals import Open
 from ledger.projections.readmodel.light import LightDecoder
 from ledger.projections.readmodel.protocol import LedgerLike
 from ledger.projections.readmodel.schema import NAME
@@ -41,7 +42,7 @@ def catch_up(ledger: LedgerLike, tracking: LedgerTrackingRecorder, batch: int = 
     decode = LightDecoder(full, IGNORED).from_row
     write_engine = ledger.store.write_engine
     done = 0
-    carried: dict[tuple[str, str], tuple[tuple[Any, ...], ...]] = {}  # as committed (`Batch`)
+    carried: Open = {}  # the open intervals as committed (`writer.Batch`)
     while True:
         start = (tracking.max_tracking_id(NAME) or 0) + 1
         page, clears = next(ledger.store.iter_pages_apart(start, start + batch - 1, batch),

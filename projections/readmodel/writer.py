@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, Final
 
@@ -25,14 +25,20 @@ from ledger.domain import events as ev
 from ledger.domain.values import FOREVER
 from ledger.projections.readmodel import schema
 from ledger.projections.readmodel.bulk import insert_rows
+from ledger.projections.readmodel.intervals import (
+    NOT_STARTED,
+    Open,
+    as_is,
+    encode,
+    load_open,
+    numbered,
+)
 from ledger.projections.readmodel.rows import INSERT_ORDER, AttrRow, Closed, change_ref_of, valid_from_of
 from ledger.projections.readmodel.schema import BEGINNING, END, Attr, DueChange
 
 CARRIED: Final = 100_000
 """Most (action, attribute) pairs whose open intervals a catch-up keeps between its batches
 (the most recently changed; about 30 MB), so that a batch loads only those of the others."""
-IN_CHUNK: Final = 500
-"""Refs per `IN (...)` list when loading open intervals (well under SQLite's bind limit)."""
 
 CHANGED_ATTR: dict[type[ev.LedgerEvent], str] = {
     **{kind: Attr.STATUS for kind in ev.STATUS_AFTER},
@@ -50,32 +56,16 @@ IGNORED: Final[frozenset[type[ev.LedgerEvent]]] = frozenset({
 values show already, a retention period): not even decoded by a rebuild. Every other class is
 taken, or is an amendment (`catchup`); a unit test holds the three sets to `ALL_EVENTS`."""
 STATUS_VALUE: dict[type[ev.LedgerEvent], str] = {k: v.value for k, v in ev.STATUS_AFTER.items()}
-NOT_STARTED: Final = ev.Status.NOT_STARTED.value
-STARTING_COLUMN: dict[str, sa.Column[Any]] = {
-    Attr.OWNER: schema.actions.c.original_owner, Attr.DUE: schema.actions.c.original_due}
-"""Where an action's starting owner and target date are kept (every action starts not started)."""
 
 
 CURRENT: Final = sa.literal_column(str(FOREVER), sa.BigInteger())
 """FOREVER written into a statement run with `_run` (whose bind parameters are its keys only)."""
 
 
-def encode(value: Any) -> str | None:
-    """An attribute's value as `rm_attrs.value` keeps it (a date as ISO text)."""
-    if value is None:
-        return None
-    return value.isoformat() if isinstance(value, date) else str(value)
-
-
 def refs_json(refs: tuple[str, ...]) -> str:
     """`json.dumps(list(refs))` for validated refs (letters, digits, '.', '_', '-': nothing to
     escape), without the encoder's overhead."""
     return '["' + '", "'.join(refs) + '"]' if refs else "[]"
-
-
-def _same(value: Any) -> Any:
-    """A value as it is (a date, where the connection binds dates itself)."""
-    return value
 
 
 class _IsoDays(dict[date | None, str | None]):
@@ -108,10 +98,10 @@ class Batch:
     """
 
     def __init__(self, conn: Connection,
-                 carried: dict[tuple[str, str], tuple[tuple[Any, ...], ...]] | None = None) -> None:
+                 carried: Open | None = None) -> None:
         self.conn = conn
         self.sqlite = conn.dialect.name == "sqlite"
-        self.day: Callable[[date | None], Any] = _IsoDays().__getitem__ if self.sqlite else _same
+        self.day: Callable[[date | None], Any] = _IsoDays().__getitem__ if self.sqlite else as_is
         self.inserts: dict[sa.Table, list[tuple[Any, ...]]] = defaultdict(list)
         self.added_rows: list[tuple[Any, ...]] = []  # AddedAction
         self.added: dict[str, int] = {}  # action ref -> its row in added_rows
@@ -201,70 +191,14 @@ class Batch:
 
     def settle(self) -> None:
         """Load the open intervals the queued changes need, then apply them in log order."""
-        self.load_open({(ref, attr) for ref, attr, _, _, _ in self.changes
-                        if ref not in self.added})
+        load_open(self.conn, self.open, {(ref, attr) for ref, attr, _, _, _ in self.changes
+                                         if ref not in self.added})
         for ref, attr, value, effective, recorded_at in self.changes:
             self._change(ref, attr, value, effective, recorded_at)
         self.changes.clear()
         self.changed_refs.clear()
 
     # -- open intervals -------------------------------------------------------------------------
-    def load_open(self, wanted: Iterable[tuple[str, str]]) -> None:
-        """Fetch the open intervals (in valid-time order) of the (action, attribute) pairs wanted,
-        for actions already in the database; a pair of an action not there gets none."""
-        by_attr: dict[str, set[str]] = defaultdict(set)
-        for ref, attr in wanted:
-            if (ref, attr) not in self.open:
-                by_attr[attr].add(ref)
-        t = schema.attrs
-        for attr, found in by_attr.items():
-            refs = sorted(found)
-            for i in range(0, len(refs), IN_CHUNK):
-                chunk = refs[i:i + IN_CHUNK]
-                result: Iterable[Any]
-                if self.sqlite:
-                    result = self.conn.exec_driver_sql(
-                        "SELECT action_ref, value, valid_from, valid_to, recorded_from, id "
-                        f"FROM {t.name} WHERE action_ref IN ({', '.join('?' * len(chunk))}) "
-                        "AND attr = ? AND recorded_to = ? ORDER BY action_ref, valid_from",
-                        (*chunk, attr, FOREVER)).all()
-                    parse: Callable[[Any], date] = date.fromisoformat
-                else:
-                    result = self.conn.execute(
-                        sa.select(t.c.action_ref, t.c.value, t.c.valid_from, t.c.valid_to,
-                                  t.c.recorded_from, t.c.id)
-                        .where(t.c.action_ref.in_(chunk), t.c.attr == attr,
-                               t.c.recorded_to == FOREVER)
-                        .order_by(t.c.action_ref, t.c.valid_from))
-                    parse = _same
-                loaded: dict[str, list[tuple[Any, ...]]] = {ref: [] for ref in chunk}
-                for ref, value, valid_from, valid_to, recorded_from, row_id in result:
-                    loaded[ref].append(  # Interval
-                        (parse(valid_from), parse(valid_to), value, recorded_from, row_id, None))
-                for ref, intervals in loaded.items():
-                    if intervals:  # none: an action not there yet (it may come later)
-                        self.open[(ref, attr)] = tuple(intervals)
-                self._load_starting(attr, [ref for ref in chunk if not loaded[ref]])
-
-    def _load_starting(self, attr: str, refs: list[str]) -> None:
-        """The starting value of an attribute never changed yet, for actions in the database."""
-        if not refs:
-            return
-        a = schema.actions
-        column = STARTING_COLUMN.get(attr)  # the status: only whether the action exists is read
-        if self.sqlite:  # as the driver gives them: a date is its ISO text already
-            result: Iterable[Any] = self.conn.exec_driver_sql(
-                f"SELECT ref, added_at, {'NULL' if column is None else column.name} AS starting "
-                f"FROM {a.name} WHERE ref IN ({', '.join('?' * len(refs))}) AND recorded_to = ?",
-                (*refs, FOREVER)).all()
-        else:
-            starting = sa.null() if column is None else column
-            result = self.conn.execute(sa.select(a.c.ref, a.c.added_at, starting.label("starting"))
-                                       .where(a.c.ref.in_(refs), a.c.recorded_to == FOREVER)).all()
-        for ref, added_at, starting_value in result:
-            value = NOT_STARTED if column is None else encode(starting_value)
-            self.open[(ref, attr)] = ((BEGINNING, END, value, added_at, None, None),)  # Interval
-
     def _starting(self, ref: str, attr: str) -> tuple[Any, ...]:
         """The starting value (an Interval) of an attribute of an action added in this batch."""
         (_, _, added_at, _, original_due, original_owner, _, _) = self.added_rows[self.added[ref]]
@@ -372,7 +306,7 @@ class Batch:
         if self.closed:
             self._run(t.update().where(t.c.id == sa.bindparam("row_id"))
                       .values(recorded_to=sa.bindparam("closed_at")), Closed._fields, self.closed)
-        ids = self._numbered() if self.new_rows else {}
+        ids = dict(zip(self.new_rows, numbered(self.conn, len(self.new_rows)), strict=True))
         if ids:
             self._insert(t, ("id", *AttrRow._fields),
                          [(ids[key], *row) for key, row in self.new_rows.items()])
@@ -384,17 +318,6 @@ class Batch:
                                        m.c.recorded_to == CURRENT)
                       .values(achieved_on=sa.bindparam("day")), ("row_ref", "day"),
                       [(ref, self.day(day)) for ref, day in self.achieved.items()])
-
-    def _numbered(self) -> dict[int, int]:
-        """An `rm_attrs` id for each row to insert (by its pending key), so that the intervals
-        carried to the next batch know where their rows are."""
-        if self.sqlite:  # the batch holds the database's write lock
-            last = self.conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM rm_attrs").scalar()
-            return {key: i for i, key in enumerate(self.new_rows, start=int(last or 0) + 1)}
-        ids = self.conn.execute(sa.text(
-            "SELECT nextval(pg_get_serial_sequence('rm_attrs', 'id')) "
-            "FROM generate_series(1, :n)"), {"n": len(self.new_rows)}).scalars().all()
-        return dict(zip(self.new_rows, ids, strict=True))
 
     def _carry(self, ids: dict[int, int]) -> None:
         """Leave the open intervals as committed for the next batch: those changed in this one
