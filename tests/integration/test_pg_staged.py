@@ -24,7 +24,7 @@ from ledger.domain.chain import GENESIS_HASH, chain_hash
 from ledger.domain.errors import RecordedTimeBehind
 from ledger.store import LedgerRecorder, make_engine
 from ledger.store.mapper import EncodedBatch, StampedEvent
-from ledger.store.pgcopy import STAGED_FROM
+from ledger.store.pgcopy import SORT_MEMORY, STAGED_FROM
 from tests.integration.test_reliability_pg import (
     EVENTS,
     TOPICS,
@@ -192,3 +192,18 @@ def test_the_officers_recorder_appends_a_large_batch(officer: Setup) -> None:
         with pytest.raises(IntegrityError):
             store.insert_batch(batch)  # the same version again: refused by the unique index
         assert store.verify().position == before[-1].position + 1
+
+
+def test_the_staged_append_sorts_in_its_own_memory_and_leaves_the_sessions(pg_url: str) -> None:
+    """The definer function carries its own `work_mem` (its sort of a 10,000-event batch stays
+    in memory); the caller's session setting is the same after the append as before."""
+    for store in recorder(pg_url, STAGED_FROM):
+        with store.transaction() as conn:
+            conn.exec_driver_sql("SET LOCAL work_mem = '1MB'")
+            store.insert_batch(odd_batch(STAGED_FROM), conn=conn)
+            assert conn.exec_driver_sql("SHOW work_mem").scalar_one() == "1MB"
+            config = conn.execute(sa.text(
+                "SELECT proconfig FROM pg_proc WHERE oid = to_regprocedure(:fn)"),
+                {"fn": f"{EVENTS}_append_staged()"}).scalar_one()
+        assert f"work_mem={SORT_MEMORY}" in config
+        assert store.verify().position == STAGED_FROM

@@ -13,6 +13,7 @@ import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from json.encoder import encode_basestring
 from typing import Any
 
 import sqlalchemy as sa
@@ -71,14 +72,20 @@ def seal(event: ev.LedgerEvent,
     if not values:
         return state, None
     salts = random_bytes(SALT_BYTES * len(values))
-    commits, clear, salted = [], [], {}
-    for i, (field, value) in enumerate(values.items()):
-        salt = salts[i * SALT_BYTES:(i + 1) * SALT_BYTES]
+    # The fragments are formatted directly (a bulk append seals every event): the bytes are
+    # those of `json.dumps` (field names are ASCII identifiers), as a test holds.
+    commits, clear, salted = [], [], []
+    start = 0
+    for field, value in values.items():
+        salt = salts[start:start + SALT_BYTES]
+        start += SALT_BYTES
         commits.append(f'"{field}":{{"{COMMITMENT_KEY}":"{commitment(salt, field, value)}"}}')
-        clear.append(f'"{field}":{json.dumps(value, ensure_ascii=False)}')
-        salted[field] = salt.hex()
-    return (state[:-1] + b"," + ",".join(commits).encode() + b"}",
-            (",".join(clear), json.dumps(salted, separators=(",", ":"))))
+        text = (encode_basestring(value) if type(value) is str
+                else json.dumps(value, ensure_ascii=False))
+        clear.append(f'"{field}":{text}')
+        salted.append(f'"{field}":"{salt.hex()}"')
+    return (b"%b,%b}" % (state[:-1], ",".join(commits).encode()),
+            (",".join(clear), "{" + ",".join(salted) + "}"))
 
 
 def readable(state: bytes, clear: str | None) -> bytes:

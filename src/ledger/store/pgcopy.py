@@ -21,6 +21,10 @@ from sqlalchemy.engine import Connection
 STAGED_FROM = 64
 """Batches of at least this many events take the staged path (fewer: the array call, one round
 trip)."""
+SORT_MEMORY = "64MB"
+"""The staged append's `work_mem` (its own, while it runs): its loop reads the staged rows in
+position order, and a batch of 10,000 events (about 5 MB to sort) would otherwise spill to disk
+at PostgreSQL's default 4 MB."""
 STAGED_COLUMNS = ("position", "originator_id", "originator_version", "topic", "state", "hash",
                   "recorded_at")
 STAGED_TYPES = ("int8", "uuid", "int4", "text", "bytea", "text", "int8")
@@ -116,7 +120,8 @@ def staged_ddl(s: str, events: str, definer: str, topics: frozenset[str] | None,
     return [
         f"CREATE OR REPLACE FUNCTION {stage}() RETURNS void {definer} AS $fn$"
         + _STAGE_BODY.format(**names) + "$fn$",
-        f"CREATE OR REPLACE FUNCTION {append}() RETURNS bigint {definer} AS $fn$"
+        f"CREATE OR REPLACE FUNCTION {append}() RETURNS bigint {definer} "
+        f"SET work_mem = '{SORT_MEMORY}' AS $fn$"
         + _APPEND_STAGED_BODY.format(**names) + "$fn$",
         f"REVOKE ALL ON FUNCTION {stage}(), {append}() FROM PUBLIC",
     ]

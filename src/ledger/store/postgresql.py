@@ -57,7 +57,7 @@ def function_tag(topics: frozenset[str] | None) -> str:
     function is older, or knows other types, gets it replaced by the owner's next open."""
     known = "any" if topics is None else hashlib.sha256(
         "\n".join(sorted(topics)).encode()).hexdigest()[:16]
-    return f"ledger append v3 {known}"
+    return f"ledger append v4 {known}"
 
 
 def _topic_check(topics: frozenset[str] | None) -> str:
