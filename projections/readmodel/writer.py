@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 
 from ledger.domain import events as ev
 from ledger.domain.values import FOREVER
-from ledger.projections.readmodel import schema
+from ledger.projections.readmodel import pgwrite, schema
 from ledger.projections.readmodel.bulk import insert_rows
 from ledger.projections.readmodel.intervals import (
     NOT_STARTED,
@@ -280,6 +280,11 @@ class Batch:
                 rows: list[tuple[Any, ...]]) -> None:
         insert_rows(self.conn, table, columns, rows)  # COPY on PostgreSQL (`bulk.py`)
 
+    @property
+    def postgresql(self) -> bool:
+        """Whether the batch writes to PostgreSQL (changes to stored rows go set-wise there)."""
+        return self.conn.dialect.name == "postgresql"
+
     def _run(self, statement: Any, keys: tuple[str, ...],
              params: Sequence[tuple[Any, ...]]) -> None:
         """One executemany of a Core statement whose bind parameters are `keys`."""
@@ -300,19 +305,26 @@ class Batch:
             if rows := self.inserts.get(table):
                 self._insert(table, columns, rows)
         t = schema.attrs
-        if self.dropped:
-            self._run(t.delete().where(t.c.id == sa.bindparam("row_id")), ("row_id",),
-                      [(i,) for i in self.dropped])
-        if self.closed:
-            self._run(t.update().where(t.c.id == sa.bindparam("row_id"))
-                      .values(recorded_to=sa.bindparam("closed_at")), Closed._fields, self.closed)
+        if self.postgresql:  # one statement a kind, not one a row (`pgwrite`)
+            pgwrite.drop_attrs(self.conn, self.dropped)
+            pgwrite.close_attrs(self.conn, self.closed)
+        else:
+            if self.dropped:
+                self._run(t.delete().where(t.c.id == sa.bindparam("row_id")), ("row_id",),
+                          [(i,) for i in self.dropped])
+            if self.closed:
+                self._run(t.update().where(t.c.id == sa.bindparam("row_id"))
+                          .values(recorded_to=sa.bindparam("closed_at")), Closed._fields,
+                          self.closed)
         ids = dict(zip(self.new_rows, numbered(self.conn, len(self.new_rows)), strict=True))
         if ids:
             self._insert(t, ("id", *AttrRow._fields),
                          [(ids[key], *row) for key, row in self.new_rows.items()])
         self._carry(ids)
         self._update_current()
-        if self.achieved:
+        if self.postgresql:
+            pgwrite.set_achieved(self.conn, self.achieved)
+        elif self.achieved:
             m = schema.milestones
             self._run(m.update().where(m.c.ref == sa.bindparam("row_ref"), m.c.achieved_on.is_(None),
                                        m.c.recorded_to == CURRENT)
@@ -344,6 +356,9 @@ class Batch:
         a = schema.actions
         for changed, params in groups.items():
             columns = [schema.CURRENT_COLUMN[attr] for attr in changed]
+            if self.postgresql:
+                pgwrite.set_current(self.conn, columns, params)
+                continue
             self._run(a.update().where(a.c.ref == sa.bindparam("row_ref"),
                                        a.c.recorded_to == CURRENT)
                       .values({c: sa.bindparam(f"new_{c}") for c in columns}),

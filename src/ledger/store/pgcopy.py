@@ -74,9 +74,11 @@ def copy_rows(conn: Connection, table: str, columns: Sequence[str], types: Seque
         raise sa.exc.DBAPIError.instance(statement, None, e, psycopg.Error) from e
 
 
-def fetch_all(conn: Connection, statement: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+def fetch_all(conn: Connection, statement: str, params: Sequence[Any], *,
+              binary: bool = False) -> list[tuple[Any, ...]]:
     """The rows of `statement` (`%s` placeholders) as psycopg returns them, fetched at once
-    through the driver (no per-row work by SQLAlchemy), in `conn`'s transaction."""
+    through the driver (no per-row work by SQLAlchemy), in `conn`'s transaction; `binary` asks
+    the server for its binary format (a bytea as its bytes, not hex text to decode)."""
     import psycopg
 
     raw = conn.connection.driver_connection
@@ -84,7 +86,7 @@ def fetch_all(conn: Connection, statement: str, params: Sequence[Any]) -> list[t
         raise TypeError("fetch_all needs a psycopg 3 connection")
     try:
         with raw.cursor() as cur:
-            return cur.execute(statement, params).fetchall()
+            return cur.execute(statement, params, binary=binary).fetchall()
     except psycopg.Error as e:
         raise sa.exc.DBAPIError.instance(statement, params, e, psycopg.Error) from e
 

@@ -178,10 +178,11 @@ class PostgreSQLBackend(Backend):
 
     def read_page(self, conn: Connection, after: int, stop: int | None,
                   limit: int) -> list[tuple[Any, ...]]:
-        """The rows as psycopg returns them (the id a UUID, the state bytes), fetched at once."""
+        """The rows as psycopg returns them (the id a UUID, the state bytes), fetched at once
+        in binary (the states' bytes as stored: half the transfer of hex, and no decoding)."""
         if stop is None:
-            return fetch_all(conn, self._page_sql, (after, limit))
-        return fetch_all(conn, self._page_upto_sql, (after, stop, limit))
+            return fetch_all(conn, self._page_sql, (after, limit), binary=True)
+        return fetch_all(conn, self._page_upto_sql, (after, stop, limit), binary=True)
 
     def installed(self, engine: Engine) -> bool:
         """True if the append function (of this version: it knows the ledger's event types) and
