@@ -36,9 +36,9 @@ from ledger.projections.readmodel.intervals import (
 from ledger.projections.readmodel.rows import INSERT_ORDER, AttrRow, Closed, change_ref_of, valid_from_of
 from ledger.projections.readmodel.schema import BEGINNING, END, Attr, DueChange
 
-CARRIED: Final = 100_000
+CARRIED: Final = 50_000
 """Most (action, attribute) pairs whose open intervals a catch-up keeps between its batches
-(the most recently changed; about 30 MB), so that a batch loads only those of the others."""
+(the most recently changed; about 15 MB), so that a batch loads only those of the others."""
 
 CHANGED_ATTR: dict[type[ev.LedgerEvent], str] = {
     **{kind: Attr.STATUS for kind in ev.STATUS_AFTER},
