@@ -51,10 +51,12 @@ unit: $(VENV)/.test $(VENV)/.installed
 # Benchmarks at scale (bench/README.md): make bench EVENTS=100000
 # PostgreSQL too: make bench PG_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test
 # (or LEDGER_BENCH_PG_URL in the environment); the run makes its own schemas and drops them.
+# More options of bench/run.py: make bench EVENTS=10000000 BENCH_ARGS="--replays 1 --dir DIR"
 EVENTS ?= 1000000
 PG_URL ?=
+BENCH_ARGS ?=
 bench: $(VENV)/.installed
-	$(BIN)/python bench/run.py --events $(EVENTS) $(if $(PG_URL),--pg-url '$(PG_URL)')
+	$(BIN)/python bench/run.py --events $(EVENTS) $(if $(PG_URL),--pg-url '$(PG_URL)') $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info demo.db demo.db-wal demo.db-shm .pytest_cache .mypy_cache .ruff_cache

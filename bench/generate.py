@@ -25,10 +25,10 @@ from __future__ import annotations
 
 import heapq
 import random
+from array import array
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from uuid import UUID
 
 from ledger.domain import events as ev
 
@@ -110,8 +110,8 @@ class _Org:
         self._seq = 0
         self._build()
         self.plan.sort(reverse=True)  # the next item is the last: popped (and freed) when yielded
+        self._pack()
         self.versions: dict[str, int] = {}
-        self.ids: dict[str, UUID] = {}
         self.owner: dict[str, str | None] = {}
         self.due: dict[str, date | None] = {}
         self.areas: dict[str, tuple[str, ...]] = {}
@@ -132,6 +132,46 @@ class _Org:
         self._seq += 1
         self.plan.append((rec_us, self._seq, kind, ref, day, a, b))
         return rec_us
+
+    def _pack(self) -> None:
+        """Keep the sorted plan as columns (about a sixth of the tuples' memory: at 10,000,000
+        events some 540 organisations are active at once, against 60 at 1,000,000), with a flag
+        on each record's last item, when its remembered version, owner and date are let go."""
+        plan, seen = self.plan, set()
+        last = bytearray(len(plan))
+        for i, item in enumerate(plan):  # the plan runs backwards: a record's first is its last
+            if item[3] not in seen:
+                seen.add(item[3])
+                last[i] = 1
+        self._last = last
+        self._rec_us = array("q", [item[0] for item in plan])
+        self._seqs = array("q", [item[1] for item in plan])
+        self._kinds = bytearray(item[2] for item in plan)
+        self._refs = [item[3] for item in plan]
+        self._days = array("l", [item[4] for item in plan])
+        self._a = [item[5] for item in plan]
+        self._b = [item[6] for item in plan]
+        self.plan = []
+
+    def left(self) -> int:
+        """How many events of the plan are still to come."""
+        return len(self._kinds)
+
+    def next_key(self) -> tuple[int, int]:
+        """(recorded µs, sequence) of the next event."""
+        return self._rec_us[-1], self._seqs[-1]
+
+    def next_event(self) -> ev.LedgerEvent:
+        """The next event of the plan, made now; the plan's item is freed."""
+        item = (self._rec_us.pop(), self._seqs.pop(), self._kinds.pop(), self._refs.pop(),
+                self._days.pop(), self._a.pop(), self._b.pop())
+        event = self.event(item)
+        if self._last.pop():  # the record's last event: nothing more is asked of its state
+            ref = item[3]
+            self.versions.pop(ref, None)
+            self.owner.pop(ref, None)
+            self.due.pop(ref, None)
+        return event
 
     def _build(self) -> None:
         rng = self.rng
@@ -245,11 +285,10 @@ class _Org:
         rng = self.rng
         version = self.versions.get(ref, 0) + 1
         self.versions[ref] = version
-        oid = self.ids.get(ref)
-        if oid is None:
-            oid = self.ids[ref] = ev.record_id(ref)
         common: dict[str, Any] = {
-            "originator_id": oid, "originator_version": version, "ref": ref,
+            # The id again for each event (uuid5: a few µs), rather than one more dict per
+            # record of every active organisation.
+            "originator_id": ev.record_id(ref), "originator_version": version, "ref": ref,
             "timestamp": EPOCH + timedelta(microseconds=rec_us),
             "actor": self.actors[rng.randrange(4)], "effective": date.fromordinal(day),
         }
@@ -329,18 +368,18 @@ def events(n: int, seed: int = DEFAULT_SEED, prefix: str = "") -> Iterator[ev.Le
     while produced < n:
         while not heap or _day_us(start_of(next_org)) <= heap[0][0]:
             org = _Org(next_org, start_of(next_org), seed, prefix)
-            if org.plan:
+            if org.left():
                 orgs[next_org] = org
-                first = org.plan[-1]
-                heapq.heappush(heap, (first[0], next_org, first[1]))
+                at, seq = org.next_key()
+                heapq.heappush(heap, (at, next_org, seq))
             next_org += 1
         _, i, _ = heapq.heappop(heap)
         org = orgs[i]
-        yield org.event(org.plan.pop())
+        yield org.next_event()
         produced += 1
-        if org.plan:
-            item = org.plan[-1]
-            heapq.heappush(heap, (item[0], i, item[1]))
+        if org.left():
+            at, seq = org.next_key()
+            heapq.heappush(heap, (at, i, seq))
         else:
             del orgs[i]  # the organisation's story is over
 
