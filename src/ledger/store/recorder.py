@@ -325,28 +325,24 @@ class LedgerRecorder(ApplicationRecorder):
         stream). Use `iter_rows` for rows with typed attributes. The state has its personal
         values read back in (`personal.readable`), unless `personal` is False: then it is the
         bytes the chain hashed."""
-        after = start - 1
-        while True:
-            with self._reading() as conn:
-                rows = self.backend.read_page(conn, after, stop, batch)
-                if personal and rows:
-                    rows = self.readable(conn, rows)
-            if not rows:
-                return
-            yield rows
-            after = rows[-1][0]
-            if len(rows) < batch:
-                return
+        for rows, clears in self._pages(start, stop, batch, personal):
+            yield _merged(rows, clears) if clears else rows
 
     def iter_pages_apart(self, start: int = 1, stop: int | None = None, batch: int = 5000,
                          ) -> Iterator[tuple[list[tuple[Any, ...]], dict[int, str]]]:
         """As `iter_pages(personal=False)`, each page with its events' personal values apart
         (position → clear fragment; `personal.readable` reads one into its state)."""
+        return self._pages(start, stop, batch, True)
+
+    def _pages(self, start: int, stop: int | None, batch: int,
+               personal: bool) -> Iterator[tuple[list[tuple[Any, ...]], dict[int, str]]]:
+        """Pages of stored rows, each with its personal values (none fetched if not `personal`)."""
         after = start - 1
         while True:
             with self._reading() as conn:
                 rows = self.backend.read_page(conn, after, stop, batch)
-                clears = self.vault.clears(conn, rows[0][0], rows[-1][0]) if rows else {}
+                clears = (self.vault.clears(conn, rows[0][0], rows[-1][0])
+                          if personal and rows else {})
             if not rows:
                 return
             yield rows, clears
@@ -358,11 +354,7 @@ class LedgerRecorder(ApplicationRecorder):
         """Rows (position, originator_id, version, topic, state, …) with their personal values
         read back into the state, in `conn`'s transaction."""
         clears = self.vault.clears(conn, rows[0][0], rows[-1][0])
-        if not clears:
-            return rows
-        get = clears.get
-        return [row if (clear := get(row[0])) is None
-                else (*row[:4], readable(as_bytes(row[4]), clear), *row[5:]) for row in rows]
+        return _merged(rows, clears) if clears else rows
 
     def appenders(self, positions: Sequence[int]) -> dict[int, str]:
         """The role the database authenticated for each of `positions` it noted (PostgreSQL;
@@ -401,6 +393,13 @@ class LedgerRecorder(ApplicationRecorder):
         fingerprint published earlier (a rewrite whose author recomputed every later hash).
         """
         return verify_chain(self, expect, progress)
+
+
+def _merged(rows: list[tuple[Any, ...]], clears: dict[int, str]) -> list[tuple[Any, ...]]:
+    """Rows with the personal values of `clears` (position → clear fragment) read back in."""
+    get = clears.get
+    return [row if (clear := get(row[0])) is None
+            else (*row[:4], readable(as_bytes(row[4]), clear), *row[5:]) for row in rows]
 
 
 def _notification(row: Any, plain: str | None) -> Notification:
