@@ -36,9 +36,17 @@ DEFAULT_SEED = 20160725
 START = date(2000, 1, 1)
 SPAN_DAYS = 6500
 """Organisations start over about eighteen years: at 1,000,000 events the log spans 2000 to about
-2020 (one starts every nine days or so, and about a hundred are active at a time)."""
+2020 (one starts every nine days or so, and about sixty are active at a time)."""
 LIFE_DAYS = 540
 """How long an organisation's story runs: audits, plans, work, a year and a half of meetings."""
+MIN_STAGGER = 9.0
+"""Above 1,000,000 events the log grows longer, not denser: an organisation starts every nine
+days at most, so about sixty are active at a time at any size (at 10,000,000 events the log runs
+to about 2176). Every report lists every committee's outstanding requests, so a denser log would
+ask each report a bigger question, not the same one of a bigger ledger. Only past about
+11,000,000 events, where that would run beyond the dates the ledger accepts, do they crowd."""
+LAST_START = (date(2199, 1, 1) - START).days - LIFE_DAYS
+"""The latest day after START an organisation may start (the ledger takes dates up to 2200)."""
 MEAN_EVENTS_PER_ORG = 1400
 BACKDATED = 0.05
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -134,8 +142,8 @@ class _Org:
         return rec_us
 
     def _pack(self) -> None:
-        """Keep the sorted plan as columns (about a sixth of the tuples' memory: at 10,000,000
-        events some 540 organisations are active at once, against 60 at 1,000,000), with a flag
+        """Keep the sorted plan as columns (about a sixth of the tuples' memory: some sixty
+        organisations are active at once, 540 at 10,000,000 events before MIN_STAGGER), with a flag
         on each record's last item, when its remembered version, owner and date are let go."""
         plan, seen = self.plan, set()
         last = bytearray(len(plan))
@@ -357,7 +365,9 @@ def events(n: int, seed: int = DEFAULT_SEED, prefix: str = "") -> Iterator[ev.Le
     `prefix` goes in front of every ref (`W3-O17-A2-R5.143`), so ledgers made with different
     prefixes have no stream in common (the benchmark's concurrent writers use it)."""
     expected_orgs = max(1.0, n / MEAN_EVENTS_PER_ORG)
-    stagger = min(14.0, max(1.0, SPAN_DAYS / expected_orgs))
+    # 1.1: organisations average a little under MEAN_EVENTS_PER_ORG, so a few more are needed
+    stagger = min(14.0, max(SPAN_DAYS / expected_orgs,
+                             min(MIN_STAGGER, LAST_START / (1.1 * expected_orgs))))
     heap: list[tuple[int, int, int]] = []  # (recorded µs, organisation, sequence) of each next item
     orgs: dict[int, _Org] = {}
     next_org, produced = 0, 0

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 from ledger.domain import events as ev
 from ledger.domain.amend import amended
 from ledger.domain.values import FOREVER
-from ledger.projections.readmodel import schema
+from ledger.projections.readmodel import requests, schema
 from ledger.projections.readmodel.intervals import NOT_STARTED, encode
 from ledger.projections.readmodel.schema import BEGINNING, END, Attr, DueChange
 from ledger.projections.readmodel.writer import CHANGED_ATTR, STATUS_VALUE, refs_json
@@ -52,9 +52,12 @@ def rederive(conn: Connection, stream: Sequence[ev.LedgerEvent], positions: Sequ
     for table in TABLES_OF.get(type(stream[0]), ()):
         close(conn, table, ref, at)
     placed = {e.originator_version: p for e, p in zip(stream, positions, strict=True)}
-    for table, rows in rows_of(amended(stream), at, placed).items():
+    views = amended(stream)
+    for table, rows in rows_of(views, at, placed).items():
         if rows:
             conn.execute(table.insert(), rows)
+    if isinstance(stream[0], ev.MeetingScheduled):
+        requests.unsure(conn, ref, [*stream, *views])
 
 
 def close(conn: Connection, table: sa.Table, ref: str, at: int) -> None:

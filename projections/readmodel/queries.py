@@ -22,6 +22,7 @@ from ledger.projections.governance import Policy
 from ledger.projections.readmodel import governed
 from ledger.projections.readmodel.params import AS_AT, AUDIT, REFS, K, known
 from ledger.projections.readmodel.protocol import EventLog
+from ledger.projections.readmodel.requests import candidate, candidates
 from ledger.projections.readmodel.schema import (
     BEGINNING,
     NAME,
@@ -35,6 +36,7 @@ from ledger.projections.readmodel.schema import (
     milestones,
     received,
     recommendations,
+    requests,
     resolutions,
 )
 from ledger.projections.replay import ActionState, MeetingInfo, Position, Request, natural_key
@@ -143,8 +145,12 @@ _MILESTONES = sa.select(milestones).where(
 # by the date and known on the horizon.
 _OUTSTANDING = (
     sa.select(resolutions.c.event, meetings.c.ref, meetings.c.committee, meetings.c.held_on)
+    .select_from(requests)
+    .join(resolutions, sa.and_(resolutions.c.meeting == requests.c.meeting,
+                               resolutions.c.number == requests.c.number))
     .join(meetings, meetings.c.ref == resolutions.c.meeting)
-    .where(resolutions.c.kind == ev.ResolutionKind.REPORT_REQUESTED.value,
+    .where(candidate(AS_AT),  # the few that may be outstanding (`readmodel.requests`)
+           resolutions.c.kind == ev.ResolutionKind.REPORT_REQUESTED.value,
            known(resolutions), known(meetings),
            meetings.c.held_on <= AS_AT,
            ~sa.exists().where(received.c.meeting == resolutions.c.meeting,
@@ -371,7 +377,7 @@ def _milestones(conn: Connection, refs: list[str], as_at: date, k: int) -> dict[
 def _requests(conn: Connection, as_at: date, k: int) -> list[Request]:
     """The committees' requests for reports outstanding as at the date on the horizon, in
     meeting order."""
-    params = {"as_at": as_at, "k": k}
+    params = {"as_at": as_at, "k": k, **candidates(as_at, k)}
     found = [(ev.ResolutionPassed.model_validate_json(r.event), r)
              for r in conn.execute(_OUTSTANDING, params).all()]
     due_at = sorted({e.report_due_at for e, _ in found if e.report_due_at})

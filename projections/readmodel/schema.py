@@ -154,6 +154,18 @@ received = sa.Table(
     sa.Index("rm_received_request", "meeting", "number"),
 )
 
+requests = sa.Table(
+    "rm_requests", metadata,
+    sa.Column("meeting", ref_type, primary_key=True),
+    sa.Column("number", sa.Integer(), primary_key=True),
+    sa.Column("held_on", sa.Date(), nullable=True),
+    sa.Column("state", sa.Integer(), nullable=False),
+    sa.Index("rm_requests_state_held", "state", "held_on"),
+)
+"""Not bitemporal, an index: each report requested, and whether it was settled soon after
+(`requests`): the outstanding requests as at D are then found among the few held shortly before
+D and those not settled so, not among every request ever made."""
+
 due_changes = sa.Table(
     "rm_due_changes", metadata,
     sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
@@ -258,7 +270,8 @@ def is_from_earlier_version(engine: Engine) -> bool:
     """Whether the read model's tables were made by an earlier version: `rm_actions` (made with
     the others) exists but a table of this version is missing (`rm_due_changes`, `rm_policies`:
     target dates were not governed; `rm_findings`, `rm_assurance`, `rm_status_log`: no follow-up
-    audits) or lacks a column this version has (`original_owner`:
+    audits; `rm_requests`: outstanding requests were found among all) or lacks a column this
+    version has (`original_owner`:
     starting values were rows; `recorded_to`: rows were never replaced, corrections unknown;
     `rm_recommendations.event`: no management response). False when `rm_actions` is missing."""
     inspector = sa.inspect(engine)
@@ -268,7 +281,8 @@ def is_from_earlier_version(engine: Engine) -> bool:
         return False
     if {c.name for c in actions.columns} - columns:
         return True
-    for table in (recommendations, due_changes, policies, findings, assurance, status_log):
+    for table in (recommendations, due_changes, policies, findings, assurance, status_log,
+                  requests):
         try:
             found = {c["name"] for c in inspector.get_columns(table.name)}
         except sa.exc.NoSuchTableError:

@@ -33,6 +33,7 @@ from ledger.projections.readmodel.intervals import (
     load_open,
     numbered,
 )
+from ledger.projections.readmodel.requests import Requests
 from ledger.projections.readmodel.rows import INSERT_ORDER, AttrRow, Closed, change_ref_of, valid_from_of
 from ledger.projections.readmodel.schema import BEGINNING, END, Attr, DueChange
 
@@ -115,6 +116,7 @@ class Batch:
         self.dropped: list[int] = []  # rm_attrs ids
         self.current: dict[str, dict[str, str | None]] = {}  # action ref -> attribute -> value
         self.achieved: dict[str, date] = {}
+        self.requests = Requests()
 
     # -- events in ------------------------------------------------------------------------------
     def take(self, e: Any, recorded_at: int, position: int = 0,
@@ -169,9 +171,11 @@ class Batch:
         elif kind is ev.ResolutionPassed:
             self.inserts[schema.resolutions].append(
                 (e.ref, e.number, e.kind.value, recorded_at, e.model_dump_json(), FOREVER))
+            self.requests.take_resolution(e.ref, e.number, e.kind.value)
         elif kind is ev.ReportReceived:
             self.inserts[schema.received].append(
                 (e.ref, e.number, day(e.effective), recorded_at, FOREVER))
+            self.requests.take_receipt(e.ref, e.number, e.effective, recorded_at)
         elif kind is ev.RescheduleRequested:
             self.inserts[schema.due_changes].append((
                 e.ref, DueChange.REQUESTED, day(e.effective), e.originator_version, day(e.due),
@@ -304,6 +308,7 @@ class Batch:
         for table, columns in INSERT_ORDER:
             if rows := self.inserts.get(table):
                 self._insert(table, columns, rows)
+        self.requests.flush(self.conn)  # reads back the dates of meetings just written
         t = schema.attrs
         if self.postgresql:  # one statement a kind, not one a row (`pgwrite`)
             pgwrite.drop_attrs(self.conn, self.dropped)
