@@ -26,14 +26,16 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import run  # noqa: E402  (bench/run.py, beside this script)
+from common import BATCH  # noqa: E402  (bench/common.py and so on, beside this script)
+from run import PG_ENV  # noqa: E402
+from steps_pg import pg_admin_url, pg_drop, pg_prepare, pg_schema_url  # noqa: E402
 
 
 def step(name: str, args: argparse.Namespace, schema: str, code: str | None) -> dict[str, Any]:
     """`run.py --step name` in a fresh process, in its own schema, with `code` first on the
     import path (None: this checkout's)."""
-    run.pg_prepare(argparse.Namespace(**{**vars(args), "pg_schema": schema}))
-    url = run.pg_schema_url(args.pg_admin_url, schema)
+    pg_prepare(argparse.Namespace(**{**vars(args), "pg_schema": schema}))
+    url = pg_schema_url(args.pg_admin_url, schema)
     cmd = [sys.executable, str(HERE / "run.py"), "--step", name, "--dir", args.dir,
            "--events", str(args.events), "--seed", str(args.seed), "--batch", str(args.batch),
            "--per-txn", str(args.per_txn), "--pg-url", url, "--pg-admin-url", args.pg_admin_url,
@@ -44,7 +46,7 @@ def step(name: str, args: argparse.Namespace, schema: str, code: str | None) -> 
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
     finally:
-        run.pg_drop(argparse.Namespace(**{**vars(args), "pg_schema": schema}))
+        pg_drop(argparse.Namespace(**{**vars(args), "pg_schema": schema}))
     if done.returncode != 0:
         sys.stderr.write(done.stdout + done.stderr)
         raise SystemExit(f"bench step {name} failed (exit {done.returncode})")
@@ -58,16 +60,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--events", type=int, default=200_000)
     p.add_argument("--rounds", type=int, default=1)
     p.add_argument("--seed", type=int, default=20160725)
-    p.add_argument("--batch", type=int, default=run.BATCH)
+    p.add_argument("--batch", type=int, default=BATCH)
     p.add_argument("--per-txn", type=int, default=10)
     p.add_argument("--before", help="a directory with an older `ledger` package to compare")
-    p.add_argument("--pg-url", default=os.environ.get(run.PG_ENV, ""))
+    p.add_argument("--pg-url", default=os.environ.get(PG_ENV, ""))
     p.add_argument("--out", default=str(HERE / "pg_append.json"))
     args = p.parse_args(argv)
     if not args.pg_url:
-        raise SystemExit(f"bench: give --pg-url (or {run.PG_ENV})")
-    args.pg_admin_url = run.pg_admin_url(args.pg_url)
-    args.writers, args.writer_commands = "1", 0  # read by `run.pg_schemas`
+        raise SystemExit(f"bench: give --pg-url (or {PG_ENV})")
+    args.pg_admin_url = pg_admin_url(args.pg_url)
+    args.writers, args.writer_commands = "1", 0  # read by `steps_pg.pg_schemas`
     codes = {"after": None, **({"before": args.before} if args.before else {})}
     rounds: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix=".work-", dir=HERE) as work:
