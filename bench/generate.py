@@ -40,11 +40,9 @@ SPAN_DAYS = 6500
 LIFE_DAYS = 540
 """How long an organisation's story runs: audits, plans, work, a year and a half of meetings."""
 MIN_STAGGER = 9.0
-"""Above 1,000,000 events the log grows longer, not denser: an organisation starts every nine
-days at most, so about sixty are active at a time at any size (at 10,000,000 events the log runs
-to about 2176). Every report lists every committee's outstanding requests, so a denser log would
-ask each report a bigger question, not the same one of a bigger ledger. Only past about
-11,000,000 events, where that would run beyond the dates the ledger accepts, do they crowd."""
+"""Above 1,000,000 events the log grows longer (to about 2180 at 10,000,000), not denser: every
+report lists every committee's outstanding requests, so more committees at once would ask each
+report a bigger question. Past about 11,000,000 events they crowd, to stay before 2200."""
 LAST_START = (date(2199, 1, 1) - START).days - LIFE_DAYS
 """The latest day after START an organisation may start (the ledger takes dates up to 2200)."""
 MEAN_EVENTS_PER_ORG = 1400
