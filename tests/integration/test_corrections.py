@@ -202,3 +202,22 @@ def test_a_reschedules_approval_is_corrected_though_stored_without_it(officer: L
     assert back.event.values == {"approved_by": None}  # type: ignore[attr-defined]
     assert problems(officer.stream()) == []
 
+
+def test_a_risk_is_never_accepted_on_an_accepted_recommendation(officer: Ledger) -> None:
+    """A correction may not give an accepted recommendation someone who accepted its risk, nor
+    make a recommendation whose risk was accepted accepted while it still names them."""
+    (made,) = officer.add_recommendation("R08", audit="AUD", text="Encrypt laptops",
+                                         priority="low", response="not-accepted",
+                                         risk_accepted_by="Director", on="2024-01-01",
+                                         actor="a")
+    r07 = position_of(officer, "R07", ev.RecommendationMade)
+    head = officer.fingerprint()
+    for position, values in ((r07, {"risk_accepted_by": "Director"}),
+                             (made.position, {"response": "accepted"})):
+        with pytest.raises(RuleViolation, match="an accepted recommendation has no risk"):
+            officer.correct(position, reason="x", actor="o", values=values)
+        assert officer.fingerprint() == head
+    officer.correct(made.position, reason="accepted after all", actor="o",
+                    values={"response": "accepted", "risk_accepted_by": None})
+    assert risks(officer, "2024-06-30")[1]["R08"] is None
+    assert problems(officer.stream()) == []
