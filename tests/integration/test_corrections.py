@@ -142,13 +142,14 @@ def test_a_presented_paper_reproduces_after_a_later_correction(officer: Ledger,
     assert any(a.status is ev.Status.COMPLETED for a in now.actions)
 
 
-def risks(app: Ledger, as_at: str, known: object = None) -> tuple[dict[str, str | None], ...]:
+def risks(app: Ledger, as_at: str,
+          known: datetime | None = None) -> tuple[dict[str, str | None], ...]:
     """Who accepted each recommendation's risk, by the replay and by the SQL read model."""
     day, horizon = date.fromisoformat(as_at), known or datetime.now(UTC) + timedelta(days=1)
-    replayed = replay(app.stream(), day, horizon)  # type: ignore[arg-type]
+    replayed = replay(app.stream(), day, horizon)
     model = ReadModel(app)
     model.catch_up()
-    got = model.position(day, horizon)  # type: ignore[arg-type]
+    got = model.position(day, horizon)
     return tuple({r: m.risk_accepted_by for r, m in p.recommendations.items()}
                  for p in (replayed, got))
 
