@@ -87,8 +87,9 @@ def facts_mismatch(expected: FollowUpFacts, got: FollowUpFacts) -> tuple[str | N
         return None, (f"revised ratings are {_ratings(got.revised)} in the read model, "
                       f"{_ratings(expected.revised)} in the log")
     if expected.followed != got.followed:
-        ref = (expected.followed or got.followed).ref  # type: ignore[union-attr]
-        return ref, f"followed audit: {_first_field(expected.followed, got.followed)}"
+        either = expected.followed or got.followed
+        return (either.ref if either else None,
+                f"followed audit: {_first_field(expected.followed, got.followed)}")
     return None
 
 
