@@ -26,9 +26,10 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "depends_on": ("depends_on",), "add_dependency": ("depends_on",),
     "drop_dependency": ("depends_on",), "recommendations": ("recommendations",),
     "title": ("title",), "committee": ("committee",), "kind": ("kind",), "area": ("area", "areas"),
-    "response": ("response",), "audit": ("audit",), "by": ("by",), "new_reason": ("reason",),
-    "minute": ("minute",), "further_to": ("further_to",), "report_due_at": ("report_due_at",),
-    "report_due_by": ("report_due_by",), "report_after": ("report_after",),
+    "response": ("response",), "risk_accepted_by": ("risk_accepted_by",), "audit": ("audit",),
+    "by": ("by",), "new_reason": ("reason",), "minute": ("minute",), "further_to": ("further_to",),
+    "report_due_at": ("report_due_at",), "report_due_by": ("report_due_by",),
+    "report_after": ("report_after",),
 }
 """Each option of `correct` -> the event fields it may set (the first the event has)."""
 
@@ -87,6 +88,9 @@ def new_values(view: ev.LedgerEvent, given: dict[str, Any], position: int) -> di
         elif isinstance(value, tuple):
             value = list(value)
         values[field] = value
+        if (name == "response" and value == ev.Response.ACCEPTED.value
+                and "risk_accepted_by" not in given and getattr(view, "risk_accepted_by", None)):
+            values["risk_accepted_by"] = None  # an accepted recommendation has no risk accepted
         if name == "on" and field == "held_on":  # a meeting is effective when recorded or held
             values["effective"] = min(value, view.timestamp.date())
     return values
@@ -131,7 +135,10 @@ def _echo(app: Ledger, logged: Sequence[Logged]) -> None:
               help="An audit's scope areas (NAME=RATING, repeat; replaces them all), or a "
                    "recommendation's area (NAME).")
 @click.option("--response", type=click.Choice([r.value for r in ev.Response]),
-              help="Management's response to a recommendation.")
+              help="Management's response to a recommendation (accepted: who accepted the "
+                   "risk is cleared).")
+@click.option("--risk-accepted-by", "risk_accepted_by", metavar="NAME",
+              help="Who accepted the risk of a recommendation not or partially accepted.")
 @click.option("--audit", type=REF, metavar="REF", help="The audit a recommendation belongs to.")
 @click.option("--by", type=REF, metavar="REF", help="The action that supersedes it.")
 @click.option("--new-reason", "new_reason",
@@ -161,6 +168,8 @@ def correct(session: Session, /, position: int, reason: str, **options: Any) -> 
         --reason "Wording agreed with the ICO"
       ledger --actor "J Smith" correct 15 --drop-dependency RM-RECRUITED --reason "Not needed"
       ledger --actor "J Smith" correct 15 --recommendation ICO-A3 --reason "Filed under A2"
+      ledger --actor "J Smith" correct 9 --risk-accepted-by "Director of Resources" \\
+        --reason "Named the wrong director"
     """
     given = _given(options)
     if not given:

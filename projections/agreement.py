@@ -6,13 +6,18 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping
 from datetime import date
+from enum import Enum
 from typing import Any
 
+from ledger.projections.followup import FollowUpFacts
 from ledger.projections.replay import MeetingInfo, Position, natural_key
 
 
 def _show(value: Any) -> str:
-    """A value in a message: text quoted (escaped), anything else as it prints."""
+    """A value in a message: text quoted (escaped; an enum's by its value), anything else as it
+    prints."""
+    if isinstance(value, Enum):
+        value = value.value
     return repr(value) if isinstance(value, str) else str(value)
 
 
@@ -69,6 +74,27 @@ def meetings_mismatch(expected: list[MeetingInfo],
                       got: list[MeetingInfo]) -> tuple[str, str] | None:
     """The first meeting (or its resolutions) that differs."""
     return first_mismatch({m.ref: m for m in expected}, {m.ref: m for m in got}, "meeting")
+
+
+def facts_mismatch(expected: FollowUpFacts, got: FollowUpFacts) -> tuple[str | None, str] | None:
+    """The first difference between two answers about one follow-up audit: a finding (its
+    outcome, note, date, what the officers had reported before it), the revised ratings, or
+    the audit it follows."""
+    found = first_mismatch(expected.findings, got.findings, "finding")
+    if found is not None:
+        return found
+    if expected.revised != got.revised:
+        return None, (f"revised ratings are {_ratings(got.revised)} in the read model, "
+                      f"{_ratings(expected.revised)} in the log")
+    if expected.followed != got.followed:
+        either = expected.followed or got.followed
+        return (either.ref if either else None,
+                f"followed audit: {_first_field(expected.followed, got.followed)}")
+    return None
+
+
+def _ratings(revised: tuple[tuple[str, Any], ...]) -> str:
+    return "; ".join(f"{area} {rating.value}" for area, rating in revised) or "none"
 
 
 def scoped(position: Position, audit: str) -> Position:

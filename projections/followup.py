@@ -179,6 +179,10 @@ def follow_up_report(source: FollowUpSource | Iterable[Logged], audit: str, as_a
 def replay_facts(timeline: Timeline, audit: str, follows: str, as_at: date) -> FollowUpFacts:
     """The follow-up audit's facts from the replay (the reference)."""
     found, revised = _events_of(timeline, audit, as_at)
+    serving: dict[str, list[str]] = {}  # recommendation -> the actions that serve it
+    for action in timeline.actions:
+        for rec in dict.fromkeys(_recommendations(timeline, action)):
+            serving.setdefault(rec, []).append(action)
     findings = {}
     for ref, (e, pos) in found.items():
         log = timeline.actions.get(ref)
@@ -186,13 +190,15 @@ def replay_facts(timeline: Timeline, audit: str, follows: str, as_at: date) -> F
             then = _status_before(timeline, ref, e.effective, pos)
             officers_then = then.value if then else None
         else:
-            statuses = [s for a in timeline.actions
-                        if (s := _status_before(timeline, a, e.effective, pos)) is not None
-                        and ref in _recommendations(timeline, a)]
+            statuses = [s for a in serving.get(ref, ())
+                        if (s := _status_before(timeline, a, e.effective, pos)) is not None]
             officers_then = recommendation_state(statuses).value
         findings[ref] = Assessed(e.outcome, e.note, e.effective, officers_then)
     return FollowUpFacts(timeline.audits.get(follows), findings,
                          tuple((r.area, r.rating) for r in revised))
+
+
+_FOLLOW_UP_EVENTS = (ev.ImplementationAssessed, ev.AssuranceRevised)
 
 
 def _events_of(timeline: Timeline, audit: str, as_at: date) -> tuple[
@@ -201,6 +207,8 @@ def _events_of(timeline: Timeline, audit: str, as_at: date) -> tuple[
     found: dict[str, tuple[ev.ImplementationAssessed, int]] = {}
     revised: list[tuple[date, int, ev.AssuranceRevised]] = []
     for ref, stream in timeline.streams.items():
+        if not any(isinstance(i.event, _FOLLOW_UP_EVENTS) for i in stream):
+            continue  # a correction never changes an event's kind: nothing here to read
         ordered = sorted(stream, key=lambda i: i.event.originator_version)
         at = {i.event.originator_version: i.position for i in ordered}
         for view in amended([i.event for i in ordered]):

@@ -100,6 +100,8 @@ class Rules:
             self._refers(e, e.follows, Audit, dated=True)
         elif isinstance(e, ev.RecommendationMade):
             self._refers(e, e.audit, Audit, dated=True)
+            assert isinstance(record, Recommendation)
+            record.check_risk()
         elif isinstance(e, ev.ActionAdded):
             for ref in e.recommendations:
                 self._refers(e, ref, Recommendation, dated=True)

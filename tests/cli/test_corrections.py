@@ -269,3 +269,29 @@ def test_on_is_a_meetings_day_and_area_an_audits_ratings(db: Path) -> None:
             code=2)
     refused(db, ["correct", "1", "--owner", "Ann", "--reason", "x"], "--owner",
             "AuditRecorded", "--on, --title, --kind, --area", code=2)
+
+
+def test_who_accepted_a_risk_is_corrected(db: Path) -> None:
+    made = recorded(ok(db, "recommendation", "add", "R08", "--audit", "AUD", "--text",
+                       "Encrypt laptops", "--priority", "low", "--response", "not-accepted",
+                       "--on", "2024-01-01"))
+    result = ok(db, "correct", str(made), "--risk-accepted-by", "Director of Resources",
+                "--reason", "signed off")
+    assert "risk_accepted_by none → Director of Resources, reason: signed off" in result.stdout
+
+    def state() -> dict[str, Any]:
+        return dict(json.loads(ok(db, "show", "R08", "--format", "json").stdout)["state"])
+
+    assert (state()["response"], state()["risk_accepted_by"]) == (
+        "not-accepted", "Director of Resources")
+    result = ok(db, "correct", str(made), "--risk-accepted-by", "SIRO", "--reason", "wrong one")
+    assert "risk_accepted_by Director of Resources → SIRO" in result.stdout
+    # Accepted after all: who accepted the risk goes with it, and the echo says so.
+    result = ok(db, "correct", str(made), "--response", "accepted", "--reason", "accepted")
+    assert "response not-accepted → accepted; risk_accepted_by SIRO → none" in result.stdout
+    assert (state()["response"], state()["risk_accepted_by"]) == ("accepted", None)
+    refused(db, ["correct", str(made), "--risk-accepted-by", "SIRO", "--reason", "x"],
+            f"correcting position {made}", "an accepted recommendation has no risk accepted")
+    refused(db, ["correct", "1", "--risk-accepted-by", "SIRO", "--reason", "x"],
+            "--risk-accepted-by", "AuditRecorded", code=2)
+    ok(db, "verify", "--deep")

@@ -5,16 +5,20 @@ nothing recorded, and presented papers reproduced after a later correction."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from ledger.application import Ledger
+from ledger.application.auditing import verify_deep
 from ledger.application.presenting import present, reproduce_presented
 from ledger.domain import events as ev
 from ledger.domain.errors import LedgerError, RuleViolation
+from ledger.domain.personal import ERASED
 from ledger.domain.records import Action
 from ledger.projections.legality import problems
+from ledger.projections.readmodel import ReadModel
+from ledger.projections.replay import replay
 from ledger.projections.report import build_report
 from tests.conftest import Clock
 
@@ -136,3 +140,85 @@ def test_a_presented_paper_reproduces_after_a_later_correction(officer: Ledger,
     now = build_report(officer.stream, date(2024, 6, 15))
     assert "1 had been completed" not in paper.text
     assert any(a.status is ev.Status.COMPLETED for a in now.actions)
+
+
+def risks(app: Ledger, as_at: str,
+          known: datetime | None = None) -> tuple[dict[str, str | None], ...]:
+    """Who accepted each recommendation's risk, by the replay and by the SQL read model."""
+    day, horizon = date.fromisoformat(as_at), known or datetime.now(UTC) + timedelta(days=1)
+    replayed = replay(app.stream(), day, horizon)
+    model = ReadModel(app)
+    model.catch_up()
+    got = model.position(day, horizon)
+    return tuple({r: m.risk_accepted_by for r, m in p.recommendations.items()}
+                 for p in (replayed, got))
+
+
+def test_who_accepted_a_risk_is_corrected_though_stored_without_it(officer: Ledger,
+                                                                  clock: Clock) -> None:
+    """`risk_accepted_by` is left out of a stored recommendation that names nobody: a correction
+    naming someone, then naming nobody again, is read alike by the replay and the read model,
+    on both clocks; the name is kept apart from the chain like the one a command records."""
+    (made,) = officer.add_recommendation("R08", audit="AUD", text="Encrypt laptops",
+                                         priority="low", response="not-accepted",
+                                         on="2024-01-01", actor="a")
+    assert b"risk_accepted_by" not in bytes(officer.store.row_at(made.position).state)
+    unnamed = clock.now
+    clock.set("2024-07-02")
+    (named,) = officer.correct(made.position, reason="signed off", actor="o",
+                               values={"risk_accepted_by": "Director of Resources"})
+    stored = named.event
+    assert isinstance(stored, ev.EventCorrected)
+    assert stored.values == {"risk_accepted_by": ERASED}  # the chain holds a placeholder
+    assert stored.new_values == {"risk_accepted_by": "Director of Resources"}
+    assert b"Director" not in bytes(officer.store.row_at(named.position).state)
+    assert officer.trail_links()[named.position].was == {"risk_accepted_by": None}
+    assert risks(officer, "2024-06-30") == ({"R06": None, "R07": None,
+                                             "R08": "Director of Resources"},) * 2
+    assert risks(officer, "2024-06-30", unnamed) == ({"R06": None, "R07": None, "R08": None},) * 2
+    named_on = clock.now
+    clock.set("2024-07-03")
+    (back,) = officer.correct(made.position, reason="nobody signed", actor="o",
+                              values={"risk_accepted_by": None})
+    assert isinstance(back.event, ev.EventCorrected)
+    assert back.event.values == {"risk_accepted_by": None}
+    assert risks(officer, "2024-06-30")[0]["R08"] is None
+    assert risks(officer, "2024-06-30")[1]["R08"] is None
+    assert risks(officer, "2024-06-30", named_on)[1]["R08"] == "Director of Resources"
+    with pytest.raises(RuleViolation, match="already reads so"):
+        officer.correct(made.position, reason="x", actor="o", values={"risk_accepted_by": None})
+    assert problems(officer.stream()) == []
+    verify_deep(officer)
+
+
+def test_a_reschedules_approval_is_corrected_though_stored_without_it(officer: Ledger) -> None:
+    """The same for a reschedule recorded without `approved_by`."""
+    (moved,) = officer.reschedule_action("R06.2", due="2024-09-30", on="2024-06-01",
+                                         reason="later", actor="o")
+    officer.correct(moved.position, reason="approved", actor="o",
+                    values={"approved_by": "Committee"})
+    assert officer.corrected_view(moved.position).approved_by == "Committee"  # type: ignore[attr-defined]
+    (back,) = officer.correct(moved.position, reason="not approved", actor="o",
+                              values={"approved_by": None})
+    assert back.event.values == {"approved_by": None}  # type: ignore[attr-defined]
+    assert problems(officer.stream()) == []
+
+
+def test_a_risk_is_never_accepted_on_an_accepted_recommendation(officer: Ledger) -> None:
+    """A correction may not give an accepted recommendation someone who accepted its risk, nor
+    make a recommendation whose risk was accepted accepted while it still names them."""
+    (made,) = officer.add_recommendation("R08", audit="AUD", text="Encrypt laptops",
+                                         priority="low", response="not-accepted",
+                                         risk_accepted_by="Director", on="2024-01-01",
+                                         actor="a")
+    r07 = position_of(officer, "R07", ev.RecommendationMade)
+    head = officer.fingerprint()
+    for position, values in ((r07, {"risk_accepted_by": "Director"}),
+                             (made.position, {"response": "accepted"})):
+        with pytest.raises(RuleViolation, match="an accepted recommendation has no risk"):
+            officer.correct(position, reason="x", actor="o", values=values)
+        assert officer.fingerprint() == head
+    officer.correct(made.position, reason="accepted after all", actor="o",
+                    values={"response": "accepted", "risk_accepted_by": None})
+    assert risks(officer, "2024-06-30")[1]["R08"] is None
+    assert problems(officer.stream()) == []

@@ -237,6 +237,33 @@ def test_a_name_typed_into_a_correction_is_kept_apart_and_erased(file_app: Ledge
     assert {a.ref: a.owner for a in replay(file_app.stream(), date(2016, 2, 1)).actions} == owners
 
 
+def test_who_accepted_a_risk_named_by_a_correction_is_erased(told: Ledger) -> None:
+    """A name a correction gives a recommendation stored without one (`risk_accepted_by` is
+    then left out of its payload) is kept apart and erased: SQL and the replay read "[erased]"."""
+    (made,) = told.add_recommendation("R2", audit="A1", text="Encrypt laptops", priority="low",
+                                      response=ev.Response.NOT_ACCEPTED, on=date(2016, 1, 5),
+                                      actor="J Smith")
+    (fixed,) = told.correct(made.position, reason="named late", actor="J Smith",
+                            values={"risk_accepted_by": "Cy Zed-Walker"})
+    assert b"zed-walker" not in bytes(told.store.row_at(fixed.position).state).lower()
+    model = ReadModel(told)
+
+    def risk() -> tuple[str | None, str | None]:
+        model.catch_up()
+        got = model.position(date(2016, 2, 1), told.clock()).recommendations["R2"]
+        return got.risk_accepted_by, replay(told.stream(), date(2016, 2, 1)).recommendations[
+            "R2"].risk_accepted_by
+
+    assert risk() == ("Cy Zed-Walker", "Cy Zed-Walker")
+    published = told.verify()
+    done = erase(told, "cy zed-walker", reason="ER-3", actor="DPO")
+    assert done.fields == {"personal": 1}
+    assert risk() == (ERASED, ERASED)
+    assert told.verify(expect=published).position == published.position + 1
+    history = [item.event for item in told.history("R2")]
+    assert all("zed-walker" not in e.model_dump_json().lower() for e in history)
+
+
 @pytest.mark.parametrize("erased", [False, True])
 def test_pages_with_personal_values_apart_read_back_as_the_readable_pages(
         told: Ledger, erased: bool) -> None:

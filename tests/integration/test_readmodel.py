@@ -129,7 +129,8 @@ def correction(e: ev.LedgerEvent, added: list[str], number: int, field: int,
         choices += [{"due": START + timedelta(days=number)}] * 2
     elif isinstance(e, ev.RecommendationMade):
         choices += [{"priority": list(ev.Priority)[pick % 4].value}, {"text": f"t{number}"},
-                    {"audit": "AUD" if pick % 2 else "IFC"}]
+                    {"audit": "AUD" if pick % 2 else "IFC"},
+                    {"response": "not-accepted", "risk_accepted_by": people[pick % 4]}]
     elif isinstance(e, ev.MeetingScheduled):
         choices += [{"held_on": START + timedelta(days=number)}, {"committee": f"C{pick % 2}"}]
     elif isinstance(e, ev.MilestoneSet):

@@ -90,7 +90,8 @@ def amend(app: Ledger, kind: str, target: str, number: int, on: date) -> None:
         choices += [{"rating": list(ev.Assurance)[pick % 4].value}, {"area": f"a{pick % 2}"}]
     elif isinstance(e, ev.RecommendationMade):
         choices += [{"response": list(ev.Response)[pick % len(ev.Response)].value},
-                    {"text": f"t{number}"}]
+                    {"text": f"t{number}"}, {"risk_accepted_by": ["Ann", None][pick % 2]},
+                    {"response": "partially-accepted", "risk_accepted_by": "Bob"}]
     else:
         choices.append(correction(e, [target], number, pick, on))
     app.correct(item.position, reason="r", actor="o", values=choices[pick % len(choices)])

@@ -48,7 +48,9 @@ def environment() -> dict[str, str]:
 
 def story(app: Ledger, clock: Clock) -> None:
     """Every kind of record and change, two meetings, a report requested and received, a
-    target-date policy and a request awaiting approval, each recorded on its effective day."""
+    target-date policy and a request awaiting approval, a follow-up audit's findings (one on
+    work the officers had reported done) and a revised rating, each recorded on its effective
+    day."""
     clock.set("2016-01-10")
     app.add_audit("ICO", title="ICO audit", kind="ico-audit", on="2015-10-30", actor="a")
     app.add_recommendation("R1", audit="ICO", text="t", priority="high", on="2015-12-01",
@@ -74,6 +76,14 @@ def story(app: Ledger, clock: Clock) -> None:
     clock.set("2016-03-21")
     app.set_target_policy(on="2016-03-21", max_revisions=2, approval_required=True, actor="a")
     app.reschedule_action("A2", due="2017-01-15", on="2016-03-21", reason="later", actor="a")
+    clock.set("2016-03-22")
+    app.add_audit("FU", title="Follow-up", kind="follow-up", follows="ICO", on="2016-03-22",
+                  areas={"governance": "limited"}, actor="auditor")
+    app.assess("A1", by="FU", outcome="partially-implemented", note="unsigned", on="2016-03-22",
+               actor="auditor")
+    app.assess("R1", by="FU", outcome="not-implemented", on="2016-03-22", actor="auditor")
+    app.revise_assurance("FU", area="governance", rating="reasonable", on="2016-03-22",
+                         actor="auditor")
 
 
 @pytest.fixture
@@ -113,6 +123,10 @@ EDITS = {
     "rm_due_changes (moved)": "DELETE FROM rm_due_changes WHERE kind = 'm'",
     "rm_due_changes (requested)": "UPDATE rm_due_changes SET due = '2017-02-01' WHERE kind = 'r'",
     "rm_policies": "DELETE FROM rm_policies",
+    "rm_findings": "UPDATE rm_findings SET outcome = 'implemented' WHERE ref = 'A1'",
+    "rm_findings (note)": "UPDATE rm_findings SET note = 'signed' WHERE ref = 'A1'",
+    "rm_assurance": "UPDATE rm_assurance SET rating = 'high'",
+    "rm_status_log": "DELETE FROM rm_status_log WHERE action_ref = 'A1' AND status = 'completed'",
 }
 
 
@@ -125,6 +139,30 @@ def test_a_hand_edited_read_model_row_is_caught_by_verify_deep(told: Ledger, tab
             verify_deep(app)
     assert "read model disagrees with the log" in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_a_finding_shown_wrongly_as_known_at_a_later_meeting_is_caught(told: Ledger,
+                                                                        clock: Clock) -> None:
+    """The follow-up's findings are compared on both clocks: a finding corrected after a
+    meeting reads as first recorded as known on that meeting's day, so a read model that lost
+    the row it held then disagrees there, and only there."""
+    with told as app:
+        app.clock = clock
+        clock.set("2016-03-25")
+        app.add_meeting("M3", committee="ARAC", on="2016-03-25", actor="c")
+        clock.set("2016-03-28")
+        found = next(i.position for i in app.history("A1")
+                     if isinstance(i.event, ev.ImplementationAssessed))
+        app.correct(found, reason="signed after all", actor="auditor",
+                    values={"outcome": "implemented"})
+        ReadModel(app).catch_up()
+        assert verify_deep(app).meeting_dates == 3
+        run_sql(app, "DELETE FROM rm_findings WHERE ref = 'A1' AND recorded_to <> :forever",
+                forever=FOREVER)
+        with pytest.raises(Inconsistent) as info:
+            verify_deep(app)
+    assert ("A1: as at 2016-03-25, as known on 2016-03-25T23:59:59.999999Z, follow-up audit FU: "
+            "finding missing from the read model") in str(info.value)
 
 
 def test_verify_deep_on_the_command_line(told: Ledger, ledger_url: str) -> None:

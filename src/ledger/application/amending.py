@@ -185,9 +185,11 @@ def _changes(current: ev.LedgerEvent, values: dict[str, Any], position: int) -> 
         first = e.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise InvalidInput(f"{where}: {first['msg']}") from None
+    # .get: a serializer leaves some optional fields out when None (`risk_accepted_by`,
+    # `approved_by`, `follows`), so a field may be missing on either side.
     after = corrected.model_dump(mode="json")
     before = current.model_dump(mode="json")
-    changed = {k: after[k] for k in values if after[k] != before[k]}
+    changed = {k: after.get(k) for k in values if after.get(k) != before.get(k)}
     if not changed:
         raise RuleViolation(f"position {position} already reads so: nothing to correct")
     return changed

@@ -1,6 +1,7 @@
 """`verify --deep`: the chain, then one pass over the log that checks every event under the rules
 and compares the replay with every answer the SQL read model gives (each record's state, and the
-position at every meeting date on both clocks); the first disagreement raises `Inconsistent`."""
+position and the follow-up audits' findings and ratings at every meeting date on both clocks);
+the first disagreement raises `Inconsistent`."""
 
 from __future__ import annotations
 
@@ -13,7 +14,14 @@ from ledger.application.ledger import Ledger
 from ledger.application.store_errors import database_errors
 from ledger.domain.chain import Fingerprint
 from ledger.domain.errors import Inconsistent, StoreError
-from ledger.projections.agreement import first_mismatch, meetings_mismatch, position_mismatch, scoped
+from ledger.projections.agreement import (
+    facts_mismatch,
+    first_mismatch,
+    meetings_mismatch,
+    position_mismatch,
+    scoped,
+)
+from ledger.projections.followup import replay_facts
 from ledger.projections.legality import Rules
 from ledger.projections.readmodel import ReadModel
 from ledger.projections.replay import Position, Timeline, end_of_day
@@ -62,6 +70,21 @@ class _Comparison:
             if audit is not None:
                 where += f", audit {audit}"
             self.fail(found[0], f"{where}: {found[1]}")
+
+    def follow_ups(self, as_at: date, known: datetime) -> None:
+        """Compare what each follow-up audit dated by `as_at` found (`rm_findings`, with what
+        the officers had reported before each finding from `rm_status_log`) and its revised
+        ratings (`rm_assurance`): the facts its report is made of."""
+        for audit, recorded in self.timeline.audits.items():
+            if recorded.follows is None or recorded.effective > as_at:
+                continue
+            expected = replay_facts(self.timeline, audit, recorded.follows, as_at)
+            with database_errors():
+                got = self.model.follow_up_facts(audit, recorded.follows, as_at, known)
+            found = facts_mismatch(expected, got)
+            if found is not None:
+                self.fail(found[0], f"as at {as_at}, as known on {iso_utc(known)}, follow-up "
+                                    f"audit {audit}: {found[1]}")
 
     def meetings(self, known: datetime) -> None:
         """Compare the meetings (and their resolutions) known on `known`."""
@@ -126,12 +149,15 @@ def verify_deep(app: Ledger, expect: Fingerprint | None = None,
             progress(item.position)
     while dates:
         _known_then(check, dates.popleft())
-    # As known now: the meetings, each record's latest state, every meeting date, each audit.
+    # As known now: the meetings, each record's latest state, every meeting date (the follow-ups
+    # too), each audit.
     check.meetings(NOW)
     check.current()
     for held_on in sorted({m.held_on for m in check.timeline.meetings.values()}):
         check.position(held_on, NOW)
+        check.follow_ups(held_on, NOW)
     check.position(LATEST, NOW)
+    check.follow_ups(LATEST, NOW)
     for audit in check.timeline.audits:
         check.position(LATEST, NOW, audit)
     return DeepCheck(head, tracked, len({m.held_on for m in check.timeline.meetings.values()}))
@@ -142,3 +168,4 @@ def _known_then(check: _Comparison, held_on: date) -> None:
     known = end_of_day(held_on)
     check.meetings(known)
     check.position(held_on, known)
+    check.follow_ups(held_on, known)

@@ -90,12 +90,10 @@ class Ledger(Amending, Assessing, Governing):
                 f"{ref}: area {area!r} is not a scope area of {audit} "
                 f"({', '.join(source.areas)})"
             )
-        if risk_accepted_by is not None and response is ev.Response.ACCEPTED:
-            raise RuleViolation(f"{ref}: an accepted recommendation has no risk accepted "
-                                "(--risk-accepted-by goes with a response not or partially accepted)")
         rec = Recommendation.create(ref, effective=on, actor=actor, timestamp=now, audit=audit,
                                     text=text, priority=priority, area=area, response=response,
                                     risk_accepted_by=risk_accepted_by)
+        rec.check_risk()
         return self._save(rec)
 
     @command

@@ -61,6 +61,14 @@ class Recommendation(Assessable, Record):
         self.response = e.response
         self.risk_accepted_by = e.risk_accepted_by
 
+    def check_risk(self) -> None:
+        """Refuse a risk accepted on an accepted recommendation (when recorded, and in a log
+        read as corrected)."""
+        if self.risk_accepted_by is not None and self.response is ev.Response.ACCEPTED:
+            raise RuleViolation(f"{self.ref}: an accepted recommendation has no risk accepted "
+                                "(--risk-accepted-by goes with a response not or partially "
+                                "accepted)")
+
 
 class Action(Assessable, Rescheduling, Record):
     """An action in a plan: owner, target date, dependencies and a status life cycle."""
