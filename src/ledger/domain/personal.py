@@ -10,6 +10,7 @@ back (the salt is 128 random bits).
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass
 
@@ -29,6 +30,9 @@ class PersonalFields:
 
     names: tuple[str, ...] = ("actor",)
     texts: tuple[str, ...] = ()
+    carried: str | None = None
+    """The text (one of `texts`) that holds other fields' values as a JSON object: the new
+    personal values a correction gives the event it corrects."""
 
     @property
     def all(self) -> tuple[str, ...]:
@@ -51,13 +55,15 @@ PERSONAL: dict[type[ev.LedgerEvent], PersonalFields] = {
     ev.ActionRescheduled: _REASON,
     ev.MilestoneAchieved: PersonalFields(texts=("note",)),
     ev.ResolutionPassed: PersonalFields(texts=("text", "report_after")),
-    ev.EventCorrected: PersonalFields(texts=("reason", "personal")),
+    ev.EventCorrected: PersonalFields(texts=("reason", "personal"), carried="personal"),
     ev.EventRetracted: _REASON,
     ev.PersonalDataErased: _REASON,
 }
 """The personal fields of each event type (any other: its actor). `ActionNoted`'s text is
 personal when the officer marked the note so (`personal`)."""
 _NOTE_PERSONAL = PersonalFields(texts=("text",))
+NAME_FIELDS = frozenset(f for p in (_DEFAULT, *PERSONAL.values()) for f in p.names)
+"""The fields that hold a person's name in any event type (none is free text in another)."""
 
 
 def personal_fields(event: ev.LedgerEvent) -> PersonalFields:
@@ -105,4 +111,20 @@ class Subject:
         """Whether the value of `field` (personal under `fields`) is about this subject."""
         if field in fields.names:
             return subject_key(value) == self.key
+        if field == fields.carried:
+            return self._in_carried(value)
         return self._in_text.search(value) is not None
+
+    def _in_carried(self, value: str) -> bool:
+        """Whether a JSON object of field -> value (a correction's) has a value about this
+        subject, each judged as its own field is: decoded, so escapes do not hide a name, and a
+        name must equal the subject's. Text that is not such an object is searched as text."""
+        try:
+            carried = json.loads(value)
+        except ValueError:
+            carried = None
+        if not isinstance(carried, dict):
+            return self._in_text.search(value) is not None
+        return any(isinstance(v, str) and (subject_key(v) == self.key if k in NAME_FIELDS
+                                           else self._in_text.search(v) is not None)
+                   for k, v in carried.items())

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from json.encoder import encode_basestring
@@ -212,25 +213,35 @@ def erase_texts(topic: str, plain: str, salts: str, found: dict[str, int]) -> Se
 
 def candidates(conn: Connection, side: sa.Table, events: sa.Table,
                subject: Subject) -> Iterator[Any]:
-    """The side rows that may name `subject` (position, topic, clear, salts): narrowed in SQL by
-    its longest word where the database can match it without regard to case."""
+    """The side rows that may name `subject` (position, topic, clear, salts): narrowed in SQL
+    by `like_pattern`; each is then judged on its decoded values."""
     q = (sa.select(side.c.position, events.c.topic, side.c.plain, side.c.salts)
          .join(events, events.c.position == side.c.position))
-    word = _word(conn, subject)
-    if word is not None:
-        q = q.where(side.c.plain.ilike(f"%{word}%") if conn.dialect.name == "postgresql"
-                    else side.c.plain.like(f"%{word}%"))
+    pattern = like_pattern(subject)
+    if pattern is not None:
+        q = q.where(_like(conn, side.c.plain, pattern))
     yield from conn.execute(q.order_by(side.c.position))
 
 
-def _word(conn: Connection, subject: Subject) -> str | None:
-    """The subject's longest word, if the database can look for it without regard to case
-    (SQLite's LIKE folds ASCII only) and it needs no escaping."""
-    word = max(subject.key.split(), key=len)
-    if (conn.dialect.name == "postgresql" or word.isascii()) and not any(
-            c in word for c in '"\\%_'):
-        return word
-    return None
+# ASCII letters some other character's case folds to (K, the Kelvin sign, to k; ß to ss; the
+# ligature ﬁ to fi): a stored name may hold that other character where the subject has these.
+_FOLDED_INTO = frozenset("afhijklnstwy")
+
+
+def like_pattern(subject: Subject) -> str | None:
+    """A LIKE pattern every stored text naming `subject` matches, whatever its case and however
+    it is escaped (JSON, or a correction's JSON inside JSON); None if it would match anything.
+    It keeps the subject's ASCII letters and digits, `%` for the rest: an encoder may escape
+    any other character (`\\u00eb`, `\\"`), and `_FOLDED_INTO` may be stored otherwise."""
+    kept = "".join(c if c.isascii() and c.isalnum() and c not in _FOLDED_INTO else "%"
+                   for c in subject.key)
+    pattern = re.sub("%+", "%", f"%{kept}%")
+    return None if pattern == "%" else pattern
+
+
+def _like(conn: Connection, column: Any, pattern: str) -> Any:
+    """`column LIKE pattern`, ASCII letters matched without regard to case on both databases."""
+    return column.ilike(pattern) if conn.dialect.name == "postgresql" else column.like(pattern)
 
 
 def erase(conn: Connection, side: sa.Table, events: sa.Table, subject: Subject) -> Erasure:
@@ -332,12 +343,12 @@ class Vault:
         p, t = self.side, self.events
         q = (sa.select(t.c.topic, t.c.state).outerjoin(p, p.c.position == t.c.position)
              .where(p.c.position.is_(None)))
-        word = _word(conn, subject)
-        if word is not None:
+        pattern = like_pattern(subject)
+        if pattern is not None:
             postgres = conn.dialect.name == "postgresql"
             text = sa.func.convert_from(t.c.state, "UTF8") if postgres else sa.cast(t.c.state,
                                                                                       sa.Text)
-            q = q.where(text.ilike(f"%{word}%") if postgres else text.like(f"%{word}%"))
+            q = q.where(_like(conn, text, pattern))
         count = 0
         for topic, state in conn.execute(q):
             try:
