@@ -108,3 +108,21 @@ def test_retention_from_the_command_line(demo: Path) -> None:
     ok(demo, "verify")
     again = run(demo, "retention", "apply", actor="DPO")
     assert again.exit_code == 1 and "nothing falls due" in again.stderr
+
+
+@pytest.mark.parametrize("name", ['Ann "Nan" Lee', "Ann \\ Lee", "Zoë Lee"])
+def test_a_name_given_by_a_correction_is_erased(tmp_path: Path, name: str) -> None:
+    db = tmp_path / "l.db"
+    ok(db, "audit", "add", "A1", "--title", "Audit", "--kind", "ico-audit", "--on", "2016-01-04",
+       actor="J Smith")
+    ok(db, "recommendation", "add", "R1", "--audit", "A1", "--text", "Do", "--priority", "high",
+       "--on", "2016-01-05", actor="J Smith")
+    ok(db, "action", "add", "X1", "--recommendation", "R1", "--text", "Write", "--owner",
+       "Placeholder", "--on", "2016-01-06", actor="J Smith")
+    ok(db, "correct", "3", "--owner", name, "--reason", "typo", actor="J Smith")
+    assert name in ok(db, "history", "X1").stdout
+    result = ok(db, "erase", name, "--reason", "ER-9", actor="DPO")
+    assert result.stdout.startswith("erased ")
+    history = ok(db, "history", "X1").stdout
+    assert name not in history and "[erased]" in history
+    ok(db, "verify", "--deep")
