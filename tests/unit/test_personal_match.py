@@ -29,11 +29,19 @@ def test_no_field_is_a_name_in_one_event_and_free_text_in_another() -> None:
     ("Ann Lee", {"note": "ann  lee called"}, True),  # a free text names it by its words
     ("Ann Lee", {"note": "Annabel Lee called"}, False),
     ("owner", {"owner": "Ann Lee"}, False),  # a field's name is not a value
+    ("Dirk Strauß", {"note": "dirk STRAUSS called"}, True),
+    ("Dirk STRAUSS", {"note": "Dirk Strauß called"}, True),  # ß case-folds to ss, as names do
 ])
 def test_a_corrections_values_are_judged_each_as_its_own_field(
         subject: str, carried: dict[str, str], named: bool) -> None:
     for text in (json.dumps(carried), json.dumps(carried, ensure_ascii=False)):
         assert Subject(subject).named_by("personal", text, CARRIED) is named
+
+
+@pytest.mark.parametrize("text", ["Dirk Strauß off sick", "DIRK STRAUSS off sick",
+                                  "dirk\nstrauß."])
+def test_a_free_text_names_the_subject_whatever_the_case_folding(text: str) -> None:
+    assert Subject("Dirk Strauß").named_by("text", text, possible_fields(ev.ActionNoted))
 
 
 def test_the_pattern_keeps_only_characters_every_encoding_and_case_spells_alike() -> None:

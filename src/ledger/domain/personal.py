@@ -113,7 +113,12 @@ class Subject:
             return subject_key(value) == self.key
         if field == fields.carried:
             return self._in_carried(value)
-        return self._in_text.search(value) is not None
+        return self._names_in(value)
+
+    def _names_in(self, text: str) -> bool:
+        """Whether a free text names this subject: its words case-folded as the subject's are
+        (ß reads as ss), whatever the spacing."""
+        return self._in_text.search(text.casefold()) is not None
 
     def _in_carried(self, value: str) -> bool:
         """Whether a JSON object of field -> value (a correction's) has a value about this
@@ -124,7 +129,7 @@ class Subject:
         except ValueError:
             carried = None
         if not isinstance(carried, dict):
-            return self._in_text.search(value) is not None
+            return self._names_in(value)
         return any(isinstance(v, str) and (subject_key(v) == self.key if k in NAME_FIELDS
-                                           else self._in_text.search(v) is not None)
+                                           else self._names_in(v))
                    for k, v in carried.items())
