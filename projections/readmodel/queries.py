@@ -22,7 +22,7 @@ from ledger.projections.governance import Policy
 from ledger.projections.readmodel import governed
 from ledger.projections.readmodel.params import AS_AT, AUDIT, REFS, K, known
 from ledger.projections.readmodel.protocol import EventLog
-from ledger.projections.readmodel.requests import candidate, candidates
+from ledger.projections.readmodel.requests import candidates
 from ledger.projections.readmodel.schema import (
     BEGINNING,
     NAME,
@@ -36,7 +36,6 @@ from ledger.projections.readmodel.schema import (
     milestones,
     received,
     recommendations,
-    requests,
     resolutions,
 )
 from ledger.projections.replay import ActionState, MeetingInfo, Position, Request, natural_key
@@ -144,12 +143,10 @@ _MILESTONES = sa.select(milestones).where(
 # the horizon, of a meeting held by the date and known on the horizon, with no receipt effective
 # by the date and known on the horizon.
 _OUTSTANDING = (
-    sa.select(resolutions.c.event, meetings.c.ref, meetings.c.committee, meetings.c.held_on)
-    .select_from(requests)
-    .join(resolutions, sa.and_(resolutions.c.meeting == requests.c.meeting,
-                               resolutions.c.number == requests.c.number))
+    sa.select(resolutions.c.number, resolutions.c.event, meetings.c.ref, meetings.c.committee,
+              meetings.c.held_on)
     .join(meetings, meetings.c.ref == resolutions.c.meeting)
-    .where(candidate(AS_AT),  # the few that may be outstanding (`readmodel.requests`)
+    .where(resolutions.c.meeting.in_(REFS),  # the candidates' meetings (`readmodel.requests`)
            resolutions.c.kind == ev.ResolutionKind.REPORT_REQUESTED.value,
            known(resolutions), known(meetings),
            meetings.c.held_on <= AS_AT,
@@ -377,9 +374,14 @@ def _milestones(conn: Connection, refs: list[str], as_at: date, k: int) -> dict[
 def _requests(conn: Connection, as_at: date, k: int) -> list[Request]:
     """The committees' requests for reports outstanding as at the date on the horizon, in
     meeting order."""
-    params = {"as_at": as_at, "k": k, **candidates(as_at, k)}
-    found = [(ev.ResolutionPassed.model_validate_json(r.event), r)
-             for r in conn.execute(_OUTSTANDING, params).all()]
+    keys = candidates(conn, as_at, k)
+    refs = sorted({meeting for meeting, _ in keys})
+    found = []
+    for i in range(0, len(refs), IN_CHUNK):
+        found += [(ev.ResolutionPassed.model_validate_json(r.event), r)
+                  for r in conn.execute(_OUTSTANDING, {"as_at": as_at, "k": k,
+                                                       "refs": refs[i:i + IN_CHUNK]})
+                  if (r.ref, r.number) in keys]
     due_at = sorted({e.report_due_at for e, _ in found if e.report_due_at})
     held: dict[str, date] = {}
     for i in range(0, len(due_at), IN_CHUNK):

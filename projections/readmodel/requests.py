@@ -144,16 +144,17 @@ def unsure(conn: Connection, meeting: str, stream: Sequence[ev.LedgerEvent]) -> 
                 [(meeting, n, held, UNSURE) for n in sorted(numbers)])
 
 
-def candidates(as_at: date, k: int) -> dict[str, Any]:
-    """The bind parameters of `CANDIDATE` for a question."""
-    return {"settled": SETTLED, "lower": lower_bound(as_at, k)}
+_WINDOW = sa.select(schema.requests.c.meeting, schema.requests.c.number).where(
+    schema.requests.c.state == SETTLED,
+    schema.requests.c.held_on > sa.bindparam("lower", type_=sa.Date()),
+    schema.requests.c.held_on <= sa.bindparam("as_at", type_=sa.Date()))
+_NOT_SETTLED = sa.select(schema.requests.c.meeting, schema.requests.c.number).where(
+    schema.requests.c.state > SETTLED)
 
 
-def candidate(as_at: Any) -> Any:
-    """The condition on `rm_requests` rows that may be outstanding as at `as_at` (a bind
-    parameter), given `candidates`' parameters."""
-    t = schema.requests
-    return sa.or_(
-        sa.and_(t.c.state == sa.bindparam("settled", type_=sa.Integer()),
-                t.c.held_on > sa.bindparam("lower", type_=sa.Date()), t.c.held_on <= as_at),
-        t.c.state > sa.bindparam("settled", type_=sa.Integer()))
+def candidates(conn: Connection, as_at: date, k: int) -> set[tuple[str, int]]:
+    """The (meeting, number) of every request that may be outstanding as at `as_at`, as known
+    on `k`: two range reads of the (state, meeting date) index, not one planner's choice."""
+    found = {(r.meeting, r.number) for r in conn.execute(
+        _WINDOW, {"lower": lower_bound(as_at, k), "as_at": as_at})}
+    return found | {(r.meeting, r.number) for r in conn.execute(_NOT_SETTLED)}
