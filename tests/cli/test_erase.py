@@ -77,14 +77,20 @@ def test_erase_refuses_bad_input_in_one_line(demo: Path) -> None:
     assert json.loads(ok(demo, "verify", "--format", "json").stdout)["fingerprint"] == head
 
 
-def test_a_personal_note_is_erased_with_the_people_it_names(tmp_path: Path) -> None:
+def _one_action(tmp_path: Path, *options: str) -> Path:
+    """A new ledger holding audit A1, recommendation R1 and action X1 (position 3)."""
     db = tmp_path / "l.db"
     ok(db, "audit", "add", "A1", "--title", "Audit", "--kind", "ico-audit", "--on", "2016-01-04",
        actor="J Smith")
     ok(db, "recommendation", "add", "R1", "--audit", "A1", "--text", "Do", "--priority", "high",
        "--on", "2016-01-05", actor="J Smith")
-    ok(db, "action", "add", "X1", "--recommendation", "R1", "--text", "Write", "--on",
-       "2016-01-06", actor="J Smith")
+    ok(db, "action", "add", "X1", "--recommendation", "R1", "--text", "Write", *options,
+       "--on", "2016-01-06", actor="J Smith")
+    return db
+
+
+def test_a_personal_note_is_erased_with_the_people_it_names(tmp_path: Path) -> None:
+    db = _one_action(tmp_path)
     ok(db, "action", "note", "X1", "Zoë Brown off sick", "--personal", "--on", "2016-01-07",
        actor="J Smith")
     ok(db, "erase", "ZOË BROWN", "--reason", "ER-8", actor="DPO")
@@ -112,13 +118,7 @@ def test_retention_from_the_command_line(demo: Path) -> None:
 
 @pytest.mark.parametrize("name", ['Ann "Nan" Lee', "Ann \\ Lee", "Zoë Lee"])
 def test_a_name_given_by_a_correction_is_erased(tmp_path: Path, name: str) -> None:
-    db = tmp_path / "l.db"
-    ok(db, "audit", "add", "A1", "--title", "Audit", "--kind", "ico-audit", "--on", "2016-01-04",
-       actor="J Smith")
-    ok(db, "recommendation", "add", "R1", "--audit", "A1", "--text", "Do", "--priority", "high",
-       "--on", "2016-01-05", actor="J Smith")
-    ok(db, "action", "add", "X1", "--recommendation", "R1", "--text", "Write", "--owner",
-       "Placeholder", "--on", "2016-01-06", actor="J Smith")
+    db = _one_action(tmp_path, "--owner", "Placeholder")
     ok(db, "correct", "3", "--owner", name, "--reason", "typo", actor="J Smith")
     assert name in ok(db, "history", "X1").stdout
     result = ok(db, "erase", name, "--reason", "ER-9", actor="DPO")
